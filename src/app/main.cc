@@ -1,0 +1,35 @@
+// sightline: the collector, store, query API and dashboard, and the CLI around them.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "app/loadgen.h"
+#include "app/serve_command.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: sightline <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  serve     run the collector, query API and dashboard (sightline serve --help)\n"
+    "  loadgen   send realistic beacons to a collector and report what came back\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  std::string command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "serve") return sightline::RunServe(args);
+  if (command == "loadgen") return sightline::RunLoadgen(args, std::cout, std::cerr);
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  std::cerr << "sightline: unknown command \"" << command << "\"\n" << kUsage;
+  return 2;
+}

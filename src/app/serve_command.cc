@@ -1,0 +1,166 @@
+#include "app/serve_command.h"
+
+#include <csignal>
+#include <utility>  // before Boost.Asio, which uses std::exchange without including it
+
+#include <boost/asio.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "common/config.h"
+#include "common/json_writer.h"
+#include "common/logger.h"
+#include "common/metrics.h"
+#include "serve/beacon_routes.h"
+#include "serve/http_server.h"
+#include "serve/ops_routes.h"
+#include "serve/query_routes.h"
+#include "serve/static_routes.h"
+#include "store/embedded_store.h"
+
+namespace sightline {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: sightline serve --config FILE [--listen HOST:PORT] [--data DIR]\n";
+
+struct ServeArgs {
+  std::string config_path, listen, data_dir;
+};
+
+bool ParseArgs(const std::vector<std::string>& args, ServeArgs* out, std::string* error) {
+  for (size_t idx = 0; idx < args.size(); ++idx) {
+    const std::string& arg = args[idx];
+    auto value = [&](std::string* dst) {
+      if (idx + 1 >= args.size()) {
+        *error = arg + " needs a value";
+        return false;
+      }
+      *dst = args[++idx];
+      return true;
+    };
+    if (arg == "--config") {
+      if (!value(&out->config_path)) return false;
+    } else if (arg == "--listen") {
+      if (!value(&out->listen)) return false;
+    } else if (arg == "--data") {
+      if (!value(&out->data_dir)) return false;
+    } else {
+      *error = "unknown argument " + arg;
+      return false;
+    }
+  }
+  if (out->config_path.empty()) {
+    *error = "--config is required";
+    return false;
+  }
+  return true;
+}
+
+std::string HealthJson(EmbeddedStore* store, int64_t started_ms, Env* env) {
+  EmbeddedStoreStats stats = store->Stats();
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("status");
+  w.String(stats.corrupt_segments == 0 ? "ok" : "degraded");
+  w.Key("uptime_s");
+  w.Int((env->NowMillis() - started_ms) / 1000);
+  w.Key("segments");
+  w.Int(static_cast<int64_t>(stats.segments));
+  w.Key("corrupt_segments");
+  w.Int(static_cast<int64_t>(stats.corrupt_segments));
+  w.Key("memtable_bytes");
+  w.Int(static_cast<int64_t>(stats.memtable_bytes));
+  w.EndObject();
+  return w.Take();
+}
+
+}  // namespace
+
+int RunServe(const std::vector<std::string>& args) {
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    std::cout << kUsage;
+    return 0;
+  }
+  ServeArgs parsed;
+  std::string arg_error;
+  if (!ParseArgs(args, &parsed, &arg_error)) {
+    std::cerr << "sightline serve: " << arg_error << "\n" << kUsage;
+    return 2;
+  }
+  Result<Config> loaded = LoadConfigFile(parsed.config_path);
+  if (!loaded.ok()) {
+    std::cerr << "sightline serve: " << loaded.status().message() << "\n";
+    return 2;
+  }
+  Config config = std::move(loaded).value();
+  if (!parsed.listen.empty()) {
+    Status s = ParseListen(parsed.listen, &config.server);
+    if (!s.ok()) {
+      std::cerr << "sightline serve: --listen: " << s.message() << "\n";
+      return 2;
+    }
+  }
+  if (!parsed.data_dir.empty()) config.storage.data_dir = parsed.data_dir;
+
+  Env* env = Env::Default();
+  LogLevel level = LogLevel::kInfo;
+  ParseLogLevel(config.log.level, &level);
+  Logger logger(env, stderr, level);
+  MetricsRegistry metrics;
+  std::signal(SIGPIPE, SIG_IGN);
+
+  EmbeddedStoreOptions store_options;
+  store_options.dir = JoinPath(config.storage.data_dir, config.storage.region);
+  store_options.wal_fsync_interval_ms = config.storage.wal_fsync_interval_ms;
+  store_options.flush_bytes = config.storage.memtable_flush_bytes;
+  store_options.flush_interval_s = config.storage.memtable_flush_interval_s;
+  Result<std::unique_ptr<EmbeddedStore>> opened =
+      EmbeddedStore::Open(env, &logger, &metrics, store_options);
+  if (!opened.ok()) {
+    logger.Error("cannot open the store", {{"error", opened.status().ToString()}});
+    return 1;
+  }
+  std::unique_ptr<EmbeddedStore> store = std::move(opened).value();
+
+  boost::asio::io_context io(1);
+  boost::asio::thread_pool query_pool(config.server.query_threads);
+  HttpServer server(io, env, &logger, &metrics, config.server, config.limits);
+  BeaconRoutes beacons(env, store.get(), &metrics, config);
+  beacons.Register(&server);
+  QueryRoutes queries(env, &logger, store.get(), config, &query_pool);
+  queries.Register(&server);
+  const int64_t started_ms = env->NowMillis();
+  RegisterOpsRoutes(&server, &metrics, [&] { return HealthJson(store.get(), started_ms, env); });
+  RegisterStaticRoutes(&server);
+
+  Result<uint16_t> port = server.Start();
+  if (!port.ok()) {
+    logger.Error("cannot start the HTTP server", {{"error", port.status().ToString()}});
+    return 1;
+  }
+  std::string host = config.server.host.find(':') != std::string::npos
+                         ? "[" + config.server.host + "]"
+                         : config.server.host;
+  std::string url = "http://" + host + ":" + std::to_string(*port) + "/";
+  logger.Info("listening", {{"url", url}, {"data_dir", store_options.dir}});
+  std::cout << "Sightline listening on " << url << std::endl;
+
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    logger.Info("shutting down", {{"signal", std::to_string(signal)}});
+    server.Stop();
+  });
+  io.run();
+  query_pool.join();
+  Status closed = store->Close();
+  if (!closed.ok()) {
+    logger.Error("flushing the store at shutdown failed", {{"error", closed.ToString()}});
+    return 1;
+  }
+  logger.Info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace sightline

@@ -1,0 +1,290 @@
+#include "common/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "common/env.h"
+
+namespace sightline {
+namespace {
+
+std::string Where(const std::string& path, const YAML::Node& node) {
+  std::string out = path;
+  if (node.Mark().line >= 0) out += " (line " + std::to_string(node.Mark().line + 1) + ")";
+  return out;
+}
+
+Status TypeError(const std::string& path, const YAML::Node& node, std::string_view expected) {
+  std::string got = node.IsScalar() ? "\"" + node.Scalar() + "\""
+                    : node.IsSequence() ? "a list"
+                    : node.IsMap()      ? "a mapping"
+                                        : "nothing";
+  return Status::InvalidArgument(Where(path, node) + ": expected " + std::string(expected) +
+                                 ", got " + got);
+}
+
+// Walks one YAML mapping: each key may be read once, unknown and duplicate keys are errors.
+class MapReader {
+ public:
+  MapReader(const YAML::Node& node, std::string path) : node_(node), path_(std::move(path)) {}
+
+  // `handlers` maps each allowed key to the function that reads its value.
+  Status Read(const std::map<std::string, std::function<Status(const YAML::Node&,
+                                                               const std::string&)>>& handlers) {
+    if (!node_.IsMap()) return TypeError(path_.empty() ? "config" : path_, node_, "a mapping");
+    std::set<std::string> seen;
+    for (const auto& entry : node_) {
+      std::string key = entry.first.as<std::string>();
+      std::string key_path = path_.empty() ? key : path_ + "." + key;
+      if (!seen.insert(key).second) {
+        return Status::InvalidArgument(Where(key_path, entry.first) + ": duplicate key");
+      }
+      auto it = handlers.find(key);
+      if (it == handlers.end()) {
+        std::string allowed;
+        for (const auto& [name, unused] : handlers) allowed += (allowed.empty() ? "" : ", ") + name;
+        return Status::InvalidArgument(Where(key_path, entry.first) + ": unknown key (expected one of " +
+                                       allowed + ")");
+      }
+      SL_RETURN_IF_ERROR(it->second(entry.second, key_path));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  YAML::Node node_;
+  std::string path_;
+};
+
+using Handler = std::function<Status(const YAML::Node&, const std::string&)>;
+
+template <typename Int>
+Handler ReadInt(Int* out, int64_t min, int64_t max) {
+  return [=](const YAML::Node& node, const std::string& path) -> Status {
+    if (!node.IsScalar()) return TypeError(path, node, "an integer");
+    const std::string& text = node.Scalar();
+    int64_t value = 0;
+    auto res = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (res.ec != std::errc() || res.ptr != text.data() + text.size()) {
+      return TypeError(path, node, "an integer");
+    }
+    if (value < min || value > max) {
+      return Status::InvalidArgument(Where(path, node) + ": " + text + " is out of range [" +
+                                     std::to_string(min) + ", " + std::to_string(max) + "]");
+    }
+    *out = static_cast<Int>(value);
+    return Status::Ok();
+  };
+}
+
+Handler ReadDouble(double* out, double min, double max) {
+  return [=](const YAML::Node& node, const std::string& path) -> Status {
+    if (!node.IsScalar()) return TypeError(path, node, "a number");
+    const std::string& text = node.Scalar();
+    double value = 0;
+    auto res = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (res.ec != std::errc() || res.ptr != text.data() + text.size() || !std::isfinite(value)) {
+      return TypeError(path, node, "a number");
+    }
+    if (value < min || value > max) {
+      return Status::InvalidArgument(Where(path, node) + ": " + text + " is out of range");
+    }
+    *out = value;
+    return Status::Ok();
+  };
+}
+
+Handler ReadString(std::string* out) {
+  return [=](const YAML::Node& node, const std::string& path) -> Status {
+    if (!node.IsScalar()) return TypeError(path, node, "a string");
+    *out = node.Scalar();
+    return Status::Ok();
+  };
+}
+
+Handler ReadStringList(std::vector<std::string>* out) {
+  return [=](const YAML::Node& node, const std::string& path) -> Status {
+    if (!node.IsSequence()) return TypeError(path, node, "a list of strings");
+    out->clear();
+    for (size_t idx = 0; idx < node.size(); ++idx) {
+      std::string item_path = path + "[" + std::to_string(idx) + "]";
+      if (!node[idx].IsScalar() || node[idx].Scalar().empty()) {
+        return TypeError(item_path, node[idx], "a non-empty string");
+      }
+      out->push_back(node[idx].Scalar());
+    }
+    return Status::Ok();
+  };
+}
+
+bool ValidProjectId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Status ReadProject(const YAML::Node& node, const std::string& path, ProjectConfig* project) {
+  MapReader reader(node, path);
+  SL_RETURN_IF_ERROR(reader.Read({
+      {"id", ReadString(&project->id)},
+      {"ingest_keys", ReadStringList(&project->ingest_keys)},
+      {"read_tokens", ReadStringList(&project->read_tokens)},
+      {"allowed_origins", ReadStringList(&project->allowed_origins)},
+      {"retention_days", ReadInt(&project->retention_days, 1, 36500)},
+  }));
+  if (!ValidProjectId(project->id)) {
+    return Status::InvalidArgument(Where(path + ".id", node) +
+                                   ": a project needs an id of 1-64 characters [a-z0-9_-]");
+  }
+  if (project->ingest_keys.empty()) {
+    return Status::InvalidArgument(Where(path + ".ingest_keys", node) +
+                                   ": a project needs at least one ingest key");
+  }
+  return Status::Ok();
+}
+
+Status ValidateCrossReferences(const Config& config) {
+  std::set<std::string> ids, keys, tokens;
+  for (const ProjectConfig& project : config.projects) {
+    if (!ids.insert(project.id).second) {
+      return Status::InvalidArgument("projects: duplicate project id \"" + project.id + "\"");
+    }
+    for (const std::string& key : project.ingest_keys) {
+      if (!keys.insert(key).second) {
+        return Status::InvalidArgument("projects: ingest key \"" + key +
+                                       "\" belongs to more than one project");
+      }
+    }
+    for (const std::string& token : project.read_tokens) {
+      if (!tokens.insert(token).second) {
+        return Status::InvalidArgument("projects: a read token belongs to more than one project");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ParseListen(const std::string& text, ServerConfig* server) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    return Status::InvalidArgument("listen: expected HOST:PORT, got \"" + text + "\"");
+  }
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  uint32_t port = 0;
+  std::string port_text = text.substr(colon + 1);
+  auto res = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (res.ec != std::errc() || res.ptr != port_text.data() + port_text.size() || port > 65535) {
+    return Status::InvalidArgument("listen: bad port in \"" + text + "\"");
+  }
+  server->host = host;
+  server->port = static_cast<uint16_t>(port);
+  return Status::Ok();
+}
+
+Result<Config> ParseConfig(const std::string& yaml_text) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(std::string("config is not valid YAML: ") + e.what());
+  }
+  Config config;
+  if (root.IsNull()) return Status::InvalidArgument("config is empty");
+  MapReader reader(root, "");
+  Status status = reader.Read({
+      {"listen",
+       [&](const YAML::Node& node, const std::string& path) -> Status {
+         if (!node.IsScalar()) return TypeError(path, node, "HOST:PORT");
+         return ParseListen(node.Scalar(), &config.server);
+       }},
+      {"data_dir", ReadString(&config.storage.data_dir)},
+      {"server",
+       [&](const YAML::Node& node, const std::string& path) {
+         ServerConfig& s = config.server;
+         return MapReader(node, path).Read({
+             {"max_connections", ReadInt(&s.max_connections, 1, 1000000)},
+             {"idle_timeout_ms", ReadInt(&s.idle_timeout_ms, 100, 3600000)},
+             {"request_timeout_ms", ReadInt(&s.request_timeout_ms, 100, 3600000)},
+             {"query_threads", ReadInt(&s.query_threads, 1, 64)},
+         });
+       }},
+      {"limits",
+       [&](const YAML::Node& node, const std::string& path) {
+         LimitsConfig& l = config.limits;
+         return MapReader(node, path).Read({
+             {"beacons_per_second_per_client", ReadDouble(&l.beacons_per_second_per_client, 0, 1e9)},
+             {"beacons_per_second_per_key", ReadDouble(&l.beacons_per_second_per_key, 0, 1e9)},
+             {"max_body_bytes", ReadInt(&l.max_body_bytes, 1024, 64 << 20)},
+             {"max_inflated_bytes", ReadInt(&l.max_inflated_bytes, 1024, 256 << 20)},
+             {"max_events_per_beacon", ReadInt(&l.max_events_per_beacon, 1, 100000)},
+             {"max_string_bytes", ReadInt(&l.max_string_bytes, 16, 1 << 20)},
+             {"max_text_bytes", ReadInt(&l.max_text_bytes, 16, 4 << 20)},
+             {"max_depth", ReadInt(&l.max_depth, 2, 1024)},
+             {"max_event_age_s", ReadInt(&l.max_event_age_s, 1, 30 * 86400)},
+             {"max_event_future_s", ReadInt(&l.max_event_future_s, 0, 86400)},
+         });
+       }},
+      {"storage",
+       [&](const YAML::Node& node, const std::string& path) {
+         StorageConfig& st = config.storage;
+         return MapReader(node, path).Read({
+             {"region", ReadString(&st.region)},
+             {"wal_fsync_interval_ms", ReadInt(&st.wal_fsync_interval_ms, 1, 60000)},
+             {"memtable_flush_bytes", ReadInt(&st.memtable_flush_bytes, 1 << 16, int64_t{1} << 40)},
+             {"memtable_flush_interval_s", ReadInt(&st.memtable_flush_interval_s, 1, 86400)},
+         });
+       }},
+      {"log",
+       [&](const YAML::Node& node, const std::string& path) {
+         return MapReader(node, path).Read({{"level", ReadString(&config.log.level)}});
+       }},
+      {"projects",
+       [&](const YAML::Node& node, const std::string& path) -> Status {
+         if (!node.IsSequence()) return TypeError(path, node, "a list of projects");
+         for (size_t idx = 0; idx < node.size(); ++idx) {
+           ProjectConfig project;
+           SL_RETURN_IF_ERROR(
+               ReadProject(node[idx], path + "[" + std::to_string(idx) + "]", &project));
+           config.projects.push_back(std::move(project));
+         }
+         return Status::Ok();
+       }},
+  });
+  if (!status.ok()) return status;
+  if (config.projects.empty()) return Status::InvalidArgument("projects: at least one project is required");
+  if (config.storage.region.empty() || !ValidProjectId(config.storage.region)) {
+    return Status::InvalidArgument("storage.region: 1-64 characters [a-z0-9_-]");
+  }
+  const std::string& level = config.log.level;
+  if (level != "debug" && level != "info" && level != "warn" && level != "error") {
+    return Status::InvalidArgument("log.level: expected debug, info, warn or error, got \"" +
+                                   level + "\"");
+  }
+  SL_RETURN_IF_ERROR(ValidateCrossReferences(config));
+  return config;
+}
+
+Result<Config> LoadConfigFile(const std::string& path) {
+  Result<std::string> text = Env::Default()->ReadFile(path);
+  if (!text.ok()) return Status::InvalidArgument("cannot read config: " + text.status().message());
+  Result<Config> config = ParseConfig(*text);
+  if (!config.ok()) return Status::InvalidArgument(path + ": " + config.status().message());
+  return config;
+}
+
+}  // namespace sightline

@@ -1,0 +1,102 @@
+// Env: the process's window on the outside world — wall clock and filesystem.
+//
+// Every component receives an Env* at construction instead of calling the OS directly, so tests can
+// substitute the clock (see ManualClockEnv in env_test_util.h). Env::Default() is the POSIX
+// implementation; it is thread-safe and lives for the whole process.
+//
+// Errors: every filesystem call returns Status::IOError naming the path and errno's text.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace sightline {
+
+// A file opened for appending. Not thread-safe: one writer at a time.
+class AppendFile {
+ public:
+  AppendFile(const AppendFile&) = delete;
+  AppendFile& operator=(const AppendFile&) = delete;
+  ~AppendFile();
+
+  // Writes all of `data` to the OS (survives a crash of this process, not of the machine).
+  Status Append(std::string_view data);
+  // Forces written data to stable storage (fdatasync).
+  Status Sync();
+  uint64_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  friend class Env;
+  AppendFile(int fd, std::string path, uint64_t size) : fd_(fd), path_(std::move(path)), size_(size) {}
+  int fd_;
+  std::string path_;
+  uint64_t size_;
+};
+
+// A file opened for positional reads. Thread-safe (pread).
+class RandomAccessFile {
+ public:
+  RandomAccessFile(const RandomAccessFile&) = delete;
+  RandomAccessFile& operator=(const RandomAccessFile&) = delete;
+  ~RandomAccessFile();
+
+  // Reads exactly `n` bytes at `offset` into `out`. Errors: IOError, Corruption if the file is
+  // shorter than offset + n.
+  Status Read(uint64_t offset, size_t n, std::string* out) const;
+  uint64_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  friend class Env;
+  RandomAccessFile(int fd, std::string path, uint64_t size)
+      : fd_(fd), path_(std::move(path)), size_(size) {}
+  int fd_;
+  std::string path_;
+  uint64_t size_;
+};
+
+class Env {
+ public:
+  virtual ~Env() = default;
+  static Env* Default();
+
+  // Milliseconds since the Unix epoch, UTC.
+  virtual int64_t NowMillis() const;
+  // Microseconds of a monotonic clock, for durations.
+  virtual int64_t MonotonicMicros() const;
+
+  Status CreateDirs(const std::string& path) const;
+  // Opens (creating if needed) `path` for appending at its end.
+  Result<std::unique_ptr<AppendFile>> OpenAppend(const std::string& path) const;
+  Result<std::unique_ptr<RandomAccessFile>> OpenRead(const std::string& path) const;
+  // Replaces `path` atomically: write a temporary beside it, fsync, rename, fsync the directory.
+  Status WriteFileAtomic(const std::string& path, std::string_view data) const;
+  Result<std::string> ReadFile(const std::string& path) const;
+  // Names (not paths) of the entries of `dir`, sorted; "." and ".." excluded.
+  Result<std::vector<std::string>> ListDir(const std::string& dir) const;
+  bool FileExists(const std::string& path) const;
+  Status RemoveFile(const std::string& path) const;
+  Status TruncateFile(const std::string& path, uint64_t size) const;
+  Status SyncDir(const std::string& dir) const;
+};
+
+// An Env whose wall clock is set by the test.
+class ManualClockEnv : public Env {
+ public:
+  explicit ManualClockEnv(int64_t now_millis) : now_millis_(now_millis) {}
+  int64_t NowMillis() const override { return now_millis_; }
+  void SetNowMillis(int64_t now) { now_millis_ = now; }
+
+ private:
+  int64_t now_millis_;
+};
+
+std::string JoinPath(std::string_view dir, std::string_view name);
+
+}  // namespace sightline

@@ -1,0 +1,109 @@
+#include "ingest/admission.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/strings.h"
+
+namespace sightline {
+namespace {
+
+constexpr int64_t kIdleBucketUs = 60 * 1000 * 1000;
+
+// Splits "scheme://host[:port]" into its parts; false if there is no "://".
+bool SplitOrigin(std::string_view origin, std::string_view* scheme, std::string_view* host,
+                 std::string_view* port) {
+  size_t sep = origin.find("://");
+  if (sep == std::string_view::npos) return false;
+  *scheme = origin.substr(0, sep);
+  std::string_view rest = origin.substr(sep + 3);
+  size_t colon = rest.rfind(':');
+  if (colon != std::string_view::npos && rest.find(']', colon) == std::string_view::npos) {
+    *host = rest.substr(0, colon);
+    *port = rest.substr(colon + 1);
+  } else {
+    *host = rest;
+    *port = "";
+  }
+  return !host->empty();
+}
+
+}  // namespace
+
+bool OriginMatches(std::string_view pattern, std::string_view origin) {
+  std::string_view p_scheme, p_host, p_port, o_scheme, o_host, o_port;
+  if (!SplitOrigin(pattern, &p_scheme, &p_host, &p_port)) return false;
+  if (!SplitOrigin(origin, &o_scheme, &o_host, &o_port)) return false;
+  if (!EqualsIgnoreCase(p_scheme, o_scheme)) return false;
+  if (p_port != "*" && p_port != o_port) return false;
+  if (p_host.substr(0, 2) == "*.") {
+    std::string_view suffix = p_host.substr(1);  // ".shop.example"
+    return o_host.size() > suffix.size() &&
+           EqualsIgnoreCase(o_host.substr(o_host.size() - suffix.size()), suffix);
+  }
+  return EqualsIgnoreCase(p_host, o_host);
+}
+
+int64_t TokenBucket::Take(double rate, int64_t now_us) {
+  const double capacity = std::max(1.0, rate);
+  if (tokens_ < 0) {
+    tokens_ = capacity;
+  } else {
+    tokens_ = std::min(capacity, tokens_ + static_cast<double>(now_us - last_us_) * rate / 1e6);
+  }
+  last_us_ = now_us;
+  if (tokens_ >= 1) {
+    tokens_ -= 1;
+    return 0;
+  }
+  return static_cast<int64_t>(std::ceil((1 - tokens_) * 1e6 / rate));
+}
+
+Admission::Admission(const std::vector<ProjectConfig>& projects, const LimitsConfig& limits)
+    : projects_(projects), limits_(limits) {
+  for (size_t idx = 0; idx < projects_.size(); ++idx) {
+    for (const std::string& key : projects_[idx].ingest_keys) project_by_key_[key] = idx;
+  }
+}
+
+const ProjectConfig* Admission::ProjectForKey(std::string_view key) const {
+  auto it = project_by_key_.find(std::string(key));
+  return it == project_by_key_.end() ? nullptr : &projects_[it->second];
+}
+
+bool Admission::OriginAllowed(const ProjectConfig& project, std::string_view origin) {
+  if (origin.empty() || project.allowed_origins.empty()) return true;
+  for (const std::string& pattern : project.allowed_origins) {
+    if (OriginMatches(pattern, origin)) return true;
+  }
+  return false;
+}
+
+bool Admission::AnyProjectAllows(std::string_view origin) const {
+  for (const ProjectConfig& project : projects_) {
+    if (OriginAllowed(project, origin)) return true;
+  }
+  return false;
+}
+
+int64_t Admission::TakeRateToken(std::string_view client, std::string_view key, int64_t now_us) {
+  int64_t wait_us = 0;
+  if (limits_.beacons_per_second_per_client > 0) {
+    wait_us = per_client_[std::string(client)].Take(limits_.beacons_per_second_per_client, now_us);
+  }
+  if (wait_us == 0 && limits_.beacons_per_second_per_key > 0) {
+    wait_us = per_key_[std::string(key)].Take(limits_.beacons_per_second_per_key, now_us);
+  }
+  if (wait_us == 0) return 0;
+  return std::max<int64_t>(1, (wait_us + 999999) / 1000000);
+}
+
+void Admission::Sweep(int64_t now_us) {
+  for (auto* buckets : {&per_client_, &per_key_}) {
+    for (auto it = buckets->begin(); it != buckets->end();) {
+      it = now_us - it->second.last_us() > kIdleBucketUs ? buckets->erase(it) : std::next(it);
+    }
+  }
+}
+
+}  // namespace sightline

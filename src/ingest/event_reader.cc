@@ -1,0 +1,298 @@
+#include "ingest/event_reader.h"
+
+#include <cmath>
+
+namespace sightline {
+namespace {
+
+constexpr double kMaxDurationMs = 3600.0 * 1000;  // one hour: longer "durations" are bogus
+
+// Cuts `value` to at most `max_bytes` without splitting a UTF-8 sequence.
+std::string_view CutUtf8(std::string_view value, size_t max_bytes) {
+  if (value.size() <= max_bytes) return value;
+  size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(value[end]) & 0xc0) == 0x80) --end;
+  return value.substr(0, end);
+}
+
+bool IsLowerHex(std::string_view s) {
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+bool IsAllZeros(std::string_view s) { return s.find_first_not_of('0') == std::string_view::npos; }
+
+}  // namespace
+
+FieldCheck FieldReader::Missing(const char* key) const {
+  return FieldError{Path(key), "is required", RejectReason::kMissingField};
+}
+
+FieldCheck FieldReader::Invalid(const char* key, std::string reason) const {
+  return FieldError{Path(key), std::move(reason), RejectReason::kInvalidField};
+}
+
+void FieldReader::AssignTruncated(std::string_view value, size_t max_bytes, const char* key,
+                                  std::string* out) {
+  std::string_view cut = CutUtf8(value, max_bytes);
+  if (cut.size() < value.size()) truncated_->push_back(Path(key));
+  out->assign(cut);
+}
+
+FieldCheck FieldReader::String(const char* key, std::string* out, size_t max_bytes, bool required) {
+  simdjson::dom::element el;
+  if (obj_[key].get(el) || el.is_null()) return required ? Missing(key) : std::nullopt;
+  std::string_view value;
+  if (el.get(value)) return Invalid(key, "must be a string");
+  if (required && value.empty()) return Invalid(key, "must not be empty");
+  AssignTruncated(value, max_bytes, key, out);
+  return std::nullopt;
+}
+
+FieldCheck FieldReader::Number(const char* key, double* out, double min, double max, bool required) {
+  simdjson::dom::element el;
+  if (obj_[key].get(el) || el.is_null()) return required ? Missing(key) : std::nullopt;
+  double value;
+  if (el.get(value)) return Invalid(key, "must be a number");
+  if (!std::isfinite(value) || value < min || value > max) {
+    char range[96];
+    std::snprintf(range, sizeof(range), "must be a number in [%g, %g]", min, max);
+    return Invalid(key, range);
+  }
+  *out = value;
+  return std::nullopt;
+}
+
+FieldCheck FieldReader::Int(const char* key, int64_t* out, int64_t min, int64_t max, bool required) {
+  double value;
+  if (FieldCheck check = Number(key, &value, static_cast<double>(min), static_cast<double>(max), required)) {
+    return check;
+  }
+  simdjson::dom::element el;
+  if (obj_[key].get(el) || el.is_null()) return std::nullopt;
+  if (value != std::floor(value)) return Invalid(key, "must be an integer");
+  *out = static_cast<int64_t>(value);
+  return std::nullopt;
+}
+
+FieldCheck FieldReader::Bool(const char* key, int64_t* out) {
+  simdjson::dom::element el;
+  if (obj_[key].get(el) || el.is_null()) return std::nullopt;
+  bool value;
+  if (el.get(value)) return Invalid(key, "must be true or false");
+  *out = value ? 1 : 0;
+  return std::nullopt;
+}
+
+FieldCheck FieldReader::StringList(const char* key, std::string* out, size_t max_items,
+                                   size_t max_item_bytes) {
+  simdjson::dom::element el;
+  if (obj_[key].get(el) || el.is_null()) return std::nullopt;
+  simdjson::dom::array items;
+  if (el.get(items)) return Invalid(key, "must be an array of strings");
+  if (items.size() > max_items) {
+    return Invalid(key, "at most " + std::to_string(max_items) + " items");
+  }
+  out->clear();
+  for (simdjson::dom::element item : items) {
+    std::string_view value;
+    if (item.get(value)) return Invalid(key, "must be an array of strings");
+    if (value.empty()) continue;
+    std::string_view cut = CutUtf8(value, max_item_bytes);
+    if (cut.size() < value.size()) truncated_->push_back(Path(key));
+    if (!out->empty()) out->push_back(kFlagSeparator);
+    for (char c : cut) out->push_back(c == kFlagSeparator ? ' ' : c);
+  }
+  return std::nullopt;
+}
+
+FieldCheck FieldReader::Object(const char* key, const std::function<FieldCheck(FieldReader&)>& read) {
+  simdjson::dom::element el;
+  if (obj_[key].get(el) || el.is_null()) return std::nullopt;
+  simdjson::dom::object obj;
+  if (el.get(obj)) return Invalid(key, "must be an object");
+  FieldReader nested(obj, Path(key) + ".", limits_, truncated_);
+  return read(nested);
+}
+
+FieldCheck FieldReader::Json(const char* key, std::string* out, bool want_array) {
+  simdjson::dom::element el;
+  if (obj_[key].get(el) || el.is_null()) return std::nullopt;
+  if (want_array ? !el.is_array() : !el.is_object()) {
+    return Invalid(key, want_array ? "must be an array" : "must be an object");
+  }
+  std::string text = simdjson::minify(el);
+  if (text.size() > limits_.max_text_bytes) {
+    truncated_->push_back(Path(key));  // cut JSON would not parse: drop it whole
+    out->clear();
+    return std::nullopt;
+  }
+  *out = std::move(text);
+  return std::nullopt;
+}
+
+std::string_view RateVital(std::string_view name, double value) {
+  struct Threshold {
+    std::string_view name;
+    double good, poor;
+  };
+  static constexpr Threshold kThresholds[] = {{"LCP", 2500, 4000}, {"INP", 200, 500},
+                                              {"CLS", 0.1, 0.25},  {"FCP", 1800, 3000},
+                                              {"TTFB", 800, 1800}, {"FID", 100, 300}};
+  for (const Threshold& t : kThresholds) {
+    if (t.name != name) continue;
+    if (value <= t.good) return "good";
+    if (value <= t.poor) return "needs-improvement";
+    return "poor";
+  }
+  return "";
+}
+
+std::string UrlPath(std::string_view url) {
+  size_t scheme = url.find("://");
+  if (scheme != std::string_view::npos) {
+    size_t path = url.find('/', scheme + 3);
+    url = path == std::string_view::npos ? std::string_view("/") : url.substr(path);
+  }
+  size_t end = url.find_first_of("?#");
+  return std::string(url.substr(0, end));
+}
+
+namespace {
+
+FieldCheck ReadTypeFields(FieldReader& r, const LimitsConfig& limits, Event* e) {
+  const uint32_t max = limits.max_string_bytes;
+  const uint32_t max_text = limits.max_text_bytes;
+  const std::string& type = e->type;
+  if (type == "page_view") {
+    if (auto c = r.String("route", &e->route, max)) return c;
+    if (auto c = r.Bool("soft", &e->soft)) return c;
+    return r.Object("timing", [&](FieldReader& t) -> FieldCheck {
+      for (auto [name, dst] : {std::pair{"dns", &e->dns}, {"tcp", &e->tcp}, {"tls", &e->tls},
+                               {"request", &e->request}, {"ttfb", &e->ttfb},
+                               {"dom_interactive", &e->dom_interactive},
+                               {"dom_content_loaded", &e->dom_content_loaded}, {"load", &e->load}}) {
+        if (auto c = t.Number(name, dst, 0, kMaxDurationMs, false)) return c;
+      }
+      return std::nullopt;
+    });
+  }
+  if (type == "vital") {
+    if (auto c = r.String("name", &e->name, 8, true)) return c;
+    if (RateVital(e->name, 0).empty()) {
+      return FieldError{"name", "must be one of LCP, INP, CLS, FCP, TTFB, FID"};
+    }
+    const bool cls = e->name == "CLS";
+    if (auto c = r.Number("value", &e->value, 0, cls ? 99.999999 : kMaxDurationMs, true)) {
+      if (c->code == RejectReason::kInvalidField) {
+        c->reason = cls ? "CLS must be a number in [0, 100)" : "must be a duration in [0, 3600000] ms";
+      }
+      return c;
+    }
+    if (auto c = r.String("rating", &e->rating, 32)) return c;
+    std::string_view expected = RateVital(e->name, e->value);
+    if (e->rating.empty()) {
+      e->rating = expected;
+    } else if (e->rating != "good" && e->rating != "needs-improvement" && e->rating != "poor") {
+      return FieldError{"rating", "must be good, needs-improvement or poor"};
+    }
+    return r.Json("attribution", &e->attribution, false);
+  }
+  if (type == "error") {
+    e->kind = "Error";
+    if (auto c = r.String("kind", &e->kind, 128)) return c;
+    if (auto c = r.String("message", &e->message, max)) return c;
+    if (auto c = r.String("stack", &e->stack, max_text)) return c;
+    if (auto c = r.String("file", &e->file, max)) return c;
+    if (auto c = r.Int("line", &e->line, 0, INT32_MAX)) return c;
+    if (auto c = r.Int("column", &e->column, 0, INT32_MAX)) return c;
+    return r.Json("breadcrumbs", &e->breadcrumbs, true);
+  }
+  if (type == "api_call") {
+    if (auto c = r.String("method", &e->method, 16)) return c;
+    if (auto c = r.String("url", &e->request_url, max, true)) return c;
+    if (auto c = r.Int("status", &e->status, 0, 999)) return c;
+    if (auto c = r.Number("duration", &e->duration, 0, kMaxDurationMs, true)) return c;
+    if (auto c = r.String("trace_id", &e->trace_id, 64)) return c;
+    if (!e->trace_id.empty() && (e->trace_id.size() != 32 || !IsLowerHex(e->trace_id) || IsAllZeros(e->trace_id))) {
+      return FieldError{"trace_id", "must be 32 lowercase hex digits, not all zero (W3C trace context)"};
+    }
+    if (auto c = r.String("span_id", &e->span_id, 32)) return c;
+    if (!e->span_id.empty() && (e->span_id.size() != 16 || !IsLowerHex(e->span_id) || IsAllZeros(e->span_id))) {
+      return FieldError{"span_id", "must be 16 lowercase hex digits, not all zero (W3C trace context)"};
+    }
+    return std::nullopt;
+  }
+  if (type == "action") {
+    if (auto c = r.String("action", &e->action, 64, true)) return c;
+    if (auto c = r.String("target", &e->target, max)) return c;
+    return r.String("feature", &e->feature, 256);
+  }
+  if (type == "custom") {
+    if (auto c = r.String("name", &e->name, 256, true)) return c;
+    if (auto c = r.Number("value", &e->value, -1e15, 1e15, false)) return c;
+    return r.Json("attributes", &e->attributes, false);
+  }
+  return std::nullopt;  // resource, long_task: their fields are kept whole (see ReadEvent)
+}
+
+}  // namespace
+
+std::optional<EventRejection> ReadEvent(simdjson::dom::element element, size_t index,
+                                        const LimitsConfig& limits, const EventWindow& window,
+                                        Event* event, std::vector<std::string>* truncated) {
+  simdjson::dom::object obj;
+  if (element.get(obj)) {
+    return EventRejection{index, "", "an event must be a JSON object", RejectReason::kNotAnObject};
+  }
+  auto reject = [&](FieldError error) {
+    return EventRejection{index, std::move(error.field), std::move(error.reason), error.code};
+  };
+  FieldReader r(obj, "", limits, truncated);
+  if (auto c = r.String("type", &event->type, 32, true)) return reject(*c);
+  static constexpr std::string_view kTypes[] = {"page_view", "vital",  "error",    "api_call",
+                                                "action",    "custom", "resource", "long_task"};
+  bool known = false;
+  for (std::string_view t : kTypes) known = known || event->type == t;
+  if (!known) {
+    return EventRejection{index, "type", "unknown event type \"" + event->type + "\"",
+                          RejectReason::kUnknownType};
+  }
+  double ts;
+  if (auto c = r.Number("ts", &ts, 0, 1e15, true)) {
+    if (c->code == RejectReason::kInvalidField) c->reason = "must be epoch milliseconds";
+    return reject(*c);
+  }
+  event->ts = static_cast<int64_t>(std::llround(ts));
+  if (event->ts < window.min_ts || event->ts > window.max_ts) {
+    return EventRejection{index, "ts",
+                          event->ts < window.min_ts
+                              ? "older than the accepted window (limits.max_event_age_s)"
+                              : "in the future beyond the allowed clock skew (limits.max_event_future_s)",
+                          RejectReason::kTimestamp};
+  }
+  // Per-event overrides of the context (single-page apps batch several page views).
+  if (auto c = r.String("url", event->type == "api_call" ? &event->request_url : &event->url,
+                        limits.max_string_bytes)) {
+    return reject(*c);
+  }
+  if (event->consent == "full") {
+    if (auto c = r.String("page_view_id", &event->page_view_id, 128)) return reject(*c);
+  }
+  if (auto c = r.String("route", &event->route, limits.max_string_bytes)) return reject(*c);
+  if (auto c = ReadTypeFields(r, limits, event)) return reject(*c);
+  if (event->type == "resource" || event->type == "long_task") {
+    std::string text = simdjson::minify(element);
+    if (text.size() <= limits.max_text_bytes) {
+      event->attributes = std::move(text);
+    } else {
+      truncated->push_back("attributes");
+    }
+  }
+  if (event->route.empty() && !event->url.empty()) event->route = UrlPath(event->url);
+  return std::nullopt;
+}
+
+}  // namespace sightline

@@ -1,0 +1,172 @@
+#include "query/metrics_query.h"
+
+#include <charconv>
+#include <algorithm>
+#include <cmath>
+
+#include "common/json_writer.h"
+#include "query/dimensions.h"
+#include "query/time_parse.h"
+
+namespace sightline {
+namespace {
+
+constexpr size_t kMaxGroupBy = 3;
+constexpr int64_t kDefaultRangeMs = 24 * 3600 * 1000;
+
+std::vector<std::string_view> SplitComma(std::string_view text) {
+  std::vector<std::string_view> parts;
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string_view part = text.substr(0, comma);
+    if (!part.empty()) parts.push_back(part);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return parts;
+}
+
+std::optional<QueryError> ParseStat(std::string_view text, Stat* stat) {
+  stat->name = std::string(text);
+  static constexpr std::pair<std::string_view, StatKind> kSimple[] = {
+      {"count", StatKind::kCount}, {"samples", StatKind::kSamples}, {"sum", StatKind::kSum},
+      {"avg", StatKind::kAvg},     {"min", StatKind::kMin},         {"max", StatKind::kMax}};
+  for (const auto& [name, kind] : kSimple) {
+    if (text == name) {
+      stat->kind = kind;
+      return std::nullopt;
+    }
+  }
+  if (text.size() >= 2 && text[0] == 'p') {
+    double percent;
+    std::string_view number = text.substr(1);
+    auto res = std::from_chars(number.data(), number.data() + number.size(), percent);
+    if (res.ec == std::errc() && res.ptr == number.data() + number.size() && percent > 0 &&
+        percent < 100) {
+      stat->kind = StatKind::kQuantile;
+      stat->quantile = percent / 100;
+      return std::nullopt;
+    }
+  }
+  return QueryError{"stats", "unknown statistic \"" + std::string(text) +
+                                 "\" (pNN with 0 < NN < 100, count, samples, sum, avg, min, max)"};
+}
+
+}  // namespace
+
+const std::string* FindParam(const QueryParams& params, std::string_view name) {
+  for (const auto& [key, value] : params) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
+std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t now_ms,
+                                            AggregateSpec* spec) {
+  const std::string* name = FindParam(params, "name");
+  if (name == nullptr || name->empty()) return QueryError{"name", "is required (LCP, INP, CLS, FCP, TTFB or FID)"};
+  static constexpr std::string_view kVitals[] = {"LCP", "INP", "CLS", "FCP", "TTFB", "FID"};
+  bool known = false;
+  for (std::string_view v : kVitals) known = known || *name == v;
+  if (!known) return QueryError{"name", "unknown metric \"" + *name + "\" (LCP, INP, CLS, FCP, TTFB or FID)"};
+  spec->event_type = "vital";
+  spec->metric_name = *name;
+  spec->value_column = ColumnId::value;
+
+  const std::string* stats = FindParam(params, "stats");
+  spec->stats.clear();
+  for (std::string_view text : SplitComma(stats ? std::string_view(*stats) : "p75,count")) {
+    Stat stat;
+    if (auto err = ParseStat(text, &stat)) return err;
+    spec->stats.push_back(std::move(stat));
+  }
+  if (spec->stats.empty()) return QueryError{"stats", "names no statistic"};
+
+  spec->to_ms = now_ms;
+  if (const std::string* to = FindParam(params, "to")) {
+    std::optional<int64_t> parsed = ParseTimestamp(*to);
+    if (!parsed) return QueryError{"to", "not an ISO-8601 time or epoch milliseconds: \"" + *to + "\""};
+    spec->to_ms = *parsed;
+  }
+  spec->from_ms = spec->to_ms - kDefaultRangeMs;
+  if (const std::string* from = FindParam(params, "from")) {
+    std::optional<int64_t> parsed = ParseTimestamp(*from);
+    if (!parsed) return QueryError{"from", "not an ISO-8601 time or epoch milliseconds: \"" + *from + "\""};
+    spec->from_ms = *parsed;
+  }
+  if (spec->from_ms >= spec->to_ms) return QueryError{"from", "must be before to"};
+
+  spec->group_by.clear();
+  if (const std::string* group_by = FindParam(params, "group_by")) {
+    for (std::string_view dim_name : SplitComma(*group_by)) {
+      DimensionRef dim;
+      if (!LookupDimension(dim_name, &dim)) {
+        return QueryError{"group_by", "unknown dimension \"" + std::string(dim_name) +
+                                          "\" (known: " + DimensionNames() + ")"};
+      }
+      spec->group_by.push_back(std::move(dim));
+    }
+    if (spec->group_by.size() > kMaxGroupBy) return QueryError{"group_by", "at most three dimensions"};
+  }
+
+  spec->filters.clear();
+  for (const auto& [key, value] : params) {
+    if (key != "filter") continue;
+    for (std::string_view clause : SplitComma(value)) {
+      size_t colon = clause.find(':');
+      if (colon == std::string_view::npos || colon == 0) {
+        return QueryError{"filter", "expected dimension:value, got \"" + std::string(clause) + "\""};
+      }
+      DimensionRef dim;
+      std::string_view dim_name = clause.substr(0, colon);
+      if (!LookupDimension(dim_name, &dim)) {
+        return QueryError{"filter", "unknown dimension \"" + std::string(dim_name) +
+                                        "\" (known: " + DimensionNames() + ")"};
+      }
+      std::string filter_value(clause.substr(colon + 1));
+      auto same = std::find_if(spec->filters.begin(), spec->filters.end(),
+                               [&](const DimensionFilter& f) { return f.dim.name == dim.name; });
+      if (same != spec->filters.end()) {
+        same->values.push_back(std::move(filter_value));
+      } else {
+        spec->filters.push_back({std::move(dim), {std::move(filter_value)}});
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::string FormatMetricsResult(const AggregateSpec& spec, const AggregateResult& result) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("rows");
+  w.BeginArray();
+  for (const AggregateRow& row : result.rows) {
+    w.BeginObject();
+    w.Key("group");
+    w.BeginObject();
+    for (size_t dim_idx = 0; dim_idx < spec.group_by.size(); ++dim_idx) {
+      w.Key(spec.group_by[dim_idx].name);
+      if (row.group[dim_idx].empty()) {
+        w.Null();
+      } else {
+        w.String(row.group[dim_idx]);
+      }
+    }
+    w.EndObject();
+    for (size_t stat_idx = 0; stat_idx < spec.stats.size(); ++stat_idx) {
+      w.Key(spec.stats[stat_idx].name);
+      w.Double(row.values[stat_idx]);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("from");
+  w.Int(spec.from_ms);
+  w.Key("to");
+  w.Int(spec.to_ms);
+  w.EndObject();
+  return w.Take();
+}
+
+}  // namespace sightline

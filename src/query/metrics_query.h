@@ -1,0 +1,37 @@
+// GET /api/v1/metrics: from URL parameters to an AggregateSpec, and from the result to JSON.
+//
+// Parameters (docs/query-api.md): name (LCP, INP, CLS, FCP, TTFB, FID), stats (comma-separated:
+// pNN for any 0 < NN < 100, count, samples, sum, avg, min, max; default p75,count), from/to
+// (ISO-8601 or epoch ms; [from, to); default the 24 hours before now), group_by (up to three
+// dimensions), filter (dim:value[,dim:value...]; the same dimension repeated = any of the values,
+// different dimensions = all must hold). Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/aggregate.h"
+
+namespace sightline {
+
+using QueryParams = std::vector<std::pair<std::string, std::string>>;
+
+struct QueryError {
+  std::string field;
+  std::string reason;
+};
+
+// The value of the first parameter named `name`, or nullptr.
+const std::string* FindParam(const QueryParams& params, std::string_view name);
+
+// Fills `spec` (all but `project`). Returns the first problem found, naming the parameter.
+std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t now_ms,
+                                            AggregateSpec* spec);
+
+// {"rows": [{"group": {...}, "<stat>": value, ...}], "from": ..., "to": ...}
+std::string FormatMetricsResult(const AggregateSpec& spec, const AggregateResult& result);
+
+}  // namespace sightline

@@ -1,0 +1,244 @@
+#include "serve/beacon_routes.h"
+
+#include "common/json_writer.h"
+#include "ingest/body_decoder.h"
+#include "common/strings.h"
+#include "serve/http_util.h"
+
+namespace sightline {
+namespace {
+
+constexpr int64_t kSweepEveryUs = 10 * 1000 * 1000;
+
+std::string_view ResultLabel(unsigned status) {
+  switch (status) {
+    case 400: return "invalid";
+    case 401: return "unknown_key";
+    case 403: return "origin_not_allowed";
+    case 413: return "too_large";
+    case 415: return "unsupported";
+    case 429: return "rate_limited";
+    default: return "unavailable";
+  }
+}
+
+bool AcceptableContentType(std::string_view type) {
+  std::string_view base = type.substr(0, type.find(';'));
+  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  return base.empty() || EqualsIgnoreCase(base, "text/plain") ||
+         EqualsIgnoreCase(base, "application/json");
+}
+
+}  // namespace
+
+BeaconRoutes::BeaconRoutes(Env* env, Store* store, MetricsRegistry* metrics, const Config& config)
+    : env_(env),
+      store_(store),
+      limits_(config.limits),
+      admission_(config.projects, config.limits),
+      parser_(config.limits),
+      beacons_accepted_(metrics->AddCounter("sightline_beacons_total", "Beacons received, by result",
+                                            "result=\"accepted\"")),
+      events_accepted_(metrics->AddCounter("sightline_events_total", "Events stored", "result=\"accepted\"")),
+      events_truncated_(metrics->AddCounter("sightline_events_truncated_total",
+                                            "Stored events with a text field cut to its limit")),
+      bytes_in_(metrics->AddCounter("sightline_ingest_bytes_total", "Beacon body bytes as sent")),
+      metrics_(metrics) {
+  for (size_t idx = 0; idx < std::size(kAllRejectReasons); ++idx) {
+    events_rejected_[idx] = &metrics->AddCounter(
+        "sightline_events_rejected_total", "Events rejected, by reason",
+        "reason=\"" + std::string(RejectReasonName(kAllRejectReasons[idx])) + "\"");
+  }
+  for (unsigned status : {400u, 401u, 403u, 413u, 415u, 429u, 503u}) {
+    metrics->AddCounter("sightline_beacons_total", "Beacons received, by result",
+                        "result=\"" + std::string(ResultLabel(status)) + "\"");
+  }
+}
+
+void BeaconRoutes::Register(HttpServer* server) {
+  server->Handle(http::verb::post, "/v1/beacon", "beacon",
+                 [this](const HttpRequest& req, HttpResponse* res) { return HandleBeacon(req, res); });
+  server->Handle(http::verb::options, "/v1/beacon", "beacon_preflight",
+                 [this](const HttpRequest& req, HttpResponse* res) { return HandlePreflight(req, res); });
+}
+
+void BeaconRoutes::AllowOrigin(std::string_view origin, HttpResponse* res) const {
+  if (origin.empty()) return;
+  res->headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
+  res->headers.emplace_back("Vary", "Origin");
+}
+
+void BeaconRoutes::Refuse(HttpResponse* res, unsigned status, std::string_view error,
+                          std::string_view field, std::string_view reason) {
+  SetError(res, status, error, field, reason);
+  // Registration returns the existing counter: a map lookup, on the refusal path only.
+  metrics_->AddCounter("sightline_beacons_total", "Beacons received, by result",
+                       "result=\"" + std::string(ResultLabel(status)) + "\"")
+      .Inc();
+}
+
+bool BeaconRoutes::Admit(const HttpRequest& req, const ProjectConfig& project, std::string_view key,
+                         HttpResponse* res) {
+  std::string_view origin = req.header(http::field::origin);
+  if (!Admission::OriginAllowed(project, origin)) {
+    Refuse(res, 403, "origin_not_allowed", "Origin",
+           "this origin is not in the project's allowed_origins");
+    return false;
+  }
+  AllowOrigin(origin, res);
+  const int64_t now_us = env_->MonotonicMicros();
+  if (now_us - last_sweep_us_ > kSweepEveryUs) {
+    admission_.Sweep(now_us);
+    last_sweep_us_ = now_us;
+  }
+  if (int64_t wait_s = admission_.TakeRateToken(req.client, key, now_us)) {
+    Refuse(res, 429, "rate_limited", "", "too many beacons; retry after the Retry-After delay");
+    res->headers.emplace_back("Retry-After", std::to_string(wait_s));
+    return false;
+  }
+  return true;
+}
+
+bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
+  bytes_in_.Inc(req.body().size());
+  if (!AcceptableContentType(req.header(http::field::content_type))) {
+    Refuse(res, 415, "unsupported_media_type", "Content-Type",
+           "send text/plain or application/json");
+    return true;
+  }
+  // sendBeacon cannot set headers, so the key may come in the URL; then refuse before decoding.
+  std::string url_key;
+  for (auto& [name, value] : ParseQueryString(req.query)) {
+    if (name == "key") url_key = std::move(value);
+  }
+  const ProjectConfig* project = nullptr;
+  if (!url_key.empty()) {
+    project = admission_.ProjectForKey(url_key);
+    if (project == nullptr) {
+      Refuse(res, 401, "unknown_key", "key", "no project has this ingest key");
+      return true;
+    }
+    if (!Admit(req, *project, url_key, res)) return true;
+  }
+
+  std::string_view body;
+  switch (DecodeBody(req.header(http::field::content_encoding), req.body(),
+                     limits_.max_inflated_bytes, &inflated_, &body)) {
+    case DecodeOutcome::kOk: break;
+    case DecodeOutcome::kUnsupportedEncoding:
+      Refuse(res, 415, "unsupported_encoding", "Content-Encoding", "send gzip or no encoding");
+      return true;
+    case DecodeOutcome::kTooLarge:
+      Refuse(res, 413, "too_large", "body",
+             "decoded body larger than limits.max_inflated_bytes (" +
+                 std::to_string(limits_.max_inflated_bytes) + " bytes)");
+      return true;
+    case DecodeOutcome::kCorrupt:
+      Refuse(res, 400, "invalid_gzip", "body", "the gzip stream is corrupt or truncated");
+      return true;
+  }
+
+  parsed_.rejected.clear();
+  parsed_.truncated.clear();
+  if (std::optional<BeaconError> error = parser_.Parse(body, env_->NowMillis(), &parsed_)) {
+    Refuse(res, error->http_status, error->error, error->field, error->reason);
+    if (error->position >= 0) {  // add the position to the JSON body
+      res->body.pop_back();
+      res->body += ",\"position\":" + std::to_string(error->position) + "}";
+    }
+    return true;
+  }
+  if (project == nullptr) {
+    if (parsed_.key.empty()) {
+      Refuse(res, 401, "unknown_key", "key", "an ingest key is required (\"key\" or ?key=)");
+      return true;
+    }
+    project = admission_.ProjectForKey(parsed_.key);
+    if (project == nullptr) {
+      Refuse(res, 401, "unknown_key", "key", "no project has this ingest key");
+      return true;
+    }
+    if (!Admit(req, *project, parsed_.key, res)) return true;
+  }
+
+  parsed_.batch.project = project->id;
+  if (!parsed_.batch.events.empty()) {
+    Status stored = store_->Append(parsed_.batch);
+    if (!stored.ok()) {
+      Refuse(res, 503, "unavailable", "", "the store could not write the beacon; retry later");
+      res->headers.emplace_back("Retry-After", "1");
+      return true;
+    }
+  }
+  beacons_accepted_.Inc();
+  events_accepted_.Inc(parsed_.batch.events.size());
+  for (const EventRejection& r : parsed_.rejected) events_rejected_[static_cast<size_t>(r.code)]->Inc();
+
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("accepted");
+  w.Int(static_cast<int64_t>(parsed_.batch.events.size()));
+  w.Key("rejected");
+  w.BeginArray();
+  for (const EventRejection& r : parsed_.rejected) {
+    w.BeginObject();
+    w.Key("index");
+    w.Int(static_cast<int64_t>(r.index));
+    w.Key("field");
+    w.String(r.field);
+    w.Key("reason");
+    w.String(r.reason);
+    w.EndObject();
+  }
+  w.EndArray();
+  if (!parsed_.truncated.empty()) {
+    size_t truncated_events = 0;
+    w.Key("truncated");
+    w.BeginArray();
+    for (const FieldTruncation& t : parsed_.truncated) {
+      w.BeginObject();
+      if (t.index != kBeaconLevel) {
+        w.Key("index");
+        w.Int(static_cast<int64_t>(t.index));
+        ++truncated_events;
+      }
+      w.Key("field");
+      w.String(t.field);
+      w.EndObject();
+    }
+    w.EndArray();
+    events_truncated_.Inc(truncated_events);
+  }
+  w.EndObject();
+  res->status = 202;
+  res->body = w.Take();
+  return true;
+}
+
+bool BeaconRoutes::HandlePreflight(const HttpRequest& req, HttpResponse* res) {
+  std::string_view origin = req.header(http::field::origin);
+  bool allowed = false;
+  std::string url_key;
+  for (auto& [name, value] : ParseQueryString(req.query)) {
+    if (name == "key") url_key = std::move(value);
+  }
+  if (const ProjectConfig* project = url_key.empty() ? nullptr : admission_.ProjectForKey(url_key)) {
+    allowed = Admission::OriginAllowed(*project, origin);
+  } else {
+    allowed = admission_.AnyProjectAllows(origin);
+  }
+  if (origin.empty() || !allowed) {
+    SetError(res, 403, "origin_not_allowed", "Origin",
+             "this origin is not in any project's allowed_origins");
+    return true;
+  }
+  res->status = 204;
+  res->content_type = "text/plain";
+  AllowOrigin(origin, res);
+  res->headers.emplace_back("Access-Control-Allow-Methods", "POST, OPTIONS");
+  res->headers.emplace_back("Access-Control-Allow-Headers", "Content-Type, Content-Encoding");
+  res->headers.emplace_back("Access-Control-Max-Age", "86400");
+  return true;
+}
+
+}  // namespace sightline

@@ -1,0 +1,369 @@
+#include "serve/http_server.h"
+
+#include "serve/http_util.h"
+
+#include <charconv>
+#include <limits>
+
+namespace sightline {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr size_t kHeaderLimit = 16 * 1024;
+constexpr int64_t kNoDeadline = std::numeric_limits<int64_t>::max();
+constexpr int64_t kLingerUs = 2 * 1000 * 1000;
+constexpr auto kSweepInterval = std::chrono::milliseconds(250);
+
+std::string ClientKey(const tcp::socket& socket) {
+  boost::system::error_code ec;
+  tcp::endpoint peer = socket.remote_endpoint(ec);
+  if (ec) return "";
+  asio::ip::address addr = peer.address();
+  if (addr.is_v4()) {
+    auto bytes = addr.to_v4().to_bytes();
+    return std::string(bytes.begin(), bytes.end());
+  }
+  auto bytes = addr.to_v6().to_bytes();
+  return std::string(bytes.begin(), bytes.end());
+}
+
+void AppendInt(std::string* out, uint64_t v) {
+  char buf[24];
+  auto res = std::to_chars(buf, buf + sizeof(buf), v);
+  out->append(buf, res.ptr);
+}
+
+}  // namespace
+
+std::string_view HttpRequest::header(http::field name) const {
+  auto it = raw->find(name);
+  if (it == raw->end()) return {};
+  return std::string_view(it->value().data(), it->value().size());
+}
+
+void HttpResponse::Clear() {
+  status = 200;
+  content_type = "application/json";
+  body.clear();
+  headers.clear();
+  close = false;
+}
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(HttpServer* server, tcp::socket socket)
+      : server_(server), socket_(std::move(socket)), client_(ClientKey(socket_)) {}
+
+  ~Connection() {
+    if (registered_) {
+      server_->connections_.erase(self_in_list_);
+      server_->open_connections_.Add(-1);
+    }
+  }
+
+  void Start() {
+    self_in_list_ = server_->connections_.insert(server_->connections_.end(), this);
+    registered_ = true;
+    server_->open_connections_.Add(1);
+    WaitForRequest();
+  }
+
+  void Close() {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+  }
+
+  int64_t deadline_us() const { return deadline_us_; }
+
+  void Respond(HttpResponse res) {
+    response_ = std::move(res);
+    Write();
+  }
+
+  asio::io_context& io() { return server_->io_; }
+
+ private:
+  int64_t Now() const { return server_->env_->MonotonicMicros(); }
+
+  void WaitForRequest() {
+    parser_.emplace();
+    parser_->body_limit(server_->limits_.max_body_bytes);
+    parser_->header_limit(kHeaderLimit);
+    if (buffer_.size() > 0) {  // a pipelined request is already here
+      ReadHeader();
+      return;
+    }
+    deadline_us_ = Now() + int64_t{server_->server_.idle_timeout_ms} * 1000;
+    socket_.async_wait(tcp::socket::wait_read,
+                       [self = shared_from_this()](boost::system::error_code ec) {
+                         if (!ec) self->ReadHeader();
+                       });
+  }
+
+  void ReadHeader() {
+    deadline_us_ = Now() + int64_t{server_->server_.request_timeout_ms} * 1000;
+    http::async_read_header(socket_, buffer_, *parser_,
+                            [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                              self->OnHeader(ec);
+                            });
+  }
+
+  void OnHeader(boost::system::error_code ec) {
+    if (ec) return OnReadError(ec);
+    if (parser_->is_done()) return Dispatch();
+    auto& req = parser_->get();
+    auto expect = req.find(http::field::expect);
+    if (expect != req.end() && boost::beast::iequals(expect->value(), "100-continue")) {
+      static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      boost::system::error_code write_ec;
+      asio::write(socket_, asio::buffer(kContinue), write_ec);  // tiny: fits the socket buffer
+      if (write_ec) return;
+    }
+    http::async_read(socket_, buffer_, *parser_,
+                     [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                       if (ec) return self->OnReadError(ec);
+                       self->Dispatch();
+                     });
+  }
+
+  void OnReadError(boost::system::error_code ec) {
+    if (ec == http::error::end_of_stream || ec.category() != http::make_error_code(http::error::end_of_stream).category()) {
+      return;  // peer closed, socket error or closed by the sweep: drop the connection
+    }
+    response_.Clear();
+    response_.close = true;
+    if (ec == http::error::body_limit) {
+      response_.status = 413;
+      response_.body =
+          "{\"error\":\"too_large\",\"field\":\"body\",\"reason\":\"body larger than "
+          "limits.max_body_bytes (" + std::to_string(server_->limits_.max_body_bytes) + " bytes)\"}";
+    } else if (ec == http::error::header_limit) {
+      response_.status = 431;
+      response_.body = R"({"error":"headers_too_large","reason":"request headers over 16 KiB"})";
+    } else {
+      response_.status = 400;
+      SetError(&response_, 400, "bad_request", "", "malformed HTTP request: " + ec.message());
+      response_.close = true;
+    }
+    route_ = nullptr;
+    Write();
+  }
+
+  void Dispatch() {
+    const auto& req = parser_->get();
+    std::string_view target(req.target().data(), req.target().size());
+    size_t qmark = target.find('?');
+    request_.method = req.method();
+    request_.path = target.substr(0, qmark);
+    request_.query = qmark == std::string_view::npos ? std::string_view() : target.substr(qmark + 1);
+    request_.raw = &req;
+    request_.client = client_;
+    request_.connection = this;
+    response_.Clear();
+    started_us_ = Now();
+    route_ = server_->Match(request_.method, request_.path);
+    if (route_ == nullptr) {
+      response_.status = 404;
+      response_.body = R"({"error":"not_found","reason":"no such endpoint"})";
+      return Write();
+    }
+    if (route_->handler(request_, &response_)) return Write();
+    deadline_us_ = kNoDeadline;  // a deferred response: the handler's own limits apply
+  }
+
+  void Write() {
+    const bool keep_alive = parser_ && parser_->is_header_done() && parser_->get().keep_alive() &&
+                            !response_.close && !server_->stopped_;
+    head_.clear();
+    head_ += "HTTP/1.1 ";
+    AppendInt(&head_, response_.status);
+    head_ += ' ';
+    auto reason = http::obsolete_reason(static_cast<http::status>(response_.status));
+    head_.append(reason.data(), reason.size());
+    head_ += "\r\nServer: sightline\r\nContent-Type: ";
+    head_ += response_.content_type;
+    head_ += "\r\nContent-Length: ";
+    AppendInt(&head_, response_.body.size());
+    for (const auto& [name, value] : response_.headers) {
+      head_ += "\r\n";
+      head_ += name;
+      head_ += ": ";
+      head_ += value;
+    }
+    head_ += keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
+    deadline_us_ = Now() + int64_t{server_->server_.request_timeout_ms} * 1000;
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(response_.body)};
+    asio::async_write(socket_, buffers,
+                      [self = shared_from_this(), keep_alive](boost::system::error_code ec, size_t) {
+                        self->OnWrite(ec, keep_alive);
+                      });
+  }
+
+  void OnWrite(boost::system::error_code ec, bool keep_alive) {
+    Histogram* latency = route_ ? route_->latency : server_->not_found_latency_;
+    latency->Observe(static_cast<double>(Now() - started_us_) / 1e6);
+    if (ec) return;
+    if (keep_alive) return WaitForRequest();
+    Linger();
+  }
+
+  // Half-closes and drains what the client still sends, so it reads our response instead of a
+  // reset (e.g. after a 413 while the body is still arriving); the sweep ends it after kLingerUs.
+  void Linger() {
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    deadline_us_ = Now() + kLingerUs;
+    buffer_.consume(buffer_.size());
+    socket_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                              if (!ec) self->Linger();
+                            });
+  }
+
+  HttpServer* server_;
+  tcp::socket socket_;
+  std::string client_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  HttpRequest request_{};
+  HttpResponse response_;
+  std::string head_;
+  const HttpServer::Route* route_ = nullptr;
+  int64_t started_us_ = 0;
+  int64_t deadline_us_ = kNoDeadline;
+  std::list<Connection*>::iterator self_in_list_;
+  bool registered_ = false;
+};
+
+Responder Defer(const HttpRequest& req) {
+  std::shared_ptr<Connection> conn = req.connection->shared_from_this();
+  return [conn](HttpResponse res) mutable {
+    asio::io_context& io = conn->io();
+    // The shared_ptr moves into the posted handler so the connection is released on the I/O thread.
+    asio::post(io, [conn = std::move(conn), res = std::move(res)]() mutable {
+      conn->Respond(std::move(res));
+    });
+  };
+}
+
+HttpServer::HttpServer(asio::io_context& io, Env* env, Logger* logger, MetricsRegistry* metrics,
+                       const ServerConfig& server, const LimitsConfig& limits)
+    : io_(io),
+      env_(env),
+      logger_(logger),
+      metrics_(metrics),
+      server_(server),
+      limits_(limits),
+      acceptor_(io),
+      sweep_timer_(io),
+      open_connections_(metrics->AddGauge("sightline_open_connections", "Open HTTP connections")),
+      refused_connections_(metrics->AddCounter("sightline_connections_refused_total",
+                                               "Connections refused at server.max_connections")),
+      timed_out_connections_(metrics->AddCounter(
+          "sightline_connections_timed_out_total",
+          "Connections closed for idling or sending too slowly (server.*_timeout_ms)")) {
+  not_found_latency_ = &metrics->AddHistogram("sightline_http_request_duration_seconds",
+                                              "Time from a request's arrival to its response written",
+                                              LatencyBucketsSeconds(), "route=\"other\"");
+}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::Handle(http::verb method, std::string path, std::string route, Handler handler) {
+  Histogram* latency = &metrics_->AddHistogram("sightline_http_request_duration_seconds",
+                                               "Time from a request's arrival to its response written",
+                                               LatencyBucketsSeconds(), "route=\"" + route + "\"");
+  routes_.push_back({method, std::move(path), false, std::move(handler), latency});
+}
+
+void HttpServer::HandlePrefix(http::verb method, std::string prefix, std::string route,
+                              Handler handler) {
+  Histogram* latency = &metrics_->AddHistogram("sightline_http_request_duration_seconds",
+                                               "Time from a request's arrival to its response written",
+                                               LatencyBucketsSeconds(), "route=\"" + route + "\"");
+  routes_.push_back({method, std::move(prefix), true, std::move(handler), latency});
+}
+
+const HttpServer::Route* HttpServer::Match(http::verb method, std::string_view path) const {
+  for (const Route& route : routes_) {
+    if (!route.prefix && route.method == method && route.path == path) return &route;
+  }
+  for (const Route& route : routes_) {
+    if (route.prefix && route.method == method && path.substr(0, route.path.size()) == route.path) {
+      return &route;
+    }
+  }
+  return nullptr;
+}
+
+Result<uint16_t> HttpServer::Start() {
+  boost::system::error_code ec;
+  asio::ip::address address = asio::ip::make_address(server_.host, ec);
+  if (ec) return Status::InvalidArgument("listen: \"" + server_.host + "\" is not an IP address");
+  tcp::endpoint endpoint(address, server_.port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::IOError("cannot listen on " + server_.host + ":" + std::to_string(server_.port) +
+                           ": " + ec.message());
+  }
+  Accept();
+  ScheduleSweep();
+  return acceptor_.local_endpoint().port();
+}
+
+void HttpServer::Accept() {
+  acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+    if (stopped_) return;
+    if (!ec) {
+      if (connections_.size() >= server_.max_connections) {
+        refused_connections_.Inc();
+        static const std::string kBusy = [] {
+          std::string body = R"({"error":"too_many_connections","reason":"server.max_connections reached"})";
+          return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                 "Content-Length: " + std::to_string(body.size()) +
+                 "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body;
+        }();
+        boost::system::error_code ignored;
+        socket.non_blocking(true, ignored);
+        socket.write_some(asio::buffer(kBusy), ignored);
+        socket.close(ignored);
+      } else {
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        std::make_shared<Connection>(this, std::move(socket))->Start();
+      }
+    }
+    Accept();
+  });
+}
+
+void HttpServer::ScheduleSweep() {
+  sweep_timer_.expires_after(kSweepInterval);
+  sweep_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopped_) return;
+    const int64_t now = env_->MonotonicMicros();
+    for (Connection* conn : connections_) {
+      if (now > conn->deadline_us()) {
+        timed_out_connections_.Inc();
+        conn->Close();
+      }
+    }
+    ScheduleSweep();
+  });
+}
+
+void HttpServer::Stop() {
+  stopped_ = true;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  sweep_timer_.cancel();
+  for (Connection* conn : connections_) conn->Close();
+}
+
+}  // namespace sightline

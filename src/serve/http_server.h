@@ -1,0 +1,119 @@
+// HttpServer: a lean HTTP/1.1 server on Boost.Beast for the collector and the query API.
+//
+// Threading: every socket operation, every handler call and the timeout sweep run on the one
+// thread that runs the io_context, so connections need no locks or strands. Slow work (queries)
+// is handed to another thread by the handler through Defer(); the response is posted back.
+// Costs per request are kept to the parse, the handler and one write: no timer per operation (one
+// sweep timer checks every connection's deadline), no allocation for the response object
+// (reused per connection).
+//
+// Limits (ServerConfig, LimitsConfig): max_connections (more are answered 503 and closed),
+// idle_timeout_ms (a keep-alive connection with no request), request_timeout_ms (a request must
+// arrive whole within it once its first byte has), body and header sizes (413 / 431).
+#pragma once
+
+#include <utility>  // before Boost.Asio, which uses std::exchange without including it
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/config.h"
+#include "common/env.h"
+#include "common/logger.h"
+#include "common/metrics.h"
+#include "common/status.h"
+
+namespace sightline {
+
+namespace http = boost::beast::http;
+
+class Connection;
+
+struct HttpRequest {
+  http::verb method;
+  std::string_view path;   // target without the query string
+  std::string_view query;  // after '?', still percent-encoded
+  const http::request<http::string_body>* raw;  // headers and body
+  std::string_view client;  // the peer's address bytes: for rate limiting only, never stored
+  Connection* connection;   // for Defer()
+
+  std::string_view header(http::field name) const;
+  std::string_view body() const { return raw->body(); }
+};
+
+struct HttpResponse {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool close = false;
+
+  void Clear();
+};
+
+// Called on the I/O thread. Fills `res` and returns true, or returns false after taking a
+// Responder with Defer() that it (or another thread) calls exactly once later.
+using Handler = std::function<bool(const HttpRequest& req, HttpResponse* res)>;
+using Responder = std::function<void(HttpResponse)>;
+
+// A responder for `req`'s connection, callable from any thread once.
+Responder Defer(const HttpRequest& req);
+
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& io, Env* env, Logger* logger, MetricsRegistry* metrics,
+             const ServerConfig& server, const LimitsConfig& limits);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Registers a handler for a method and exact path; `route` labels its latency histogram.
+  void Handle(http::verb method, std::string path, std::string route, Handler handler);
+  // The handler for any path under `prefix` not matched exactly (static files).
+  void HandlePrefix(http::verb method, std::string prefix, std::string route, Handler handler);
+
+  // Binds and starts accepting. Returns the bound port. Errors: IOError.
+  Result<uint16_t> Start();
+  // Stops accepting and closes every connection (on the I/O thread).
+  void Stop();
+
+ private:
+  friend class Connection;
+  struct Route {
+    http::verb method;
+    std::string path;
+    bool prefix;
+    Handler handler;
+    Histogram* latency;
+  };
+  const Route* Match(http::verb method, std::string_view path) const;
+  void Accept();
+  void ScheduleSweep();
+
+  boost::asio::io_context& io_;
+  Env* env_;
+  Logger* logger_;
+  MetricsRegistry* metrics_;
+  ServerConfig server_;
+  LimitsConfig limits_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer sweep_timer_;
+  std::vector<Route> routes_;
+  Histogram* not_found_latency_;
+  Gauge& open_connections_;
+  Counter& refused_connections_;
+  Counter& timed_out_connections_;
+  std::list<Connection*> connections_;  // owned by their pending operations (shared_ptr)
+  bool stopped_ = false;
+};
+
+}  // namespace sightline

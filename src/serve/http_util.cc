@@ -1,0 +1,72 @@
+#include "serve/http_util.h"
+
+#include "common/json_writer.h"
+
+namespace sightline {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string Decode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t idx = 0; idx < in.size(); ++idx) {
+    char c = in[idx];
+    if (c == '+') {
+      out.push_back(' ');
+    } else if (c == '%' && idx + 2 < in.size() &&
+               HexValue(in[idx + 1]) >= 0 && HexValue(in[idx + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(in[idx + 1]) * 16 + HexValue(in[idx + 2])));
+      idx += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+QueryParams ParseQueryString(std::string_view query) {
+  QueryParams params;
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    if (!pair.empty()) {
+      size_t eq = pair.find('=');
+      if (eq == std::string_view::npos) {
+        params.emplace_back(Decode(pair), "");
+      } else {
+        params.emplace_back(Decode(pair.substr(0, eq)), Decode(pair.substr(eq + 1)));
+      }
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return params;
+}
+
+void SetError(HttpResponse* res, unsigned status, std::string_view error, std::string_view field,
+              std::string_view reason) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("error");
+  w.String(error);
+  if (!field.empty()) {
+    w.Key("field");
+    w.String(field);
+  }
+  w.Key("reason");
+  w.String(reason);
+  w.EndObject();
+  res->status = status;
+  res->content_type = "application/json";
+  res->body = w.Take();
+}
+
+}  // namespace sightline

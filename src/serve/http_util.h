@@ -1,0 +1,20 @@
+// Small HTTP helpers shared by the routes: query-string parsing and JSON error bodies.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "query/metrics_query.h"
+#include "serve/http_server.h"
+
+namespace sightline {
+
+// Splits "a=1&b=x%20y" into decoded pairs ('+' decodes to a space). Malformed escapes are kept
+// literally.
+QueryParams ParseQueryString(std::string_view query);
+
+// Sets `res` to `status` with {"error": error, "field": field (if any), "reason": reason}.
+void SetError(HttpResponse* res, unsigned status, std::string_view error, std::string_view field,
+              std::string_view reason);
+
+}  // namespace sightline

@@ -1,0 +1,75 @@
+#include "serve/query_routes.h"
+
+#include <boost/asio/post.hpp>
+
+#include "query/metrics_query.h"
+#include "common/strings.h"
+#include "serve/http_util.h"
+
+namespace sightline {
+
+QueryRoutes::QueryRoutes(Env* env, Logger* logger, Store* store, const Config& config,
+                         boost::asio::thread_pool* pool)
+    : env_(env), logger_(logger), store_(store), pool_(pool) {
+  for (const ProjectConfig& project : config.projects) {
+    for (const std::string& token : project.read_tokens) project_by_token_[token] = project.id;
+  }
+}
+
+void QueryRoutes::Register(HttpServer* server) {
+  server->Handle(http::verb::get, "/api/v1/metrics", "api_metrics",
+                 [this](const HttpRequest& req, HttpResponse* res) { return HandleMetrics(req, res); });
+}
+
+std::string QueryRoutes::Authorize(const HttpRequest& req, const std::string* project,
+                                   HttpResponse* res) const {
+  std::string_view auth = req.header(http::field::authorization);
+  constexpr std::string_view kBearer = "Bearer ";
+  if (auth.size() <= kBearer.size() || !EqualsIgnoreCase(auth.substr(0, kBearer.size()), kBearer)) {
+    SetError(res, 401, "unauthenticated", "Authorization", "send Authorization: Bearer <read token>");
+    res->headers.emplace_back("WWW-Authenticate", "Bearer");
+    return "";
+  }
+  auto it = project_by_token_.find(std::string(auth.substr(kBearer.size())));
+  if (it == project_by_token_.end()) {
+    SetError(res, 401, "unauthenticated", "Authorization", "unknown read token");
+    res->headers.emplace_back("WWW-Authenticate", "Bearer");
+    return "";
+  }
+  if (project == nullptr || project->empty()) {
+    SetError(res, 400, "invalid_query", "project", "is required");
+    return "";
+  }
+  if (*project != it->second) {
+    SetError(res, 403, "forbidden", "project", "this token cannot read that project");
+    return "";
+  }
+  return it->second;
+}
+
+bool QueryRoutes::HandleMetrics(const HttpRequest& req, HttpResponse* res) {
+  QueryParams params = ParseQueryString(req.query);
+  std::string project = Authorize(req, FindParam(params, "project"), res);
+  if (project.empty()) return true;
+  AggregateSpec spec;
+  spec.project = project;
+  if (std::optional<QueryError> error = ParseMetricsQuery(params, env_->NowMillis(), &spec)) {
+    SetError(res, 400, "invalid_query", error->field, error->reason);
+    return true;
+  }
+  Responder respond = Defer(req);
+  boost::asio::post(*pool_, [this, spec = std::move(spec), respond = std::move(respond)] {
+    HttpResponse out;
+    Result<AggregateResult> result = store_->Aggregate(spec);
+    if (result.ok()) {
+      out.body = FormatMetricsResult(spec, *result);
+    } else {
+      logger_->Error("query failed", {{"project", spec.project}, {"error", result.status().ToString()}});
+      SetError(&out, 500, "internal", "", "the query failed: " + result.status().message());
+    }
+    respond(std::move(out));
+  });
+  return false;
+}
+
+}  // namespace sightline

@@ -1,0 +1,38 @@
+// The query API's endpoints (docs/query-api.md): GET /api/v1/metrics.
+//
+// Every request is authorised by `Authorization: Bearer <read token>`: 401 without a valid token,
+// 403 when the token belongs to another project than `project`. Parsing and authorisation run on
+// the I/O thread; the aggregation runs on `pool` so a slow query never stalls ingest.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+#include <string>
+#include <unordered_map>
+
+#include "common/config.h"
+#include "common/env.h"
+#include "common/logger.h"
+#include "serve/http_server.h"
+#include "store/store.h"
+
+namespace sightline {
+
+class QueryRoutes {
+ public:
+  QueryRoutes(Env* env, Logger* logger, Store* store, const Config& config,
+              boost::asio::thread_pool* pool);
+  void Register(HttpServer* server);
+
+ private:
+  bool HandleMetrics(const HttpRequest& req, HttpResponse* res);
+  // The project id the request may read, or "" after filling `res` with 400/401/403.
+  std::string Authorize(const HttpRequest& req, const std::string* project, HttpResponse* res) const;
+
+  Env* env_;
+  Logger* logger_;
+  Store* store_;
+  boost::asio::thread_pool* pool_;
+  std::unordered_map<std::string, std::string> project_by_token_;
+};
+
+}  // namespace sightline

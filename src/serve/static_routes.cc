@@ -1,0 +1,33 @@
+#include "serve/static_routes.h"
+
+#include <cstdio>
+
+#include "store/coding.h"
+
+namespace sightline {
+
+void RegisterStaticRoutes(HttpServer* server) {
+  for (size_t idx = 0; idx < kEmbeddedAssetCount; ++idx) {
+    const EmbeddedAsset& asset = kEmbeddedAssets[idx];
+    char etag[16];
+    std::snprintf(etag, sizeof(etag), "\"%08x\"", Crc32(asset.data));
+    server->Handle(http::verb::get, std::string(asset.path), "static",
+                   [asset, etag = std::string(etag)](const HttpRequest& req, HttpResponse* res) {
+                     res->headers.emplace_back("ETag", etag);
+                     res->headers.emplace_back("Cache-Control", "no-cache");
+                     if (req.header(http::field::if_none_match) == etag) {
+                       res->status = 304;
+                       return true;
+                     }
+                     res->content_type = std::string(asset.content_type);
+                     if (asset.content_type.substr(0, 5) == "text/" ||
+                         asset.content_type == "application/javascript") {
+                       res->content_type += "; charset=utf-8";
+                     }
+                     res->body.assign(asset.data);
+                     return true;
+                   });
+  }
+}
+
+}  // namespace sightline

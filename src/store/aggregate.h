@@ -1,0 +1,71 @@
+// Aggregation over stored events: filter, group, and compute weighted statistics of one numeric
+// column. Backends answer an AggregateSpec; AggregateByScan is the exact implementation over a
+// Store's Scan that the embedded store uses (a backend with its own engine, such as ClickHouse,
+// translates the spec instead and must give the same answers).
+//
+// Weighting: an event kept with probability sample_rate stands for w = 1/sample_rate events
+// (w = 1 when sample_rate is null). count = Σw, samples = number of events, sum = Σw·v,
+// avg = Σw·v / Σw, and the q-quantile is the weighted nearest rank: the smallest value v such that
+// the weight of values ≤ v is at least q·Σw.
+// Cost: exact quantiles keep every matching value in memory, O(n log n) per group.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/event.h"
+#include "common/status.h"
+
+namespace sightline {
+
+class Store;
+
+struct DimensionRef {
+  std::string name;            // as the API names it ("tier", "flag")
+  ColumnId column;
+  bool multi_valued = false;   // the column holds a kFlagSeparator-joined list (flags)
+};
+
+// Keeps events whose dimension equals one of `values` (for a multi-valued dimension: any element).
+struct DimensionFilter {
+  DimensionRef dim;
+  std::vector<std::string> values;
+};
+
+enum class StatKind { kQuantile, kCount, kSamples, kSum, kAvg, kMin, kMax };
+
+struct Stat {
+  std::string name;  // the key in the answer: "p75", "count"
+  StatKind kind;
+  double quantile = 0;  // for kQuantile, in (0, 1)
+};
+
+struct AggregateSpec {
+  std::string project;
+  int64_t from_ms = 0;  // inclusive
+  int64_t to_ms = 0;    // exclusive
+  std::string event_type;    // events of this type only, e.g. "vital"
+  std::string metric_name;   // events whose `name` column equals this, e.g. "LCP"; empty = all
+  ColumnId value_column = ColumnId::value;
+  std::vector<DimensionFilter> filters;  // all must hold
+  std::vector<DimensionRef> group_by;
+  std::vector<Stat> stats;
+};
+
+struct AggregateRow {
+  std::vector<std::string> group;  // one value per group_by dimension ("" = none)
+  std::vector<double> values;      // one per stat, in spec order
+};
+
+struct AggregateResult {
+  std::vector<AggregateRow> rows;  // sorted by weighted count, descending
+};
+
+Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec);
+
+// The weighted nearest-rank quantile of (value, weight) pairs sorted by value (see above).
+double WeightedQuantile(const std::vector<std::pair<double, double>>& sorted, double total_weight,
+                        double q);
+
+}  // namespace sightline

@@ -1,0 +1,63 @@
+// ColumnBatch: events in columnar form, the unit that scans hand to aggregation.
+//
+// A batch holds the columns a scan asked for (`present`); every present column has `rows` values.
+// Strings are dictionary-encoded: `ids[row]` indexes `dict`, and dict[0] is always the empty
+// string (null). A batch owns its data; it is not thread-safe to mutate, safe to read from many.
+#pragma once
+
+#include <array>
+#include <bitset>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/event.h"
+
+namespace sightline {
+
+struct Column {
+  std::vector<int64_t> ints;        // kInt64
+  std::vector<double> doubles;      // kDouble
+  std::vector<uint32_t> ids;        // kString: index into dict
+  std::vector<std::string> dict;    // kString: dict[0] == ""
+
+  std::string_view str(size_t row) const { return dict[ids[row]]; }
+};
+
+struct ColumnBatch {
+  size_t rows = 0;
+  std::bitset<kNumColumns> present;
+  std::array<Column, kNumColumns> columns;
+
+  const Column& col(ColumnId id) const { return columns[static_cast<size_t>(id)]; }
+  bool has(ColumnId id) const { return present.test(static_cast<size_t>(id)); }
+};
+
+using ColumnSet = std::bitset<kNumColumns>;
+inline ColumnSet AllColumns() { return ColumnSet().set(); }
+
+// Builds a ColumnBatch of the columns in `columns` from events, one at a time.
+// Cost: one hash lookup per string column per event.
+class ColumnBatchBuilder {
+ public:
+  explicit ColumnBatchBuilder(ColumnSet columns = AllColumns());
+  void Add(const Event& event);
+  size_t rows() const { return batch_.rows; }
+  // Returns the batch and leaves the builder empty (ready for reuse with the same columns).
+  ColumnBatch Finish();
+
+ private:
+  void Reset();
+  uint32_t Intern(size_t col_idx, const std::string& value);
+  void AddValue(size_t col_idx, int64_t v);
+  void AddValue(size_t col_idx, double v);
+  void AddValue(size_t col_idx, const std::string& v);
+
+  ColumnSet columns_;
+  ColumnBatch batch_;
+  std::array<std::unordered_map<std::string, uint32_t>, kNumColumns> lookup_;
+};
+
+}  // namespace sightline

@@ -1,0 +1,380 @@
+#include "store/embedded_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <map>
+#include <set>
+
+#include "store/event_codec.h"
+
+namespace sightline {
+namespace {
+
+constexpr size_t kScanBatchRows = 8192;
+constexpr std::string_view kManifestName = "MANIFEST";
+constexpr std::string_view kWalDirName = "wal";
+
+std::string SegmentFileName(const std::string& project, const std::string& day, uint64_t id) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "%010llu.seg", static_cast<unsigned long long>(id));
+  return project + "/" + day + "/" + name;
+}
+
+}  // namespace
+
+std::string UtcDay(int64_t ts_ms) {
+  std::time_t secs = static_cast<std::time_t>(ts_ms / 1000 - (ts_ms % 1000 < 0 ? 1 : 0));
+  std::tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+  return buf;
+}
+
+EmbeddedStore::EmbeddedStore(Env* env, Logger* logger, MetricsRegistry* metrics,
+                             EmbeddedStoreOptions options)
+    : env_(env),
+      logger_(logger),
+      options_(std::move(options)),
+      fsync_seconds_(metrics->AddHistogram("sightline_wal_fsync_seconds",
+                                           "Latency of WAL fdatasync calls", LatencyBucketsSeconds())),
+      flush_seconds_(metrics->AddHistogram("sightline_memtable_flush_seconds",
+                                           "Time to write the memtable out as segments",
+                                           LatencyBucketsSeconds())),
+      flushed_events_(metrics->AddCounter("sightline_flushed_events_total",
+                                          "Events written from the memtable to segments")),
+      active_(std::make_unique<Memtable>()) {
+  metrics->AddGaugeCallback("sightline_memtable_bytes", "Bytes held in the memtable", [this] {
+    return static_cast<double>(Stats().memtable_bytes);
+  });
+  metrics->AddGaugeCallback("sightline_segments", "Live segment files",
+                            [this] { return static_cast<double>(Stats().segments); });
+  metrics->AddGaugeCallback("sightline_segments_corrupt",
+                            "Segment files left out because their checksum failed",
+                            [this] { return static_cast<double>(Stats().corrupt_segments); });
+}
+
+Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(Env* env, Logger* logger,
+                                                           MetricsRegistry* metrics,
+                                                           EmbeddedStoreOptions options) {
+  std::unique_ptr<EmbeddedStore> store(new EmbeddedStore(env, logger, metrics, std::move(options)));
+  SL_RETURN_IF_ERROR(store->Recover());
+  store->active_since_ms_ = env->NowMillis();
+  store->syncer_ = std::thread([s = store.get()] { s->SyncLoop(); });
+  store->flusher_ = std::thread([s = store.get()] { s->FlushLoop(); });
+  return store;
+}
+
+EmbeddedStore::~EmbeddedStore() {
+  Status s = Close();
+  if (!s.ok()) logger_->Error("closing the store failed", {{"error", s.ToString()}});
+}
+
+Status EmbeddedStore::Recover() {
+  const std::string& dir = options_.dir;
+  const std::string wal_dir = JoinPath(dir, kWalDirName);
+  SL_RETURN_IF_ERROR(env_->CreateDirs(wal_dir));
+
+  Result<std::string> manifest_text = env_->ReadFile(JoinPath(dir, kManifestName));
+  if (manifest_text.ok()) {
+    Result<Manifest> manifest = DecodeManifest(*manifest_text);
+    if (!manifest.ok()) {
+      return Status::Corruption(JoinPath(dir, kManifestName) + ": " + manifest.status().message() +
+                                " (restore it from a backup, or move the data directory away)");
+    }
+    manifest_ = std::move(manifest).value();
+  } else if (manifest_text.status().code() != Status::Code::kNotFound) {
+    return manifest_text.status();
+  }
+
+  for (const SegmentRecord& record : manifest_.segments) {
+    std::string path = JoinPath(dir, record.file);
+    Result<std::unique_ptr<SegmentReader>> reader = SegmentReader::Open(env_, path);
+    Status status = reader.ok() ? (*reader)->Verify() : reader.status();
+    if (!status.ok()) {
+      logger_->Error("segment is corrupt; it is left out of queries and kept on disk",
+                     {{"segment", record.file}, {"error", status.ToString()}});
+      corrupt_segments_.push_back(record);
+      continue;
+    }
+    segments_.push_back({record, std::move(reader).value()});
+  }
+  SL_RETURN_IF_ERROR(RemoveOrphanSegments(manifest_));
+
+  // Replay every WAL file from wal_start on, in order.
+  Result<std::vector<std::string>> names = env_->ListDir(wal_dir);
+  if (!names.ok()) return names.status();
+  std::vector<uint64_t> seqs;
+  for (const std::string& name : *names) {
+    uint64_t seq;
+    if (!Wal::ParseFileName(name, &seq)) continue;
+    if (seq < manifest_.wal_start) {
+      SL_RETURN_IF_ERROR(env_->RemoveFile(JoinPath(wal_dir, name)));
+      continue;
+    }
+    seqs.push_back(seq);
+  }
+  std::sort(seqs.begin(), seqs.end());
+  uint64_t max_seq = manifest_.wal_start;
+  for (uint64_t seq : seqs) {
+    std::string path = JoinPath(wal_dir, Wal::FileName(seq));
+    Result<WalReplayResult> replay = ReplayWalFile(env_, path, [&](std::string_view payload) {
+      std::string_view project;
+      if (!DecodeEventBatchProject(payload, &project).ok()) {
+        return Status::Corruption(path + ": a record with a valid checksum does not decode");
+      }
+      active_->Add(payload);
+      return Status::Ok();
+    });
+    if (!replay.ok()) return replay.status();
+    recovered_records_ += replay->records;
+    if (replay->torn_tail) {
+      logger_->Warn("WAL ends in an incomplete record (a crash mid-write); it is ignored",
+                    {{"file", Wal::FileName(seq)}, {"valid_bytes", std::to_string(replay->valid_bytes)}});
+      SL_RETURN_IF_ERROR(env_->TruncateFile(path, replay->valid_bytes));
+    }
+    max_seq = std::max(max_seq, seq + 1);
+  }
+  if (recovered_records_ > 0) {
+    logger_->Info("recovered from the WAL", {{"records", std::to_string(recovered_records_)}});
+  }
+  // New appends go to a fresh file; the replayed ones stay until the next flush covers them.
+  Result<std::unique_ptr<Wal>> wal = Wal::Open(env_, wal_dir, max_seq);
+  if (!wal.ok()) return wal.status();
+  wal_ = std::move(wal).value();
+  return Status::Ok();
+}
+
+Status EmbeddedStore::RemoveOrphanSegments(const Manifest& manifest) {
+  std::set<std::string> listed;
+  for (const SegmentRecord& s : manifest.segments) listed.insert(s.file);
+  Result<std::vector<std::string>> projects = env_->ListDir(options_.dir);
+  if (!projects.ok()) return projects.status();
+  for (const std::string& project : *projects) {
+    if (project == kWalDirName || project.rfind(kManifestName, 0) == 0) continue;
+    Result<std::vector<std::string>> days = env_->ListDir(JoinPath(options_.dir, project));
+    if (!days.ok()) continue;  // not a directory
+    for (const std::string& day : *days) {
+      Result<std::vector<std::string>> files = env_->ListDir(JoinPath(options_.dir, project + "/" + day));
+      if (!files.ok()) continue;
+      for (const std::string& file : *files) {
+        std::string rel = project + "/" + day + "/" + file;
+        if (listed.count(rel)) continue;
+        logger_->Info("removing a segment file no manifest lists (left by an interrupted flush)",
+                      {{"segment", rel}});
+        SL_RETURN_IF_ERROR(env_->RemoveFile(JoinPath(options_.dir, rel)));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status EmbeddedStore::Append(const EventBatch& batch) {
+  std::string record;
+  EncodeEventBatch(batch, &record);
+  bool flush_due;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    SL_RETURN_IF_ERROR(wal_->Append(record));
+    active_->Add(record);
+    flush_due = active_->bytes() >= options_.flush_bytes;
+  }
+  if (flush_due) wake_.notify_all();
+  return Status::Ok();
+}
+
+Status EmbeddedStore::Scan(const ScanSpec& spec, const BatchVisitor& visit) {
+  std::vector<LiveSegment> segments;
+  Memtable::Snapshot flushing, active;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const LiveSegment& s : segments_) {
+      if (s.record.project == spec.project && s.record.max_ts >= spec.from_ms &&
+          s.record.min_ts < spec.to_ms) {
+        segments.push_back(s);
+      }
+    }
+    if (flushing_) flushing = flushing_->Take();
+    active = active_->Take();
+  }
+  ColumnSet columns = spec.columns;
+  columns.set(static_cast<size_t>(ColumnId::ts));
+  for (const LiveSegment& s : segments) {
+    Result<ColumnBatch> batch = s.reader->ReadColumns(columns);
+    if (!batch.ok()) return batch.status();
+    SL_RETURN_IF_ERROR(visit(*batch));
+  }
+  ColumnBatchBuilder builder(columns);
+  EventBatch decoded;
+  auto scan_memtable = [&](const Memtable::Snapshot& snapshot) {
+    return Memtable::ForEach(snapshot, [&](std::string_view record) -> Status {
+      std::string_view project;
+      SL_RETURN_IF_ERROR(DecodeEventBatchProject(record, &project));
+      if (project != spec.project) return Status::Ok();
+      SL_RETURN_IF_ERROR(DecodeEventBatch(record, &decoded));
+      for (const Event& event : decoded.events) {
+        if (event.ts < spec.from_ms || event.ts >= spec.to_ms) continue;
+        builder.Add(event);
+        if (builder.rows() == kScanBatchRows) SL_RETURN_IF_ERROR(visit(builder.Finish()));
+      }
+      return Status::Ok();
+    });
+  };
+  SL_RETURN_IF_ERROR(scan_memtable(flushing));
+  SL_RETURN_IF_ERROR(scan_memtable(active));
+  if (builder.rows() > 0) SL_RETURN_IF_ERROR(visit(builder.Finish()));
+  return Status::Ok();
+}
+
+Result<AggregateResult> EmbeddedStore::Aggregate(const AggregateSpec& spec) {
+  return AggregateByScan(*this, spec);
+}
+
+Status EmbeddedStore::Flush() {
+  std::lock_guard<std::mutex> flush_lock(flush_mu_);
+  return FlushLocked();
+}
+
+Status EmbeddedStore::FlushLocked() {
+  const int64_t started_us = env_->MonotonicMicros();
+  uint64_t new_wal_start;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    active_since_ms_ = env_->NowMillis();
+    // A memtable whose earlier flush failed is retried before the active one is touched.
+    if (!flushing_) {
+      if (active_->empty()) return Status::Ok();
+      Result<uint64_t> rotated = wal_->Rotate();
+      if (!rotated.ok()) return rotated.status();
+      flushing_wal_start_ = *rotated;
+      flushing_ = std::move(active_);
+      active_ = std::make_unique<Memtable>();
+    }
+    new_wal_start = flushing_wal_start_;
+  }
+
+  // Split the flushed batches by project and UTC day, one segment each.
+  std::map<std::pair<std::string, std::string>, ColumnBatchBuilder> builders;
+  EventBatch decoded;
+  uint64_t events = 0;
+  SL_RETURN_IF_ERROR(Memtable::ForEach(flushing_->Take(), [&](std::string_view record) {
+    SL_RETURN_IF_ERROR(DecodeEventBatch(record, &decoded));
+    for (const Event& event : decoded.events) {
+      builders[{decoded.project, UtcDay(event.ts)}].Add(event);
+      ++events;
+    }
+    return Status::Ok();
+  }));
+
+  Manifest next = manifest_;
+  std::vector<LiveSegment> written;
+  for (auto& [key, builder] : builders) {
+    const auto& [project, day] = key;
+    SegmentRecord record;
+    record.id = next.next_segment_id++;
+    record.project = project;
+    record.day = day;
+    record.file = SegmentFileName(project, day, record.id);
+    SL_RETURN_IF_ERROR(env_->CreateDirs(JoinPath(options_.dir, project + "/" + day)));
+    // Make the new directories' own entries durable too (rare: once per project and day).
+    SL_RETURN_IF_ERROR(env_->SyncDir(JoinPath(options_.dir, project)));
+    SL_RETURN_IF_ERROR(env_->SyncDir(options_.dir));
+    const std::string path = JoinPath(options_.dir, record.file);
+    Result<SegmentInfo> info = WriteSegment(env_, path, builder.Finish());
+    if (!info.ok()) return info.status();
+    record.rows = info->rows;
+    record.min_ts = info->min_ts;
+    record.max_ts = info->max_ts;
+    record.bytes = info->file_bytes;
+    Result<std::unique_ptr<SegmentReader>> reader = SegmentReader::Open(env_, path);
+    if (!reader.ok()) return reader.status();
+    next.segments.push_back(record);
+    written.push_back({record, std::move(reader).value()});
+  }
+  next.wal_start = new_wal_start;
+  SL_RETURN_IF_ERROR(env_->WriteFileAtomic(JoinPath(options_.dir, kManifestName), EncodeManifest(next)));
+  manifest_ = std::move(next);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (LiveSegment& s : written) segments_.push_back(std::move(s));
+    flushing_.reset();
+  }
+  // The flushed records are in segments now; WAL files before the new one are no longer needed.
+  const std::string wal_dir = JoinPath(options_.dir, kWalDirName);
+  Result<std::vector<std::string>> names = env_->ListDir(wal_dir);
+  if (names.ok()) {
+    for (const std::string& name : *names) {
+      uint64_t seq;
+      if (Wal::ParseFileName(name, &seq) && seq < new_wal_start) {
+        SL_RETURN_IF_ERROR(env_->RemoveFile(JoinPath(wal_dir, name)));
+      }
+    }
+  }
+  flushed_events_.Inc(events);
+  flush_seconds_.Observe(static_cast<double>(env_->MonotonicMicros() - started_us) / 1e6);
+  return Status::Ok();
+}
+
+void EmbeddedStore::SyncLoop() {
+  const auto interval = std::chrono::milliseconds(options_.wal_fsync_interval_ms);
+  std::unique_lock<std::mutex> lock(wake_mu_);
+  while (!stopping_) {
+    wake_.wait_for(lock, interval);
+    lock.unlock();
+    const int64_t started_us = env_->MonotonicMicros();
+    bool synced = false;
+    Status s = wal_->Sync(&synced);
+    if (synced) fsync_seconds_.Observe(static_cast<double>(env_->MonotonicMicros() - started_us) / 1e6);
+    if (!s.ok()) logger_->Error("WAL fsync failed", {{"error", s.ToString()}});
+    lock.lock();
+  }
+}
+
+void EmbeddedStore::FlushLoop() {
+  std::unique_lock<std::mutex> lock(wake_mu_);
+  while (!stopping_) {
+    wake_.wait_for(lock, std::chrono::seconds(1));
+    if (stopping_) break;
+    lock.unlock();
+    bool due;
+    {
+      std::lock_guard<std::mutex> state_lock(mu_);
+      due = !active_->empty() &&
+            (active_->bytes() >= options_.flush_bytes ||
+             env_->NowMillis() - active_since_ms_ >= int64_t{options_.flush_interval_s} * 1000);
+    }
+    if (due) {
+      Status s = Flush();
+      if (!s.ok()) logger_->Error("memtable flush failed; will retry", {{"error", s.ToString()}});
+    }
+    lock.lock();
+  }
+}
+
+Status EmbeddedStore::Close() {
+  if (closed_) return Status::Ok();
+  closed_ = true;
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+  if (syncer_.joinable()) syncer_.join();
+  Status flushed = Flush();
+  Status synced = wal_ ? wal_->Sync() : Status::Ok();
+  return flushed.ok() ? synced : flushed;
+}
+
+EmbeddedStoreStats EmbeddedStore::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  EmbeddedStoreStats stats;
+  stats.memtable_bytes = active_->bytes() + (flushing_ ? flushing_->bytes() : 0);
+  stats.segments = segments_.size();
+  stats.corrupt_segments = corrupt_segments_.size();
+  stats.recovered_records = recovered_records_;
+  return stats;
+}
+
+}  // namespace sightline

@@ -1,0 +1,44 @@
+// Store: the interface every storage backend implements (the embedded store today, ClickHouse for
+// scale-out). Ingest appends batches; query scans columns and aggregates.
+//
+// Contracts every implementation keeps:
+// - Append: when it returns OK the batch is durable against a crash of this process (for the
+//   embedded store: its WAL record reached the OS; an fsync follows within the group-commit
+//   interval). A non-OK Append stored nothing of the batch.
+// - Scan: visits every event of `spec.project` with ts in [from_ms, to_ms) exactly once, in
+//   batches carrying at least `spec.columns` (plus ts); rows outside the range may appear in a
+//   batch and must be filtered by the caller. Data appended before the Scan started is visible.
+//   Errors: Corruption/IOError of the data read (the scan stops), or what the visitor returns.
+// - Aggregate: answers an AggregateSpec (see store/aggregate.h) over the same events Scan sees.
+// All methods are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "common/event.h"
+#include "common/status.h"
+#include "store/aggregate.h"
+#include "store/column_batch.h"
+
+namespace sightline {
+
+struct ScanSpec {
+  std::string project;
+  int64_t from_ms = 0;  // inclusive
+  int64_t to_ms = 0;    // exclusive
+  ColumnSet columns;
+};
+
+using BatchVisitor = std::function<Status(const ColumnBatch&)>;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual Status Append(const EventBatch& batch) = 0;
+  virtual Status Scan(const ScanSpec& spec, const BatchVisitor& visit) = 0;
+  virtual Result<AggregateResult> Aggregate(const AggregateSpec& spec) = 0;
+};
+
+}  // namespace sightline

@@ -1,0 +1,71 @@
+// Write-ahead log: numbered files `wal-<seq>.log` in one directory, each a sequence of records
+//
+//   record := fixed32(len) fixed32(crc32 of len bytes and payload) payload[len]
+//
+// Wal is thread-safe. Append() returns once the record has reached the OS, so it survives a crash
+// of this process; Sync() makes everything appended so far survive a crash of the machine. The
+// store calls Sync() from a timer every storage.wal_fsync_interval_ms (group commit: one fdatasync
+// covers every record appended since the last one). Rotate() starts a new file so that older files
+// can be deleted once their records are in segments.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/env.h"
+#include "common/status.h"
+
+namespace sightline {
+
+class Wal {
+ public:
+  Wal(const Wal&) = delete;
+  Wal& operator=(const Wal&) = delete;
+
+  // Opens a new file numbered `seq` in `dir` (which must exist) for appending.
+  static Result<std::unique_ptr<Wal>> Open(Env* env, std::string dir, uint64_t seq);
+
+  // Errors: IOError; the record may then be partially written and is ignored by replay.
+  Status Append(std::string_view payload);
+  // fdatasync of the current file; a no-op when nothing was appended since the last Sync.
+  // Reports whether it synced anything through `synced`.
+  Status Sync(bool* synced = nullptr);
+  // Syncs the current file and switches to file `seq + 1`; returns the new file's number.
+  Result<uint64_t> Rotate();
+  uint64_t current_seq() const;
+  uint64_t bytes_appended() const;
+
+  static std::string FileName(uint64_t seq);
+  // Parses "wal-<seq>.log"; false for other names.
+  static bool ParseFileName(std::string_view name, uint64_t* seq);
+
+ private:
+  Wal(Env* env, std::string dir) : env_(env), dir_(std::move(dir)) {}
+
+  Env* const env_;
+  const std::string dir_;
+  mutable std::mutex mu_;
+  // shared_ptr: Sync() keeps syncing a file outside the lock while Rotate() replaces it.
+  std::shared_ptr<AppendFile> file_;  // GUARDED_BY(mu_)
+  uint64_t seq_ = 0;                  // GUARDED_BY(mu_)
+  uint64_t unsynced_bytes_ = 0;       // GUARDED_BY(mu_)
+  uint64_t bytes_appended_ = 0;       // GUARDED_BY(mu_)
+};
+
+struct WalReplayResult {
+  uint64_t records = 0;
+  bool torn_tail = false;       // the file ended in an incomplete or corrupt record
+  uint64_t valid_bytes = 0;     // length of the intact prefix
+};
+
+// Calls `fn` with each intact record's payload in order and stops at the first incomplete or
+// corrupt record (a torn tail after a crash). Errors: IOError reading, or whatever `fn` returns.
+Result<WalReplayResult> ReplayWalFile(Env* env, const std::string& path,
+                                      const std::function<Status(std::string_view)>& fn);
+
+}  // namespace sightline
