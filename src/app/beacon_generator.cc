@@ -4,12 +4,13 @@
 #include <array>
 #include <cmath>
 
+#include "app/beacon_json.h"
 #include "app/beacon_visit.h"
-#include "common/json_writer.h"
 
 namespace sightline {
 namespace {
 
+using beacon::BeaconJson;
 using beacon::Draw;
 using beacon::Ev;
 using beacon::Planned;
@@ -47,10 +48,12 @@ std::string Fill(std::string_view tmpl, std::string_view value) {
   return out;
 }
 
+// Writes a Visit's events as JSON. The details that only the JSON needs (durations, statuses,
+// ids) are drawn while writing, in output order, so the text still depends on the seed alone.
 class Writer {
  public:
   Writer(Draw& d, const Visit& v) : d_(d), v_(v) {}
-  JsonWriter& json() { return w_; }
+  BeaconJson& json() { return w_; }
   std::string Take() { return w_.Take(); }
 
   void Event(const Planned& p) {
@@ -312,10 +315,11 @@ class Writer {
 
   Draw& d_;
   const Visit& v_;
-  JsonWriter w_;
+  BeaconJson w_{2560};  // a beacon is 1-3 KB
 };
 
-void WriteContext(Draw& d, const Visit& v, bool identified, JsonWriter& w) {
+// The beacon's "context": page, release, user, flags, and the network where the browser tells.
+void WriteContext(Draw& d, const Visit& v, bool identified, BeaconJson& w) {
   w.Key("context");
   w.BeginObject();
   w.Key("url");
@@ -371,6 +375,7 @@ void WriteContext(Draw& d, const Visit& v, bool identified, JsonWriter& w) {
 }
 
 }  // namespace
+
 BeaconGenerator::BeaconGenerator(uint64_t seed) : rng_(seed) {}
 
 std::string BeaconGenerator::Next(int64_t now_ms, std::string_view key) {
@@ -381,7 +386,7 @@ std::string BeaconGenerator::Next(int64_t now_ms, std::string_view key) {
   bool identified = !d.Chance(0.03);  // 3% of visitors gave minimal consent: no identifiers
   double u = d.Uniform();
   Writer out(d, v);
-  JsonWriter& w = out.json();
+  BeaconJson& w = out.json();
   w.BeginObject();
   w.Key("v");
   w.Int(1);

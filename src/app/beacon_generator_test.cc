@@ -110,6 +110,15 @@ TEST(BeaconGenerator, BeaconsAreValidJsonOfRealisticSizeAndShape) {
   EXPECT_GT(types["api_call"], kBeacons);
 }
 
+TEST(BeaconGenerator, EscapesTheKey) {
+  BeaconGenerator gen(1);
+  const std::string key = "pk_\"quoted\"\\\n";
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(gen.Next(kNow, key)).get(doc), simdjson::SUCCESS);
+  EXPECT_EQ(std::string_view(doc["key"]), key);
+}
+
 TEST(BeaconGenerator, DeterministicPerSeed) {
   BeaconGenerator a(42), b(42), c(43);
   bool differs = false;

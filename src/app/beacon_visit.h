@@ -59,9 +59,13 @@ class Draw {
     }
     return items.back();
   }
-  std::string Id(size_t len) {
+  std::string Id(size_t len) {  // 6 random bits per character, 10 characters per draw
     std::string id(len, '0');
-    for (char& c : id) c = kIdAlphabet[(*rng_)() & 63];
+    uint64_t bits = 0;
+    for (size_t char_idx = 0; char_idx < len; ++char_idx, bits >>= 6) {
+      if (char_idx % 10 == 0) bits = (*rng_)();
+      id[char_idx] = kIdAlphabet[bits & 63];
+    }
     return id;
   }
   std::string Hex(size_t words) {  // 16 lowercase hex digits per word, never all zero

@@ -1,5 +1,6 @@
 #include "app/loadgen.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <string_view>
@@ -50,6 +51,10 @@ Status SetOption(std::string_view name, std::string_view value, Args* a) {
   } else if (name == "--key") {
     a->key = value;
   } else if (name == "--origin") {
+    bool printable = std::all_of(value.begin(), value.end(), [](char c) {
+      return static_cast<unsigned char>(c) > 0x20 && c != 0x7f;
+    });
+    if (!printable) return bad("an origin such as https://shop.example");
     a->origin = value;
   } else if (name == "--rate") {
     if (!ParseNumber(value, &a->rate) || !(a->rate >= 0 && a->rate <= 1e7)) {

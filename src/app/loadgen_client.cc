@@ -1,8 +1,10 @@
 #include "app/loadgen_client.h"
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
@@ -52,7 +54,11 @@ class Connection {
   beast::tcp_stream stream_;
   asio::steady_timer timer_;
   beast::flat_buffer buffer_;
-  http::request<http::string_body> req_;
+  // The request is written by hand (header, then body, in one gather write): Beast's serializer
+  // cost ~5% of the CPU per request, and the header is fixed but for two fields.
+  std::string fixed_header_;  // request line and the fields that never change
+  std::string header_;
+  std::string body_;
   http::response<http::string_body> res_;
   Clock::time_point sent_at_;
   size_t events_ = 0;  // in the beacon in flight
@@ -106,12 +112,11 @@ class Run {
            std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(offset_s));
   }
 
-  // Fills `req` with the next beacon and its visitor's User-Agent; returns its event count.
-  size_t NextBeacon(http::request<http::string_body>* req) {
-    req->body() = gen_.Next(env_->NowMillis(), options_.key);
-    req->set(http::field::user_agent, gen_.user_agent());
-    req->prepare_payload();
-    return CountEvents(req->body());
+  // The next beacon, and the User-Agent of its visitor.
+  std::string NextBeacon(std::string_view* user_agent) {
+    std::string beacon = gen_.Next(env_->NowMillis(), options_.key);
+    *user_agent = gen_.user_agent();  // Lifetime: until the next call
+    return beacon;
   }
 
   void Answered() { last_answer_ = Clock::now(); }
@@ -154,12 +159,10 @@ class Run {
 
 Connection::Connection(Run* run) : run_(run), stream_(run->ioc()), timer_(run->ioc()) {
   const LoadOptions& options = run->options();
-  req_.method(http::verb::post);
-  req_.target(options.target.path);
-  req_.version(11);
-  req_.set(http::field::host, options.target.host_header);
-  req_.set(http::field::content_type, "text/plain");  // what navigator.sendBeacon sends
-  if (!options.origin.empty()) req_.set(http::field::origin, options.origin);
+  fixed_header_ = "POST " + options.target.path +
+                  " HTTP/1.1\r\nHost: " + options.target.host_header +
+                  "\r\nContent-Type: text/plain\r\n";  // what navigator.sendBeacon sends
+  if (!options.origin.empty()) fixed_header_ += "Origin: " + options.origin + "\r\n";
 }
 
 void Connection::Connect() {
@@ -189,10 +192,16 @@ void Connection::Next() {
 }
 
 void Connection::Send() {
-  events_ = run_->NextBeacon(&req_);
+  std::string_view user_agent;
+  body_ = run_->NextBeacon(&user_agent);
+  events_ = CountEvents(body_);
+  header_ = fixed_header_;
+  header_.append("User-Agent: ").append(user_agent).append("\r\nContent-Length: ");
+  header_.append(std::to_string(body_.size())).append("\r\n\r\n");
   sent_at_ = Clock::now();
   stream_.expires_after(std::chrono::seconds(kRequestTimeoutSeconds));
-  http::async_write(stream_, req_, [this](error_code ec, size_t) { OnWrite(ec); });
+  std::array<asio::const_buffer, 2> request = {asio::buffer(header_), asio::buffer(body_)};
+  asio::async_write(stream_, request, [this](error_code ec, size_t) { OnWrite(ec); });
 }
 
 void Connection::OnWrite(error_code ec) {
@@ -250,6 +259,9 @@ Result<Target> ParseTarget(std::string_view url) {
     return Status::InvalidArgument("bad --target '" + std::string(url) + "': " + std::string(why));
   };
   constexpr std::string_view kScheme = "http://";
+  for (char c : url) {  // the URL goes into the request line and Host header verbatim
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return invalid("space or control byte");
+  }
   if (url.substr(0, kScheme.size()) != kScheme)
     return invalid("expected http://HOST[:PORT][/PATH]");
   std::string_view rest = url.substr(kScheme.size());
@@ -297,27 +309,36 @@ Result<LoadReport> RunLoad(const LoadOptions& options) {
 
 size_t CountEvents(std::string_view beacon) {
   constexpr std::string_view kKey = "\"events\":[";
-  size_t at = beacon.find(kKey);
-  if (at == std::string_view::npos) return 0;
+  size_t pos = beacon.find(kKey);
+  if (pos == std::string_view::npos) return 0;
+  // A quote ends a string unless an odd number of backslashes precede it.
+  auto escaped = [beacon](size_t quote) {
+    size_t backslashes = 0;
+    while (quote > backslashes && beacon[quote - backslashes - 1] == '\\') ++backslashes;
+    return backslashes % 2 == 1;
+  };
   size_t count = 0;
   int depth = 0;  // nesting inside the events array
-  bool in_string = false;
-  for (size_t pos = at + kKey.size(); pos < beacon.size(); ++pos) {
-    char c = beacon[pos];
-    if (in_string) {
-      if (c == '\\') {
-        ++pos;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (depth++ == 0 && c == '{') ++count;
-    } else if (c == '}' || c == ']') {
-      if (depth-- == 0) break;
+  for (pos += kKey.size(); pos < beacon.size(); ++pos) {
+    switch (beacon[pos]) {
+      case '"':  // jump over the string (memchr-fast): most of a beacon's bytes are strings
+        do {
+          pos = beacon.find('"', pos + 1);
+          if (pos == std::string_view::npos) return count;
+        } while (escaped(pos));
+        break;
+      case '{':
+        if (depth++ == 0) ++count;
+        break;
+      case '[':
+        ++depth;
+        break;
+      case '}':
+      case ']':
+        if (depth-- == 0) return count;
+        break;
+      default:
+        break;
     }
   }
   return count;

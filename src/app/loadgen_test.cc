@@ -43,8 +43,9 @@ TEST(LoadgenTarget, ParsesHostPortAndPath) {
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->host, "::1");
   EXPECT_EQ(t->path, "/v1/beacon");
-  for (const char* bad : {"https://x/", "127.0.0.1:80", "http://", "http://h:0/", "http://h:99999",
-                          "http://h:80x", "http://u@h/", "http://[::1/"}) {
+  for (const char* bad :
+       {"https://x/", "127.0.0.1:80", "http://", "http://h:0/", "http://h:99999", "http://h:80x",
+        "http://u@h/", "http://[::1/", "http://h/a b", "http://h/\r\nX: y"}) {
     EXPECT_FALSE(ParseTarget(bad).ok()) << bad;
   }
 }
@@ -95,6 +96,7 @@ TEST(LoadgenCommand, ExitCodes) {
       Loadgen({"--target", "http://127.0.0.1:1", "--key", "k", "--rate", "-1", "--duration", "1"}),
       2);
   EXPECT_EQ(Loadgen({"--bogus", "1"}), 2);
+  EXPECT_EQ(Loadgen({"--print-beacon", "--key", "k", "--origin", "https://a\r\nX: y"}), 2);
   EXPECT_EQ(Loadgen({"--print-beacon"}), 2) << "--print-beacon needs --key";
   EXPECT_EQ(Loadgen({"--help"}, &out), 0);
   EXPECT_NE(out.find("usage"), std::string::npos);

@@ -1,12 +1,10 @@
 #include "app/serve_command.h"
 
 #include <csignal>
-#include <utility>  // before Boost.Asio, which uses std::exchange without including it
-
-#include <boost/asio.hpp>
 #include <cstdio>
 #include <iostream>
 
+#include "common/asio.h"
 #include "common/config.h"
 #include "common/json_writer.h"
 #include "common/logger.h"

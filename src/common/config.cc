@@ -22,7 +22,7 @@ std::string Where(const std::string& path, const YAML::Node& node) {
 }
 
 Status TypeError(const std::string& path, const YAML::Node& node, std::string_view expected) {
-  std::string got = node.IsScalar() ? "\"" + node.Scalar() + "\""
+  std::string got = node.IsScalar()     ? "\"" + node.Scalar() + "\""
                     : node.IsSequence() ? "a list"
                     : node.IsMap()      ? "a mapping"
                                         : "nothing";
@@ -36,8 +36,9 @@ class MapReader {
   MapReader(const YAML::Node& node, std::string path) : node_(node), path_(std::move(path)) {}
 
   // `handlers` maps each allowed key to the function that reads its value.
-  Status Read(const std::map<std::string, std::function<Status(const YAML::Node&,
-                                                               const std::string&)>>& handlers) {
+  Status Read(
+      const std::map<std::string, std::function<Status(const YAML::Node&, const std::string&)>>&
+          handlers) {
     if (!node_.IsMap()) return TypeError(path_.empty() ? "config" : path_, node_, "a mapping");
     std::set<std::string> seen;
     for (const auto& entry : node_) {
@@ -50,8 +51,8 @@ class MapReader {
       if (it == handlers.end()) {
         std::string allowed;
         for (const auto& [name, unused] : handlers) allowed += (allowed.empty() ? "" : ", ") + name;
-        return Status::InvalidArgument(Where(key_path, entry.first) + ": unknown key (expected one of " +
-                                       allowed + ")");
+        return Status::InvalidArgument(Where(key_path, entry.first) +
+                                       ": unknown key (expected one of " + allowed + ")");
       }
       SL_RETURN_IF_ERROR(it->second(entry.second, key_path));
     }
@@ -216,38 +217,43 @@ Result<Config> ParseConfig(const std::string& yaml_text) {
       {"server",
        [&](const YAML::Node& node, const std::string& path) {
          ServerConfig& s = config.server;
-         return MapReader(node, path).Read({
-             {"max_connections", ReadInt(&s.max_connections, 1, 1000000)},
-             {"idle_timeout_ms", ReadInt(&s.idle_timeout_ms, 100, 3600000)},
-             {"request_timeout_ms", ReadInt(&s.request_timeout_ms, 100, 3600000)},
-             {"query_threads", ReadInt(&s.query_threads, 1, 64)},
-         });
+         return MapReader(node, path)
+             .Read({
+                 {"max_connections", ReadInt(&s.max_connections, 1, 1000000)},
+                 {"idle_timeout_ms", ReadInt(&s.idle_timeout_ms, 100, 3600000)},
+                 {"request_timeout_ms", ReadInt(&s.request_timeout_ms, 100, 3600000)},
+                 {"query_threads", ReadInt(&s.query_threads, 1, 64)},
+             });
        }},
       {"limits",
        [&](const YAML::Node& node, const std::string& path) {
          LimitsConfig& l = config.limits;
-         return MapReader(node, path).Read({
-             {"beacons_per_second_per_client", ReadDouble(&l.beacons_per_second_per_client, 0, 1e9)},
-             {"beacons_per_second_per_key", ReadDouble(&l.beacons_per_second_per_key, 0, 1e9)},
-             {"max_body_bytes", ReadInt(&l.max_body_bytes, 1024, 64 << 20)},
-             {"max_inflated_bytes", ReadInt(&l.max_inflated_bytes, 1024, 256 << 20)},
-             {"max_events_per_beacon", ReadInt(&l.max_events_per_beacon, 1, 100000)},
-             {"max_string_bytes", ReadInt(&l.max_string_bytes, 16, 1 << 20)},
-             {"max_text_bytes", ReadInt(&l.max_text_bytes, 16, 4 << 20)},
-             {"max_depth", ReadInt(&l.max_depth, 2, 1024)},
-             {"max_event_age_s", ReadInt(&l.max_event_age_s, 1, 30 * 86400)},
-             {"max_event_future_s", ReadInt(&l.max_event_future_s, 0, 86400)},
-         });
+         return MapReader(node, path)
+             .Read({
+                 {"beacons_per_second_per_client",
+                  ReadDouble(&l.beacons_per_second_per_client, 0, 1e9)},
+                 {"beacons_per_second_per_key", ReadDouble(&l.beacons_per_second_per_key, 0, 1e9)},
+                 {"max_body_bytes", ReadInt(&l.max_body_bytes, 1024, 64 << 20)},
+                 {"max_inflated_bytes", ReadInt(&l.max_inflated_bytes, 1024, 256 << 20)},
+                 {"max_events_per_beacon", ReadInt(&l.max_events_per_beacon, 1, 100000)},
+                 {"max_string_bytes", ReadInt(&l.max_string_bytes, 16, 1 << 20)},
+                 {"max_text_bytes", ReadInt(&l.max_text_bytes, 16, 4 << 20)},
+                 {"max_depth", ReadInt(&l.max_depth, 2, 1024)},
+                 {"max_event_age_s", ReadInt(&l.max_event_age_s, 1, 30 * 86400)},
+                 {"max_event_future_s", ReadInt(&l.max_event_future_s, 0, 86400)},
+             });
        }},
       {"storage",
        [&](const YAML::Node& node, const std::string& path) {
          StorageConfig& st = config.storage;
-         return MapReader(node, path).Read({
-             {"region", ReadString(&st.region)},
-             {"wal_fsync_interval_ms", ReadInt(&st.wal_fsync_interval_ms, 1, 60000)},
-             {"memtable_flush_bytes", ReadInt(&st.memtable_flush_bytes, 1 << 16, int64_t{1} << 40)},
-             {"memtable_flush_interval_s", ReadInt(&st.memtable_flush_interval_s, 1, 86400)},
-         });
+         return MapReader(node, path)
+             .Read({
+                 {"region", ReadString(&st.region)},
+                 {"wal_fsync_interval_ms", ReadInt(&st.wal_fsync_interval_ms, 1, 60000)},
+                 {"memtable_flush_bytes",
+                  ReadInt(&st.memtable_flush_bytes, 1 << 16, int64_t{1} << 40)},
+                 {"memtable_flush_interval_s", ReadInt(&st.memtable_flush_interval_s, 1, 86400)},
+             });
        }},
       {"log",
        [&](const YAML::Node& node, const std::string& path) {
@@ -266,7 +272,8 @@ Result<Config> ParseConfig(const std::string& yaml_text) {
        }},
   });
   if (!status.ok()) return status;
-  if (config.projects.empty()) return Status::InvalidArgument("projects: at least one project is required");
+  if (config.projects.empty())
+    return Status::InvalidArgument("projects: at least one project is required");
   if (config.storage.region.empty() || !ValidProjectId(config.storage.region)) {
     return Status::InvalidArgument("storage.region: 1-64 characters [a-z0-9_-]");
   }

@@ -16,32 +16,33 @@
 namespace sightline {
 
 struct ServerConfig {
-  std::string host = "127.0.0.1";          // `listen: HOST:PORT` (default 127.0.0.1:8080)
-  uint16_t port = 8080;                    // 0 picks a free port (printed at start-up)
-  uint32_t max_connections = 10000;        // server.max_connections; more are refused
-  uint32_t idle_timeout_ms = 30000;        // server.idle_timeout_ms: keep-alive idle limit
-  uint32_t request_timeout_ms = 10000;     // server.request_timeout_ms: a whole request must
-                                           // arrive within this (slow senders are cut off)
-  uint32_t query_threads = 1;              // server.query_threads: threads answering /api queries
+  std::string host = "127.0.0.1";       // `listen: HOST:PORT` (default 127.0.0.1:8080)
+  uint16_t port = 8080;                 // 0 picks a free port (printed at start-up)
+  uint32_t max_connections = 10000;     // server.max_connections; more are refused
+  uint32_t idle_timeout_ms = 30000;     // server.idle_timeout_ms: keep-alive idle limit
+  uint32_t request_timeout_ms = 10000;  // server.request_timeout_ms: a whole request must
+                                        // arrive within this (slow senders are cut off)
+  uint32_t query_threads = 1;           // server.query_threads: threads answering /api queries
 };
 
 struct LimitsConfig {
-  double beacons_per_second_per_client = 100;  // limits.beacons_per_second_per_client, 0 = unlimited
-  double beacons_per_second_per_key = 0;       // limits.beacons_per_second_per_key, 0 = unlimited
-  uint32_t max_body_bytes = 64 * 1024;         // limits.max_body_bytes: as sent on the wire
-  uint32_t max_inflated_bytes = 1024 * 1024;   // limits.max_inflated_bytes: after gzip
-  uint32_t max_events_per_beacon = 500;        // limits.max_events_per_beacon
-  uint32_t max_string_bytes = 1024;            // limits.max_string_bytes: most text fields
-  uint32_t max_text_bytes = 16 * 1024;         // limits.max_text_bytes: stacks, attribute blobs
-  uint32_t max_depth = 16;                     // limits.max_depth: JSON nesting
-  uint32_t max_event_age_s = 24 * 3600;        // limits.max_event_age_s: older events rejected
-  uint32_t max_event_future_s = 300;           // limits.max_event_future_s: clock skew allowed
+  double beacons_per_second_per_client =
+      100;                                    // limits.beacons_per_second_per_client, 0 = unlimited
+  double beacons_per_second_per_key = 0;      // limits.beacons_per_second_per_key, 0 = unlimited
+  uint32_t max_body_bytes = 64 * 1024;        // limits.max_body_bytes: as sent on the wire
+  uint32_t max_inflated_bytes = 1024 * 1024;  // limits.max_inflated_bytes: after gzip
+  uint32_t max_events_per_beacon = 500;       // limits.max_events_per_beacon
+  uint32_t max_string_bytes = 1024;           // limits.max_string_bytes: most text fields
+  uint32_t max_text_bytes = 16 * 1024;        // limits.max_text_bytes: stacks, attribute blobs
+  uint32_t max_depth = 16;                    // limits.max_depth: JSON nesting
+  uint32_t max_event_age_s = 24 * 3600;       // limits.max_event_age_s: older events rejected
+  uint32_t max_event_future_s = 300;          // limits.max_event_future_s: clock skew allowed
 };
 
 struct StorageConfig {
-  std::string data_dir = "./data";          // `data_dir`
-  std::string region = "default";           // storage.region: the region this store holds
-  uint32_t wal_fsync_interval_ms = 50;      // storage.wal_fsync_interval_ms: group commit period
+  std::string data_dir = "./data";      // `data_dir`
+  std::string region = "default";       // storage.region: the region this store holds
+  uint32_t wal_fsync_interval_ms = 50;  // storage.wal_fsync_interval_ms: group commit period
   uint64_t memtable_flush_bytes = 64ull << 20;  // storage.memtable_flush_bytes
   uint32_t memtable_flush_interval_s = 300;     // storage.memtable_flush_interval_s
 };

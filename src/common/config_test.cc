@@ -1,1 +1,101 @@
+#include "common/config.h"
+
 #include <gtest/gtest.h>
+
+#include "common/env.h"
+
+namespace sightline {
+namespace {
+
+constexpr const char* kValid = R"(
+listen: 127.0.0.1:9090
+data_dir: /tmp/x
+limits:
+  beacons_per_second_per_client: 5
+  beacons_per_second_per_key: 0
+projects:
+  - id: shop
+    ingest_keys: [pk_shop_123]
+    read_tokens: [rt_shop_456]
+    allowed_origins: ["https://shop.example", "https://*.shop.example"]
+    retention_days: 30
+)";
+
+std::string ErrorOf(const std::string& yaml) {
+  Result<Config> config = ParseConfig(yaml);
+  EXPECT_FALSE(config.ok()) << "accepted:\n" << yaml;
+  return config.ok() ? "" : config.status().message();
+}
+
+TEST(ConfigTest, ParsesTheDocumentedShape) {
+  Result<Config> config = ParseConfig(kValid);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->server.host, "127.0.0.1");
+  EXPECT_EQ(config->server.port, 9090);
+  EXPECT_EQ(config->storage.data_dir, "/tmp/x");
+  EXPECT_EQ(config->limits.beacons_per_second_per_client, 5);
+  ASSERT_EQ(config->projects.size(), 1u);
+  EXPECT_EQ(config->projects[0].id, "shop");
+  EXPECT_EQ(config->projects[0].allowed_origins.size(), 2u);
+  EXPECT_EQ(config->projects[0].retention_days, 30u);
+  EXPECT_EQ(config->limits.max_events_per_beacon, 500u);  // default kept
+  EXPECT_EQ(config->storage.wal_fsync_interval_ms, 50u);
+}
+
+TEST(ConfigTest, TheDemoConfigIsValid) {
+  Result<Config> config = LoadConfigFile(std::string(SIGHTLINE_SOURCE_DIR) + "/config/demo.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->projects[0].id, "demo");
+  EXPECT_EQ(config->projects[0].ingest_keys[0], "demo-public-key");
+  EXPECT_EQ(config->projects[0].read_tokens[0], "demo-read-token");
+}
+
+TEST(ConfigTest, UnknownKeyIsNamedWithItsLine) {
+  std::string error = ErrorOf(std::string(kValid) + "limitz: {}\n");
+  EXPECT_NE(error.find("limitz"), std::string::npos) << error;
+  EXPECT_NE(error.find("unknown key"), std::string::npos) << error;
+  EXPECT_NE(error.find("line 13"), std::string::npos) << error;
+}
+
+TEST(ConfigTest, UnknownNestedKeyNamesThePath) {
+  std::string error = ErrorOf("limits:\n  max_evnts_per_beacon: 3\nprojects: []\n");
+  EXPECT_NE(error.find("limits.max_evnts_per_beacon"), std::string::npos) << error;
+}
+
+TEST(ConfigTest, DuplicateKeyIsAnError) {
+  std::string error = ErrorOf("data_dir: a\ndata_dir: b\n");
+  EXPECT_NE(error.find("duplicate key"), std::string::npos) << error;
+}
+
+TEST(ConfigTest, BadTypeSaysWhatWasExpected) {
+  std::string error = ErrorOf("limits:\n  max_events_per_beacon: lots\n");
+  EXPECT_NE(error.find("limits.max_events_per_beacon"), std::string::npos) << error;
+  EXPECT_NE(error.find("expected an integer"), std::string::npos) << error;
+  EXPECT_NE(error.find("\"lots\""), std::string::npos) << error;
+}
+
+TEST(ConfigTest, OutOfRangeAndCrossReferenceErrors) {
+  EXPECT_NE(ErrorOf("limits:\n  max_body_bytes: 5\n").find("out of range"), std::string::npos);
+  EXPECT_NE(ErrorOf("listen: nonsense\nprojects: []\n").find("listen"), std::string::npos);
+  EXPECT_NE(ErrorOf("data_dir: x\n").find("at least one project"), std::string::npos);
+  std::string dup = ErrorOf(R"(
+projects:
+  - {id: a, ingest_keys: [k]}
+  - {id: b, ingest_keys: [k]}
+)");
+  EXPECT_NE(dup.find("more than one project"), std::string::npos) << dup;
+  EXPECT_NE(ErrorOf("projects:\n  - {id: Bad Id, ingest_keys: [k]}\n").find("id"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("projects: [ {id: a} ]\n").find("ingest key"), std::string::npos);
+}
+
+TEST(ConfigTest, ParseListenAcceptsIpv6) {
+  ServerConfig server;
+  ASSERT_TRUE(ParseListen("[::1]:8081", &server).ok());
+  EXPECT_EQ(server.host, "::1");
+  EXPECT_EQ(server.port, 8081);
+  EXPECT_FALSE(ParseListen("127.0.0.1:99999", &server).ok());
+}
+
+}  // namespace
+}  // namespace sightline

@@ -33,7 +33,8 @@ class AppendFile {
 
  private:
   friend class Env;
-  AppendFile(int fd, std::string path, uint64_t size) : fd_(fd), path_(std::move(path)), size_(size) {}
+  AppendFile(int fd, std::string path, uint64_t size)
+      : fd_(fd), path_(std::move(path)), size_(size) {}
   int fd_;
   std::string path_;
   uint64_t size_;

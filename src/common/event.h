@@ -23,70 +23,70 @@ inline constexpr int64_t kNullInt = std::numeric_limits<int64_t>::min();
 inline constexpr double kNullDouble = std::numeric_limits<double>::quiet_NaN();
 
 // X(member, kind). The column's name is the member's name.
-#define SIGHTLINE_EVENT_COLUMNS(X)                                              \
-  /* common to every event */                                                  \
-  X(ts, kInt64)            /* epoch milliseconds, UTC */                       \
-  X(type, kString)         /* page_view, vital, error, api_call, ... */        \
-  X(session_id, kString)   /* empty under minimal consent */                   \
-  X(page_view_id, kString) /* empty under minimal consent */                   \
-  X(consent, kString)      /* full | minimal */                                \
-  X(sample_rate, kDouble)  /* probability the session was kept, (0, 1] */      \
-  X(url, kString)                                                              \
-  X(referrer, kString)                                                         \
-  X(route, kString)                                                            \
-  X(release, kString)                                                          \
-  X(environment, kString)                                                      \
-  X(service, kString)                                                          \
-  X(user_id, kString)                                                          \
-  X(tier, kString)                                                             \
-  X(flags, kString)        /* feature flags joined by kFlagSeparator */        \
-  X(connection, kString)   /* network effective type: slow-2g, 2g, 3g, 4g */   \
-  X(rtt, kDouble)                                                              \
-  X(downlink, kDouble)                                                         \
-  X(save_data, kInt64)                                                         \
-  X(truncated, kInt64)     /* 1 when a text field was cut to its limit */      \
-  /* page_view */                                                              \
-  X(soft, kInt64)                                                              \
-  X(dns, kDouble)                                                              \
-  X(tcp, kDouble)                                                              \
-  X(tls, kDouble)                                                              \
-  X(request, kDouble)                                                          \
-  X(ttfb, kDouble)                                                             \
-  X(dom_interactive, kDouble)                                                  \
-  X(dom_content_loaded, kDouble)                                               \
-  X(load, kDouble)                                                             \
-  /* vital (name, value also for custom) */                                    \
-  X(name, kString)                                                             \
-  X(value, kDouble)                                                            \
-  X(rating, kString)                                                           \
-  X(attribution, kString)  /* JSON object */                                   \
-  /* error */                                                                  \
-  X(kind, kString)                                                             \
-  X(message, kString)                                                          \
-  X(stack, kString)                                                            \
-  X(file, kString)                                                             \
-  X(line, kInt64)                                                              \
-  X(column, kInt64)                                                            \
-  X(breadcrumbs, kString)  /* JSON array */                                    \
-  /* api_call */                                                               \
-  X(method, kString)                                                           \
-  X(request_url, kString)  /* the api_call's "url" on the wire */              \
-  X(status, kInt64)                                                            \
-  X(duration, kDouble)                                                         \
-  X(trace_id, kString)                                                         \
-  X(span_id, kString)                                                          \
-  /* action */                                                                 \
-  X(action, kString)                                                           \
-  X(target, kString)                                                           \
-  X(feature, kString)                                                          \
-  /* custom attributes; resource and long_task fields */                       \
-  X(attributes, kString)   /* JSON object */
+#define SIGHTLINE_EVENT_COLUMNS(X)                                         \
+  /* common to every event */                                              \
+  X(ts, kInt64)            /* epoch milliseconds, UTC */                   \
+  X(type, kString)         /* page_view, vital, error, api_call, ... */    \
+  X(session_id, kString)   /* empty under minimal consent */               \
+  X(page_view_id, kString) /* empty under minimal consent */               \
+  X(consent, kString)      /* full | minimal */                            \
+  X(sample_rate, kDouble)  /* probability the session was kept, (0, 1] */  \
+  X(url, kString)                                                          \
+  X(referrer, kString)                                                     \
+  X(route, kString)                                                        \
+  X(release, kString)                                                      \
+  X(environment, kString)                                                  \
+  X(service, kString)                                                      \
+  X(user_id, kString)                                                      \
+  X(tier, kString)                                                         \
+  X(flags, kString)      /* feature flags joined by kFlagSeparator */      \
+  X(connection, kString) /* network effective type: slow-2g, 2g, 3g, 4g */ \
+  X(rtt, kDouble)                                                          \
+  X(downlink, kDouble)                                                     \
+  X(save_data, kInt64)                                                     \
+  X(truncated, kInt64) /* 1 when a text field was cut to its limit */      \
+  /* page_view */                                                          \
+  X(soft, kInt64)                                                          \
+  X(dns, kDouble)                                                          \
+  X(tcp, kDouble)                                                          \
+  X(tls, kDouble)                                                          \
+  X(request, kDouble)                                                      \
+  X(ttfb, kDouble)                                                         \
+  X(dom_interactive, kDouble)                                              \
+  X(dom_content_loaded, kDouble)                                           \
+  X(load, kDouble)                                                         \
+  /* vital (name, value also for custom) */                                \
+  X(name, kString)                                                         \
+  X(value, kDouble)                                                        \
+  X(rating, kString)                                                       \
+  X(attribution, kString) /* JSON object */                                \
+  /* error */                                                              \
+  X(kind, kString)                                                         \
+  X(message, kString)                                                      \
+  X(stack, kString)                                                        \
+  X(file, kString)                                                         \
+  X(line, kInt64)                                                          \
+  X(column, kInt64)                                                        \
+  X(breadcrumbs, kString) /* JSON array */                                 \
+  /* api_call */                                                           \
+  X(method, kString)                                                       \
+  X(request_url, kString) /* the api_call's "url" on the wire */           \
+  X(status, kInt64)                                                        \
+  X(duration, kDouble)                                                     \
+  X(trace_id, kString)                                                     \
+  X(span_id, kString)                                                      \
+  /* action */                                                             \
+  X(action, kString)                                                       \
+  X(target, kString)                                                       \
+  X(feature, kString)                                                      \
+  /* custom attributes; resource and long_task fields */                   \
+  X(attributes, kString) /* JSON object */
 
 enum class ColumnId : uint8_t {
 #define SL_COLUMN_ENUM(member, kind) member,
   SIGHTLINE_EVENT_COLUMNS(SL_COLUMN_ENUM)
 #undef SL_COLUMN_ENUM
-  kCount
+      kCount
 };
 
 inline constexpr size_t kNumColumns = static_cast<size_t>(ColumnId::kCount);
@@ -106,10 +106,23 @@ inline constexpr ColumnInfo kColumns[] = {
 inline constexpr char kFlagSeparator = '\x1f';
 
 namespace detail {
-template <ColumnKind K> struct ColumnCpp;
-template <> struct ColumnCpp<ColumnKind::kInt64> { using type = int64_t; static constexpr int64_t kNull = kNullInt; };
-template <> struct ColumnCpp<ColumnKind::kDouble> { using type = double; static constexpr double kNull = kNullDouble; };
-template <> struct ColumnCpp<ColumnKind::kString> { using type = std::string; static inline const std::string kNull; };
+template <ColumnKind K>
+struct ColumnCpp;
+template <>
+struct ColumnCpp<ColumnKind::kInt64> {
+  using type = int64_t;
+  static constexpr int64_t kNull = kNullInt;
+};
+template <>
+struct ColumnCpp<ColumnKind::kDouble> {
+  using type = double;
+  static constexpr double kNull = kNullDouble;
+};
+template <>
+struct ColumnCpp<ColumnKind::kString> {
+  using type = std::string;
+  static inline const std::string kNull;
+};
 }  // namespace detail
 
 struct Event {

@@ -28,10 +28,18 @@ class Logger {
   Logger(Env* env, FILE* out, LogLevel min_level) : env_(env), out_(out), min_level_(min_level) {}
 
   void Log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields = {});
-  void Debug(std::string_view msg, std::initializer_list<LogField> f = {}) { Log(LogLevel::kDebug, msg, f); }
-  void Info(std::string_view msg, std::initializer_list<LogField> f = {}) { Log(LogLevel::kInfo, msg, f); }
-  void Warn(std::string_view msg, std::initializer_list<LogField> f = {}) { Log(LogLevel::kWarn, msg, f); }
-  void Error(std::string_view msg, std::initializer_list<LogField> f = {}) { Log(LogLevel::kError, msg, f); }
+  void Debug(std::string_view msg, std::initializer_list<LogField> f = {}) {
+    Log(LogLevel::kDebug, msg, f);
+  }
+  void Info(std::string_view msg, std::initializer_list<LogField> f = {}) {
+    Log(LogLevel::kInfo, msg, f);
+  }
+  void Warn(std::string_view msg, std::initializer_list<LogField> f = {}) {
+    Log(LogLevel::kWarn, msg, f);
+  }
+  void Error(std::string_view msg, std::initializer_list<LogField> f = {}) {
+    Log(LogLevel::kError, msg, f);
+  }
 
  private:
   Env* env_;

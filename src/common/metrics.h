@@ -61,8 +61,7 @@ class MetricsRegistry {
   // `labels` is the rendered label set without braces, e.g. `reason="timestamp"`, or empty.
   Counter& AddCounter(const std::string& name, const std::string& help,
                       const std::string& labels = "");
-  Gauge& AddGauge(const std::string& name, const std::string& help,
-                  const std::string& labels = "");
+  Gauge& AddGauge(const std::string& name, const std::string& help, const std::string& labels = "");
   Histogram& AddHistogram(const std::string& name, const std::string& help,
                           std::vector<double> upper_bounds, const std::string& labels = "");
   // A gauge read at render time (memtable bytes, open connections owned elsewhere).

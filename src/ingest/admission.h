@@ -24,7 +24,8 @@ bool OriginMatches(std::string_view pattern, std::string_view origin);
 
 class TokenBucket {
  public:
-  // Takes one token at `now_us`; returns 0 on success, else the microseconds until one is available.
+  // Takes one token at `now_us`; returns 0 on success, else the microseconds until one is
+  // available.
   int64_t Take(double rate_per_second, int64_t now_us);
   int64_t last_us() const { return last_us_; }
 

@@ -9,11 +9,16 @@ namespace sightline {
 
 std::string_view RejectReasonName(RejectReason reason) {
   switch (reason) {
-    case RejectReason::kNotAnObject: return "not_an_object";
-    case RejectReason::kUnknownType: return "unknown_type";
-    case RejectReason::kTimestamp: return "timestamp";
-    case RejectReason::kMissingField: return "missing_field";
-    case RejectReason::kInvalidField: return "invalid_field";
+    case RejectReason::kNotAnObject:
+      return "not_an_object";
+    case RejectReason::kUnknownType:
+      return "unknown_type";
+    case RejectReason::kTimestamp:
+      return "timestamp";
+    case RejectReason::kMissingField:
+      return "missing_field";
+    case RejectReason::kInvalidField:
+      return "invalid_field";
   }
   return "invalid_field";
 }
@@ -64,9 +69,12 @@ std::optional<BeaconError> ReadContext(simdjson::dom::object root, const LimitsC
     if (context.get(obj)) return InvalidBeacon("context", "must be an object");
     FieldReader c(obj, "context.", limits, &ctx->truncated_fields);
     const uint32_t max = limits.max_string_bytes;
-    for (auto [name, dst] : {std::pair{"url", &e.url}, {"referrer", &e.referrer},
-                             {"route", &e.route}, {"release", &e.release},
-                             {"environment", &e.environment}, {"service", &e.service}}) {
+    for (auto [name, dst] : {std::pair{"url", &e.url},
+                             {"referrer", &e.referrer},
+                             {"route", &e.route},
+                             {"release", &e.release},
+                             {"environment", &e.environment},
+                             {"service", &e.service}}) {
       if (auto err = ToBeaconError(c.String(name, dst, max))) return err;
     }
     if (auto err = ToBeaconError(c.Object("user", [&](FieldReader& u) -> FieldCheck {
@@ -127,7 +135,8 @@ std::optional<BeaconError> BeaconParser::Parse(std::string_view body, int64_t no
   BeaconContext ctx;
   out->key.clear();
   if (auto err = ReadContext(obj, limits_, &ctx, &out->key)) return err;
-  for (const std::string& field : ctx.truncated_fields) out->truncated.push_back({kBeaconLevel, field});
+  for (const std::string& field : ctx.truncated_fields)
+    out->truncated.push_back({kBeaconLevel, field});
   if (!ctx.truncated_fields.empty()) ctx.base.truncated = 1;
 
   simdjson::dom::array events;

@@ -10,13 +10,13 @@
 // Not thread-safe: it reuses the JSON parser's buffers; use one per thread.
 #pragma once
 
+#include <simdjson.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <simdjson.h>
 
 #include "common/config.h"
 #include "common/event.h"
@@ -31,9 +31,9 @@ inline constexpr RejectReason kAllRejectReasons[] = {
 std::string_view RejectReasonName(RejectReason reason);
 
 struct EventRejection {
-  size_t index;         // position in the beacon's `events`
-  std::string field;    // the event's field, e.g. "value", "timing.dns"; "" for the whole event
-  std::string reason;   // human-readable
+  size_t index;        // position in the beacon's `events`
+  std::string field;   // the event's field, e.g. "value", "timing.dns"; "" for the whole event
+  std::string reason;  // human-readable
   RejectReason code;
 };
 
@@ -45,15 +45,15 @@ inline constexpr size_t kBeaconLevel = static_cast<size_t>(-1);
 
 // A beacon that cannot be used at all.
 struct BeaconError {
-  int http_status;      // 400 or 413
-  std::string error;    // invalid_json, invalid_utf8, too_deep, invalid_beacon, too_large
-  std::string field;    // "" when not about one field
+  int http_status;    // 400 or 413
+  std::string error;  // invalid_json, invalid_utf8, too_deep, invalid_beacon, too_large
+  std::string field;  // "" when not about one field
   std::string reason;
   int64_t position = -1;  // byte offset in the body, for invalid_json / invalid_utf8
 };
 
 struct ParsedBeacon {
-  std::string key;  // the body's "key", "" when absent
+  std::string key;   // the body's "key", "" when absent
   EventBatch batch;  // project left empty: the caller resolves it from the key
   std::vector<EventRejection> rejected;
   std::vector<FieldTruncation> truncated;

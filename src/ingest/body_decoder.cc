@@ -15,6 +15,7 @@ DecodeOutcome Gunzip(std::string_view body, size_t max_bytes, std::string* out) 
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
   zs.avail_in = static_cast<uInt>(body.size());
   out->clear();
+  out->reserve(max_bytes + 1);  // once: the buffer is reused across requests and never regrows
   constexpr size_t kStep = 16 * 1024;
   int rc = Z_OK;
   while (rc != Z_STREAM_END) {

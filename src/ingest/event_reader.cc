@@ -51,7 +51,8 @@ FieldCheck FieldReader::String(const char* key, std::string* out, size_t max_byt
   return std::nullopt;
 }
 
-FieldCheck FieldReader::Number(const char* key, double* out, double min, double max, bool required) {
+FieldCheck FieldReader::Number(const char* key, double* out, double min, double max,
+                               bool required) {
   simdjson::dom::element el;
   if (obj_[key].get(el) || el.is_null()) return required ? Missing(key) : std::nullopt;
   double value;
@@ -65,9 +66,11 @@ FieldCheck FieldReader::Number(const char* key, double* out, double min, double 
   return std::nullopt;
 }
 
-FieldCheck FieldReader::Int(const char* key, int64_t* out, int64_t min, int64_t max, bool required) {
+FieldCheck FieldReader::Int(const char* key, int64_t* out, int64_t min, int64_t max,
+                            bool required) {
   double value;
-  if (FieldCheck check = Number(key, &value, static_cast<double>(min), static_cast<double>(max), required)) {
+  if (FieldCheck check =
+          Number(key, &value, static_cast<double>(min), static_cast<double>(max), required)) {
     return check;
   }
   simdjson::dom::element el;
@@ -108,7 +111,8 @@ FieldCheck FieldReader::StringList(const char* key, std::string* out, size_t max
   return std::nullopt;
 }
 
-FieldCheck FieldReader::Object(const char* key, const std::function<FieldCheck(FieldReader&)>& read) {
+FieldCheck FieldReader::Object(const char* key,
+                               const std::function<FieldCheck(FieldReader&)>& read) {
   simdjson::dom::element el;
   if (obj_[key].get(el) || el.is_null()) return std::nullopt;
   simdjson::dom::object obj;
@@ -170,10 +174,14 @@ FieldCheck ReadTypeFields(FieldReader& r, const LimitsConfig& limits, Event* e) 
     if (auto c = r.String("route", &e->route, max)) return c;
     if (auto c = r.Bool("soft", &e->soft)) return c;
     return r.Object("timing", [&](FieldReader& t) -> FieldCheck {
-      for (auto [name, dst] : {std::pair{"dns", &e->dns}, {"tcp", &e->tcp}, {"tls", &e->tls},
-                               {"request", &e->request}, {"ttfb", &e->ttfb},
+      for (auto [name, dst] : {std::pair{"dns", &e->dns},
+                               {"tcp", &e->tcp},
+                               {"tls", &e->tls},
+                               {"request", &e->request},
+                               {"ttfb", &e->ttfb},
                                {"dom_interactive", &e->dom_interactive},
-                               {"dom_content_loaded", &e->dom_content_loaded}, {"load", &e->load}}) {
+                               {"dom_content_loaded", &e->dom_content_loaded},
+                               {"load", &e->load}}) {
         if (auto c = t.Number(name, dst, 0, kMaxDurationMs, false)) return c;
       }
       return std::nullopt;
@@ -187,7 +195,8 @@ FieldCheck ReadTypeFields(FieldReader& r, const LimitsConfig& limits, Event* e) 
     const bool cls = e->name == "CLS";
     if (auto c = r.Number("value", &e->value, 0, cls ? 99.999999 : kMaxDurationMs, true)) {
       if (c->code == RejectReason::kInvalidField) {
-        c->reason = cls ? "CLS must be a number in [0, 100)" : "must be a duration in [0, 3600000] ms";
+        c->reason =
+            cls ? "CLS must be a number in [0, 100)" : "must be a duration in [0, 3600000] ms";
       }
       return c;
     }
@@ -216,12 +225,16 @@ FieldCheck ReadTypeFields(FieldReader& r, const LimitsConfig& limits, Event* e) 
     if (auto c = r.Int("status", &e->status, 0, 999)) return c;
     if (auto c = r.Number("duration", &e->duration, 0, kMaxDurationMs, true)) return c;
     if (auto c = r.String("trace_id", &e->trace_id, 64)) return c;
-    if (!e->trace_id.empty() && (e->trace_id.size() != 32 || !IsLowerHex(e->trace_id) || IsAllZeros(e->trace_id))) {
-      return FieldError{"trace_id", "must be 32 lowercase hex digits, not all zero (W3C trace context)"};
+    if (!e->trace_id.empty() &&
+        (e->trace_id.size() != 32 || !IsLowerHex(e->trace_id) || IsAllZeros(e->trace_id))) {
+      return FieldError{"trace_id",
+                        "must be 32 lowercase hex digits, not all zero (W3C trace context)"};
     }
     if (auto c = r.String("span_id", &e->span_id, 32)) return c;
-    if (!e->span_id.empty() && (e->span_id.size() != 16 || !IsLowerHex(e->span_id) || IsAllZeros(e->span_id))) {
-      return FieldError{"span_id", "must be 16 lowercase hex digits, not all zero (W3C trace context)"};
+    if (!e->span_id.empty() &&
+        (e->span_id.size() != 16 || !IsLowerHex(e->span_id) || IsAllZeros(e->span_id))) {
+      return FieldError{"span_id",
+                        "must be 16 lowercase hex digits, not all zero (W3C trace context)"};
     }
     return std::nullopt;
   }
@@ -267,11 +280,12 @@ std::optional<EventRejection> ReadEvent(simdjson::dom::element element, size_t i
   }
   event->ts = static_cast<int64_t>(std::llround(ts));
   if (event->ts < window.min_ts || event->ts > window.max_ts) {
-    return EventRejection{index, "ts",
-                          event->ts < window.min_ts
-                              ? "older than the accepted window (limits.max_event_age_s)"
-                              : "in the future beyond the allowed clock skew (limits.max_event_future_s)",
-                          RejectReason::kTimestamp};
+    return EventRejection{
+        index, "ts",
+        event->ts < window.min_ts
+            ? "older than the accepted window (limits.max_event_age_s)"
+            : "in the future beyond the allowed clock skew (limits.max_event_future_s)",
+        RejectReason::kTimestamp};
   }
   // Per-event overrides of the context (single-page apps batch several page views).
   if (auto c = r.String("url", event->type == "api_call" ? &event->request_url : &event->url,

@@ -5,12 +5,12 @@
 // over their limit are cut at a UTF-8 boundary and the field's path is appended to `truncated`.
 #pragma once
 
+#include <simdjson.h>
+
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <simdjson.h>
 
 #include "common/config.h"
 #include "common/event.h"

@@ -23,7 +23,8 @@ class Checker {
   bool AtEnd() const { return pos_ >= s_.size(); }
   char Peek() const { return s_[pos_]; }
   void SkipSpace() {
-    while (!AtEnd() && (Peek() == ' ' || Peek() == '\t' || Peek() == '\n' || Peek() == '\r')) ++pos_;
+    while (!AtEnd() && (Peek() == ' ' || Peek() == '\t' || Peek() == '\n' || Peek() == '\r'))
+      ++pos_;
   }
   bool Literal(std::string_view word) {
     if (s_.substr(pos_, word.size()) != word) {
@@ -92,12 +93,18 @@ class Checker {
   bool Value(int depth) {
     if (AtEnd() || depth > kMaxDepth) return false;
     switch (Peek()) {
-      case '{': return Object(depth + 1);
-      case '[': return Array(depth + 1);
-      case '"': return String();
-      case 't': return Literal("true");
-      case 'f': return Literal("false");
-      case 'n': return Literal("null");
+      case '{':
+        return Object(depth + 1);
+      case '[':
+        return Array(depth + 1);
+      case '"':
+        return String();
+      case 't':
+        return Literal("true");
+      case 'f':
+        return Literal("false");
+      case 'n':
+        return Literal("null");
       default:
         if (Peek() == '-' || (Peek() >= '0' && Peek() <= '9')) return Number();
         return false;

@@ -1,7 +1,7 @@
 #include "query/metrics_query.h"
 
-#include <charconv>
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 #include "common/json_writer.h"
@@ -64,11 +64,13 @@ const std::string* FindParam(const QueryParams& params, std::string_view name) {
 std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t now_ms,
                                             AggregateSpec* spec) {
   const std::string* name = FindParam(params, "name");
-  if (name == nullptr || name->empty()) return QueryError{"name", "is required (LCP, INP, CLS, FCP, TTFB or FID)"};
+  if (name == nullptr || name->empty())
+    return QueryError{"name", "is required (LCP, INP, CLS, FCP, TTFB or FID)"};
   static constexpr std::string_view kVitals[] = {"LCP", "INP", "CLS", "FCP", "TTFB", "FID"};
   bool known = false;
   for (std::string_view v : kVitals) known = known || *name == v;
-  if (!known) return QueryError{"name", "unknown metric \"" + *name + "\" (LCP, INP, CLS, FCP, TTFB or FID)"};
+  if (!known)
+    return QueryError{"name", "unknown metric \"" + *name + "\" (LCP, INP, CLS, FCP, TTFB or FID)"};
   spec->event_type = "vital";
   spec->metric_name = *name;
   spec->value_column = ColumnId::value;
@@ -85,13 +87,15 @@ std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t n
   spec->to_ms = now_ms;
   if (const std::string* to = FindParam(params, "to")) {
     std::optional<int64_t> parsed = ParseTimestamp(*to);
-    if (!parsed) return QueryError{"to", "not an ISO-8601 time or epoch milliseconds: \"" + *to + "\""};
+    if (!parsed)
+      return QueryError{"to", "not an ISO-8601 time or epoch milliseconds: \"" + *to + "\""};
     spec->to_ms = *parsed;
   }
   spec->from_ms = spec->to_ms - kDefaultRangeMs;
   if (const std::string* from = FindParam(params, "from")) {
     std::optional<int64_t> parsed = ParseTimestamp(*from);
-    if (!parsed) return QueryError{"from", "not an ISO-8601 time or epoch milliseconds: \"" + *from + "\""};
+    if (!parsed)
+      return QueryError{"from", "not an ISO-8601 time or epoch milliseconds: \"" + *from + "\""};
     spec->from_ms = *parsed;
   }
   if (spec->from_ms >= spec->to_ms) return QueryError{"from", "must be before to"};
@@ -106,7 +110,8 @@ std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t n
       }
       spec->group_by.push_back(std::move(dim));
     }
-    if (spec->group_by.size() > kMaxGroupBy) return QueryError{"group_by", "at most three dimensions"};
+    if (spec->group_by.size() > kMaxGroupBy)
+      return QueryError{"group_by", "at most three dimensions"};
   }
 
   spec->filters.clear();
@@ -115,7 +120,8 @@ std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t n
     for (std::string_view clause : SplitComma(value)) {
       size_t colon = clause.find(':');
       if (colon == std::string_view::npos || colon == 0) {
-        return QueryError{"filter", "expected dimension:value, got \"" + std::string(clause) + "\""};
+        return QueryError{"filter",
+                          "expected dimension:value, got \"" + std::string(clause) + "\""};
       }
       DimensionRef dim;
       std::string_view dim_name = clause.substr(0, colon);

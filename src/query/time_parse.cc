@@ -39,15 +39,16 @@ std::optional<int64_t> ParseTimestamp(std::string_view s) {
     return std::nullopt;
   }
   int year, month, day, hour = 0, minute = 0, second = 0;
-  if (!ReadInt(&s, 4, &year) || !Consume(&s, '-') || !ReadInt(&s, 2, &month) ||
-      !Consume(&s, '-') || !ReadInt(&s, 2, &day)) {
+  if (!ReadInt(&s, 4, &year) || !Consume(&s, '-') || !ReadInt(&s, 2, &month) || !Consume(&s, '-') ||
+      !ReadInt(&s, 2, &day)) {
     return std::nullopt;
   }
   if (month < 1 || month > 12 || day < 1 || day > 31) return std::nullopt;
   int64_t millis = 0;
   if (!s.empty() && (s.front() == 'T' || s.front() == 't' || s.front() == ' ')) {
     s.remove_prefix(1);
-    if (!ReadInt(&s, 2, &hour) || !Consume(&s, ':') || !ReadInt(&s, 2, &minute)) return std::nullopt;
+    if (!ReadInt(&s, 2, &hour) || !Consume(&s, ':') || !ReadInt(&s, 2, &minute))
+      return std::nullopt;
     if (Consume(&s, ':')) {
       if (!ReadInt(&s, 2, &second)) return std::nullopt;
       if (Consume(&s, '.')) {

@@ -1,8 +1,8 @@
 #include "serve/beacon_routes.h"
 
 #include "common/json_writer.h"
-#include "ingest/body_decoder.h"
 #include "common/strings.h"
+#include "ingest/body_decoder.h"
 #include "serve/http_util.h"
 
 namespace sightline {
@@ -12,13 +12,20 @@ constexpr int64_t kSweepEveryUs = 10 * 1000 * 1000;
 
 std::string_view ResultLabel(unsigned status) {
   switch (status) {
-    case 400: return "invalid";
-    case 401: return "unknown_key";
-    case 403: return "origin_not_allowed";
-    case 413: return "too_large";
-    case 415: return "unsupported";
-    case 429: return "rate_limited";
-    default: return "unavailable";
+    case 400:
+      return "invalid";
+    case 401:
+      return "unknown_key";
+    case 403:
+      return "origin_not_allowed";
+    case 413:
+      return "too_large";
+    case 415:
+      return "unsupported";
+    case 429:
+      return "rate_limited";
+    default:
+      return "unavailable";
   }
 }
 
@@ -37,9 +44,10 @@ BeaconRoutes::BeaconRoutes(Env* env, Store* store, MetricsRegistry* metrics, con
       limits_(config.limits),
       admission_(config.projects, config.limits),
       parser_(config.limits),
-      beacons_accepted_(metrics->AddCounter("sightline_beacons_total", "Beacons received, by result",
-                                            "result=\"accepted\"")),
-      events_accepted_(metrics->AddCounter("sightline_events_total", "Events stored", "result=\"accepted\"")),
+      beacons_accepted_(metrics->AddCounter("sightline_beacons_total",
+                                            "Beacons received, by result", "result=\"accepted\"")),
+      events_accepted_(
+          metrics->AddCounter("sightline_events_total", "Events stored", "result=\"accepted\"")),
       events_truncated_(metrics->AddCounter("sightline_events_truncated_total",
                                             "Stored events with a text field cut to its limit")),
       bytes_in_(metrics->AddCounter("sightline_ingest_bytes_total", "Beacon body bytes as sent")),
@@ -56,10 +64,12 @@ BeaconRoutes::BeaconRoutes(Env* env, Store* store, MetricsRegistry* metrics, con
 }
 
 void BeaconRoutes::Register(HttpServer* server) {
-  server->Handle(http::verb::post, "/v1/beacon", "beacon",
-                 [this](const HttpRequest& req, HttpResponse* res) { return HandleBeacon(req, res); });
-  server->Handle(http::verb::options, "/v1/beacon", "beacon_preflight",
-                 [this](const HttpRequest& req, HttpResponse* res) { return HandlePreflight(req, res); });
+  server->Handle(
+      http::verb::post, "/v1/beacon", "beacon",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandleBeacon(req, res); });
+  server->Handle(
+      http::verb::options, "/v1/beacon", "beacon_preflight",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandlePreflight(req, res); });
 }
 
 void BeaconRoutes::AllowOrigin(std::string_view origin, HttpResponse* res) const {
@@ -72,8 +82,9 @@ void BeaconRoutes::Refuse(HttpResponse* res, unsigned status, std::string_view e
                           std::string_view field, std::string_view reason) {
   SetError(res, status, error, field, reason);
   // Registration returns the existing counter: a map lookup, on the refusal path only.
-  metrics_->AddCounter("sightline_beacons_total", "Beacons received, by result",
-                       "result=\"" + std::string(ResultLabel(status)) + "\"")
+  metrics_
+      ->AddCounter("sightline_beacons_total", "Beacons received, by result",
+                   "result=\"" + std::string(ResultLabel(status)) + "\"")
       .Inc();
 }
 
@@ -124,7 +135,8 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
   std::string_view body;
   switch (DecodeBody(req.header(http::field::content_encoding), req.body(),
                      limits_.max_inflated_bytes, &inflated_, &body)) {
-    case DecodeOutcome::kOk: break;
+    case DecodeOutcome::kOk:
+      break;
     case DecodeOutcome::kUnsupportedEncoding:
       Refuse(res, 415, "unsupported_encoding", "Content-Encoding", "send gzip or no encoding");
       return true;
@@ -172,7 +184,8 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
   }
   beacons_accepted_.Inc();
   events_accepted_.Inc(parsed_.batch.events.size());
-  for (const EventRejection& r : parsed_.rejected) events_rejected_[static_cast<size_t>(r.code)]->Inc();
+  for (const EventRejection& r : parsed_.rejected)
+    events_rejected_[static_cast<size_t>(r.code)]->Inc();
 
   JsonWriter w;
   w.BeginObject();
@@ -222,7 +235,8 @@ bool BeaconRoutes::HandlePreflight(const HttpRequest& req, HttpResponse* res) {
   for (auto& [name, value] : ParseQueryString(req.query)) {
     if (name == "key") url_key = std::move(value);
   }
-  if (const ProjectConfig* project = url_key.empty() ? nullptr : admission_.ProjectForKey(url_key)) {
+  if (const ProjectConfig* project =
+          url_key.empty() ? nullptr : admission_.ProjectForKey(url_key)) {
     allowed = Admission::OriginAllowed(*project, origin);
   } else {
     allowed = admission_.AnyProjectAllows(origin);

@@ -39,8 +39,8 @@ class BeaconRoutes {
   LimitsConfig limits_;
   Admission admission_;
   BeaconParser parser_;
-  ParsedBeacon parsed_;        // reused between beacons
-  std::string inflated_;       // reused gzip output buffer
+  ParsedBeacon parsed_;   // reused between beacons
+  std::string inflated_;  // reused gzip output buffer
   int64_t last_sweep_us_ = 0;
 
   Counter& beacons_accepted_;

@@ -1,9 +1,9 @@
 #include "serve/http_server.h"
 
-#include "serve/http_util.h"
-
 #include <charconv>
 #include <limits>
+
+#include "serve/http_util.h"
 
 namespace sightline {
 
@@ -105,10 +105,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void ReadHeader() {
     deadline_us_ = Now() + int64_t{server_->server_.request_timeout_ms} * 1000;
-    http::async_read_header(socket_, buffer_, *parser_,
-                            [self = shared_from_this()](boost::system::error_code ec, size_t) {
-                              self->OnHeader(ec);
-                            });
+    http::async_read_header(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](boost::system::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(boost::system::error_code ec) {
@@ -130,7 +129,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void OnReadError(boost::system::error_code ec) {
-    if (ec == http::error::end_of_stream || ec.category() != http::make_error_code(http::error::end_of_stream).category()) {
+    if (ec == http::error::end_of_stream ||
+        ec.category() != http::make_error_code(http::error::end_of_stream).category()) {
       return;  // peer closed, socket error or closed by the sweep: drop the connection
     }
     response_.Clear();
@@ -139,7 +139,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       response_.status = 413;
       response_.body =
           "{\"error\":\"too_large\",\"field\":\"body\",\"reason\":\"body larger than "
-          "limits.max_body_bytes (" + std::to_string(server_->limits_.max_body_bytes) + " bytes)\"}";
+          "limits.max_body_bytes (" +
+          std::to_string(server_->limits_.max_body_bytes) + " bytes)\"}";
     } else if (ec == http::error::header_limit) {
       response_.status = 431;
       response_.body = R"({"error":"headers_too_large","reason":"request headers over 16 KiB"})";
@@ -158,7 +159,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     size_t qmark = target.find('?');
     request_.method = req.method();
     request_.path = target.substr(0, qmark);
-    request_.query = qmark == std::string_view::npos ? std::string_view() : target.substr(qmark + 1);
+    request_.query =
+        qmark == std::string_view::npos ? std::string_view() : target.substr(qmark + 1);
     request_.raw = &req;
     request_.client = client_;
     request_.connection = this;
@@ -197,9 +199,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     deadline_us_ = Now() + int64_t{server_->server_.request_timeout_ms} * 1000;
     std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(response_.body)};
     asio::async_write(socket_, buffers,
-                      [self = shared_from_this(), keep_alive](boost::system::error_code ec, size_t) {
-                        self->OnWrite(ec, keep_alive);
-                      });
+                      [self = shared_from_this(), keep_alive](
+                          boost::system::error_code ec, size_t) { self->OnWrite(ec, keep_alive); });
   }
 
   void OnWrite(boost::system::error_code ec, bool keep_alive) {
@@ -265,25 +266,28 @@ HttpServer::HttpServer(asio::io_context& io, Env* env, Logger* logger, MetricsRe
       timed_out_connections_(metrics->AddCounter(
           "sightline_connections_timed_out_total",
           "Connections closed for idling or sending too slowly (server.*_timeout_ms)")) {
-  not_found_latency_ = &metrics->AddHistogram("sightline_http_request_duration_seconds",
-                                              "Time from a request's arrival to its response written",
-                                              LatencyBucketsSeconds(), "route=\"other\"");
+  not_found_latency_ =
+      &metrics->AddHistogram("sightline_http_request_duration_seconds",
+                             "Time from a request's arrival to its response written",
+                             LatencyBucketsSeconds(), "route=\"other\"");
 }
 
 HttpServer::~HttpServer() = default;
 
 void HttpServer::Handle(http::verb method, std::string path, std::string route, Handler handler) {
-  Histogram* latency = &metrics_->AddHistogram("sightline_http_request_duration_seconds",
-                                               "Time from a request's arrival to its response written",
-                                               LatencyBucketsSeconds(), "route=\"" + route + "\"");
+  Histogram* latency =
+      &metrics_->AddHistogram("sightline_http_request_duration_seconds",
+                              "Time from a request's arrival to its response written",
+                              LatencyBucketsSeconds(), "route=\"" + route + "\"");
   routes_.push_back({method, std::move(path), false, std::move(handler), latency});
 }
 
 void HttpServer::HandlePrefix(http::verb method, std::string prefix, std::string route,
                               Handler handler) {
-  Histogram* latency = &metrics_->AddHistogram("sightline_http_request_duration_seconds",
-                                               "Time from a request's arrival to its response written",
-                                               LatencyBucketsSeconds(), "route=\"" + route + "\"");
+  Histogram* latency =
+      &metrics_->AddHistogram("sightline_http_request_duration_seconds",
+                              "Time from a request's arrival to its response written",
+                              LatencyBucketsSeconds(), "route=\"" + route + "\"");
   routes_.push_back({method, std::move(prefix), true, std::move(handler), latency});
 }
 
@@ -324,10 +328,12 @@ void HttpServer::Accept() {
       if (connections_.size() >= server_.max_connections) {
         refused_connections_.Inc();
         static const std::string kBusy = [] {
-          std::string body = R"({"error":"too_many_connections","reason":"server.max_connections reached"})";
+          std::string body =
+              R"({"error":"too_many_connections","reason":"server.max_connections reached"})";
           return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                 "Content-Length: " + std::to_string(body.size()) +
-                 "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body;
+                 "Content-Length: " +
+                 std::to_string(body.size()) + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" +
+                 body;
         }();
         boost::system::error_code ignored;
         socket.non_blocking(true, ignored);

@@ -12,11 +12,6 @@
 // arrive whole within it once its first byte has), body and header sizes (413 / 431).
 #pragma once
 
-#include <utility>  // before Boost.Asio, which uses std::exchange without including it
-
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -26,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/asio.h"
 #include "common/config.h"
 #include "common/env.h"
 #include "common/logger.h"
@@ -40,8 +36,8 @@ class Connection;
 
 struct HttpRequest {
   http::verb method;
-  std::string_view path;   // target without the query string
-  std::string_view query;  // after '?', still percent-encoded
+  std::string_view path;                        // target without the query string
+  std::string_view query;                       // after '?', still percent-encoded
   const http::request<http::string_body>* raw;  // headers and body
   std::string_view client;  // the peer's address bytes: for rate limiting only, never stored
   Connection* connection;   // for Defer()

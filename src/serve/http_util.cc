@@ -19,8 +19,8 @@ std::string Decode(std::string_view in) {
     char c = in[idx];
     if (c == '+') {
       out.push_back(' ');
-    } else if (c == '%' && idx + 2 < in.size() &&
-               HexValue(in[idx + 1]) >= 0 && HexValue(in[idx + 2]) >= 0) {
+    } else if (c == '%' && idx + 2 < in.size() && HexValue(in[idx + 1]) >= 0 &&
+               HexValue(in[idx + 2]) >= 0) {
       out.push_back(static_cast<char>(HexValue(in[idx + 1]) * 16 + HexValue(in[idx + 2])));
       idx += 2;
     } else {

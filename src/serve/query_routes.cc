@@ -1,9 +1,8 @@
 #include "serve/query_routes.h"
 
-#include <boost/asio/post.hpp>
-
-#include "query/metrics_query.h"
+#include "common/asio.h"
 #include "common/strings.h"
+#include "query/metrics_query.h"
 #include "serve/http_util.h"
 
 namespace sightline {
@@ -17,8 +16,9 @@ QueryRoutes::QueryRoutes(Env* env, Logger* logger, Store* store, const Config& c
 }
 
 void QueryRoutes::Register(HttpServer* server) {
-  server->Handle(http::verb::get, "/api/v1/metrics", "api_metrics",
-                 [this](const HttpRequest& req, HttpResponse* res) { return HandleMetrics(req, res); });
+  server->Handle(
+      http::verb::get, "/api/v1/metrics", "api_metrics",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandleMetrics(req, res); });
 }
 
 std::string QueryRoutes::Authorize(const HttpRequest& req, const std::string* project,
@@ -26,7 +26,8 @@ std::string QueryRoutes::Authorize(const HttpRequest& req, const std::string* pr
   std::string_view auth = req.header(http::field::authorization);
   constexpr std::string_view kBearer = "Bearer ";
   if (auth.size() <= kBearer.size() || !EqualsIgnoreCase(auth.substr(0, kBearer.size()), kBearer)) {
-    SetError(res, 401, "unauthenticated", "Authorization", "send Authorization: Bearer <read token>");
+    SetError(res, 401, "unauthenticated", "Authorization",
+             "send Authorization: Bearer <read token>");
     res->headers.emplace_back("WWW-Authenticate", "Bearer");
     return "";
   }
@@ -64,7 +65,8 @@ bool QueryRoutes::HandleMetrics(const HttpRequest& req, HttpResponse* res) {
     if (result.ok()) {
       out.body = FormatMetricsResult(spec, *result);
     } else {
-      logger_->Error("query failed", {{"project", spec.project}, {"error", result.status().ToString()}});
+      logger_->Error("query failed",
+                     {{"project", spec.project}, {"error", result.status().ToString()}});
       SetError(&out, 500, "internal", "", "the query failed: " + result.status().message());
     }
     respond(std::move(out));

@@ -5,10 +5,10 @@
 // the I/O thread; the aggregation runs on `pool` so a slow query never stalls ingest.
 #pragma once
 
-#include <boost/asio/thread_pool.hpp>
 #include <string>
 #include <unordered_map>
 
+#include "common/asio.h"
 #include "common/config.h"
 #include "common/env.h"
 #include "common/logger.h"
@@ -26,7 +26,8 @@ class QueryRoutes {
  private:
   bool HandleMetrics(const HttpRequest& req, HttpResponse* res);
   // The project id the request may read, or "" after filling `res` with 400/401/403.
-  std::string Authorize(const HttpRequest& req, const std::string* project, HttpResponse* res) const;
+  std::string Authorize(const HttpRequest& req, const std::string* project,
+                        HttpResponse* res) const;
 
   Env* env_;
   Logger* logger_;

@@ -10,7 +10,7 @@
 namespace sightline {
 
 struct EmbeddedAsset {
-  std::string_view path;          // URL path, e.g. "/" or "/demo/app.js"
+  std::string_view path;  // URL path, e.g. "/" or "/demo/app.js"
   std::string_view content_type;
   std::string_view data;
 };

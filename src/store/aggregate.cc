@@ -43,7 +43,8 @@ bool Matches(const DimensionFilter& filter, std::string_view value) {
   };
   if (!filter.dim.multi_valued) return equals_any(value);
   bool found = false;
-  ForEachListElement(value, [&](std::string_view element) { found = found || equals_any(element); });
+  ForEachListElement(value,
+                     [&](std::string_view element) { found = found || equals_any(element); });
   return found;
 }
 
@@ -146,13 +147,27 @@ Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec)
     for (const Stat& stat : spec.stats) {
       double out = 0;
       switch (stat.kind) {
-        case StatKind::kQuantile: out = WeightedQuantile(acc.values, acc.weight, stat.quantile); break;
-        case StatKind::kCount: out = acc.weight; break;
-        case StatKind::kSamples: out = static_cast<double>(acc.values.size()); break;
-        case StatKind::kSum: out = acc.weighted_sum; break;
-        case StatKind::kAvg: out = acc.weighted_sum / acc.weight; break;
-        case StatKind::kMin: out = acc.min; break;
-        case StatKind::kMax: out = acc.max; break;
+        case StatKind::kQuantile:
+          out = WeightedQuantile(acc.values, acc.weight, stat.quantile);
+          break;
+        case StatKind::kCount:
+          out = acc.weight;
+          break;
+        case StatKind::kSamples:
+          out = static_cast<double>(acc.values.size());
+          break;
+        case StatKind::kSum:
+          out = acc.weighted_sum;
+          break;
+        case StatKind::kAvg:
+          out = acc.weighted_sum / acc.weight;
+          break;
+        case StatKind::kMin:
+          out = acc.min;
+          break;
+        case StatKind::kMax:
+          out = acc.max;
+          break;
       }
       row.values.push_back(out);
     }

@@ -22,9 +22,9 @@ namespace sightline {
 class Store;
 
 struct DimensionRef {
-  std::string name;            // as the API names it ("tier", "flag")
+  std::string name;  // as the API names it ("tier", "flag")
   ColumnId column;
-  bool multi_valued = false;   // the column holds a kFlagSeparator-joined list (flags)
+  bool multi_valued = false;  // the column holds a kFlagSeparator-joined list (flags)
 };
 
 // Keeps events whose dimension equals one of `values` (for a multi-valued dimension: any element).
@@ -43,10 +43,10 @@ struct Stat {
 
 struct AggregateSpec {
   std::string project;
-  int64_t from_ms = 0;  // inclusive
-  int64_t to_ms = 0;    // exclusive
-  std::string event_type;    // events of this type only, e.g. "vital"
-  std::string metric_name;   // events whose `name` column equals this, e.g. "LCP"; empty = all
+  int64_t from_ms = 0;      // inclusive
+  int64_t to_ms = 0;        // exclusive
+  std::string event_type;   // events of this type only, e.g. "vital"
+  std::string metric_name;  // events whose `name` column equals this, e.g. "LCP"; empty = all
   ColumnId value_column = ColumnId::value;
   std::vector<DimensionFilter> filters;  // all must hold
   std::vector<DimensionRef> group_by;

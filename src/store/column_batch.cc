@@ -17,8 +17,8 @@ void ColumnBatchBuilder::Reset() {
 }
 
 uint32_t ColumnBatchBuilder::Intern(size_t col_idx, const std::string& value) {
-  auto [it, inserted] =
-      lookup_[col_idx].try_emplace(value, static_cast<uint32_t>(batch_.columns[col_idx].dict.size()));
+  auto [it, inserted] = lookup_[col_idx].try_emplace(
+      value, static_cast<uint32_t>(batch_.columns[col_idx].dict.size()));
   if (inserted) batch_.columns[col_idx].dict.push_back(value);
   return it->second;
 }
@@ -35,7 +35,7 @@ void ColumnBatchBuilder::AddValue(size_t col_idx, const std::string& v) {
 
 void ColumnBatchBuilder::Add(const Event& event) {
   size_t col_idx = 0;
-#define SL_ADD(member, kind)                     \
+#define SL_ADD(member, kind)                                   \
   if (columns_.test(col_idx)) AddValue(col_idx, event.member); \
   ++col_idx;
   SIGHTLINE_EVENT_COLUMNS(SL_ADD)

@@ -18,10 +18,10 @@
 namespace sightline {
 
 struct Column {
-  std::vector<int64_t> ints;        // kInt64
-  std::vector<double> doubles;      // kDouble
-  std::vector<uint32_t> ids;        // kString: index into dict
-  std::vector<std::string> dict;    // kString: dict[0] == ""
+  std::vector<int64_t> ints;      // kInt64
+  std::vector<double> doubles;    // kDouble
+  std::vector<uint32_t> ids;      // kString: index into dict
+  std::vector<std::string> dict;  // kString: dict[0] == ""
 
   std::string_view str(size_t row) const { return dict[ids[row]]; }
 };

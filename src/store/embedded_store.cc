@@ -27,7 +27,7 @@ std::string UtcDay(int64_t ts_ms) {
   std::time_t secs = static_cast<std::time_t>(ts_ms / 1000 - (ts_ms % 1000 < 0 ? 1 : 0));
   std::tm tm;
   gmtime_r(&secs, &tm);
-  char buf[16];
+  char buf[48];
   std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
   return buf;
 }
@@ -38,16 +38,16 @@ EmbeddedStore::EmbeddedStore(Env* env, Logger* logger, MetricsRegistry* metrics,
       logger_(logger),
       options_(std::move(options)),
       fsync_seconds_(metrics->AddHistogram("sightline_wal_fsync_seconds",
-                                           "Latency of WAL fdatasync calls", LatencyBucketsSeconds())),
+                                           "Latency of WAL fdatasync calls",
+                                           LatencyBucketsSeconds())),
       flush_seconds_(metrics->AddHistogram("sightline_memtable_flush_seconds",
                                            "Time to write the memtable out as segments",
                                            LatencyBucketsSeconds())),
       flushed_events_(metrics->AddCounter("sightline_flushed_events_total",
                                           "Events written from the memtable to segments")),
       active_(std::make_unique<Memtable>()) {
-  metrics->AddGaugeCallback("sightline_memtable_bytes", "Bytes held in the memtable", [this] {
-    return static_cast<double>(Stats().memtable_bytes);
-  });
+  metrics->AddGaugeCallback("sightline_memtable_bytes", "Bytes held in the memtable",
+                            [this] { return static_cast<double>(Stats().memtable_bytes); });
   metrics->AddGaugeCallback("sightline_segments", "Live segment files",
                             [this] { return static_cast<double>(Stats().segments); });
   metrics->AddGaugeCallback("sightline_segments_corrupt",
@@ -130,8 +130,9 @@ Status EmbeddedStore::Recover() {
     if (!replay.ok()) return replay.status();
     recovered_records_ += replay->records;
     if (replay->torn_tail) {
-      logger_->Warn("WAL ends in an incomplete record (a crash mid-write); it is ignored",
-                    {{"file", Wal::FileName(seq)}, {"valid_bytes", std::to_string(replay->valid_bytes)}});
+      logger_->Warn(
+          "WAL ends in an incomplete record (a crash mid-write); it is ignored",
+          {{"file", Wal::FileName(seq)}, {"valid_bytes", std::to_string(replay->valid_bytes)}});
       SL_RETURN_IF_ERROR(env_->TruncateFile(path, replay->valid_bytes));
     }
     max_seq = std::max(max_seq, seq + 1);
@@ -156,7 +157,8 @@ Status EmbeddedStore::RemoveOrphanSegments(const Manifest& manifest) {
     Result<std::vector<std::string>> days = env_->ListDir(JoinPath(options_.dir, project));
     if (!days.ok()) continue;  // not a directory
     for (const std::string& day : *days) {
-      Result<std::vector<std::string>> files = env_->ListDir(JoinPath(options_.dir, project + "/" + day));
+      Result<std::vector<std::string>> files =
+          env_->ListDir(JoinPath(options_.dir, project + "/" + day));
       if (!files.ok()) continue;
       for (const std::string& file : *files) {
         std::string rel = project + "/" + day + "/" + file;
@@ -293,7 +295,8 @@ Status EmbeddedStore::FlushLocked() {
     written.push_back({record, std::move(reader).value()});
   }
   next.wal_start = new_wal_start;
-  SL_RETURN_IF_ERROR(env_->WriteFileAtomic(JoinPath(options_.dir, kManifestName), EncodeManifest(next)));
+  SL_RETURN_IF_ERROR(
+      env_->WriteFileAtomic(JoinPath(options_.dir, kManifestName), EncodeManifest(next)));
   manifest_ = std::move(next);
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -325,7 +328,8 @@ void EmbeddedStore::SyncLoop() {
     const int64_t started_us = env_->MonotonicMicros();
     bool synced = false;
     Status s = wal_->Sync(&synced);
-    if (synced) fsync_seconds_.Observe(static_cast<double>(env_->MonotonicMicros() - started_us) / 1e6);
+    if (synced)
+      fsync_seconds_.Observe(static_cast<double>(env_->MonotonicMicros() - started_us) / 1e6);
     if (!s.ok()) logger_->Error("WAL fsync failed", {{"error", s.ToString()}});
     lock.lock();
   }

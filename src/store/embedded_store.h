@@ -1,18 +1,19 @@
 // EmbeddedStore: the default Store — a WAL, a memtable and columnar segment files for one region,
 // in one directory:
 //
-//   <dir>/MANIFEST                          live segments + first WAL file needed (store/manifest.h)
-//   <dir>/wal/wal-<seq>.log                 write-ahead log (store/wal.h)
-//   <dir>/<project>/<YYYY-MM-DD>/<id>.seg   segments, one project and UTC day each (store/segment.h)
+//   <dir>/MANIFEST                          live segments + first WAL file needed
+//   (store/manifest.h) <dir>/wal/wal-<seq>.log                 write-ahead log (store/wal.h)
+//   <dir>/<project>/<YYYY-MM-DD>/<id>.seg   segments, one project and UTC day each
+//   (store/segment.h)
 //
 // Append writes the batch's WAL record (acknowledgeable once it returns) and adds it to the
-// memtable. A syncer thread fdatasyncs the WAL every wal_fsync_interval_ms (group commit). A flusher
-// thread turns the memtable into segments when it holds flush_bytes or is flush_interval_s old:
-// rotate the WAL, write and fsync the segments, replace the manifest, delete the old WAL files.
-// Open() recovers: it loads the manifest, verifies every segment (a corrupt one is reported and
-// left out, never fatal), deletes segment files a crashed flush left unlisted, and replays the WAL
-// from wal_start, ignoring a torn tail. Close() (and the destructor) flushes and stops the threads.
-// Thread-safe.
+// memtable. A syncer thread fdatasyncs the WAL every wal_fsync_interval_ms (group commit). A
+// flusher thread turns the memtable into segments when it holds flush_bytes or is flush_interval_s
+// old: rotate the WAL, write and fsync the segments, replace the manifest, delete the old WAL
+// files. Open() recovers: it loads the manifest, verifies every segment (a corrupt one is reported
+// and left out, never fatal), deletes segment files a crashed flush left unlisted, and replays the
+// WAL from wal_start, ignoring a torn tail. Close() (and the destructor) flushes and stops the
+// threads. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -35,7 +36,7 @@
 namespace sightline {
 
 struct EmbeddedStoreOptions {
-  std::string dir;                     // the region's directory; created if missing
+  std::string dir;  // the region's directory; created if missing
   uint32_t wal_fsync_interval_ms = 50;
   uint64_t flush_bytes = 64ull << 20;
   uint32_t flush_interval_s = 300;
@@ -88,13 +89,13 @@ class EmbeddedStore final : public Store {
   std::mutex flush_mu_;  // one flush at a time; taken before mu_
   mutable std::mutex mu_;
   std::unique_ptr<Wal> wal_;
-  std::unique_ptr<Memtable> active_;                 // GUARDED_BY(mu_)
-  std::shared_ptr<const Memtable> flushing_;         // GUARDED_BY(mu_): being written out
-  uint64_t flushing_wal_start_ = 0;                  // GUARDED_BY(mu_): WAL file after flushing_
-  std::vector<LiveSegment> segments_;                // GUARDED_BY(mu_)
-  std::vector<SegmentRecord> corrupt_segments_;      // GUARDED_BY(mu_): kept listed, not read
-  Manifest manifest_;                                // GUARDED_BY(flush_mu_)
-  int64_t active_since_ms_ = 0;                      // GUARDED_BY(mu_)
+  std::unique_ptr<Memtable> active_;             // GUARDED_BY(mu_)
+  std::shared_ptr<const Memtable> flushing_;     // GUARDED_BY(mu_): being written out
+  uint64_t flushing_wal_start_ = 0;              // GUARDED_BY(mu_): WAL file after flushing_
+  std::vector<LiveSegment> segments_;            // GUARDED_BY(mu_)
+  std::vector<SegmentRecord> corrupt_segments_;  // GUARDED_BY(mu_): kept listed, not read
+  Manifest manifest_;                            // GUARDED_BY(flush_mu_)
+  int64_t active_since_ms_ = 0;                  // GUARDED_BY(mu_)
   uint64_t recovered_records_ = 0;
 
   std::mutex wake_mu_;

@@ -45,7 +45,7 @@ void EncodeEventBatch(const EventBatch& batch, std::string* out) {
   for (const Event& event : batch.events) {
     uint64_t mask = 0;
     int bit = 0;
-#define SL_MASK(member, kind) \
+#define SL_MASK(member, kind)                            \
   if (!IsNull(event.member)) mask |= uint64_t{1} << bit; \
   ++bit;
     SIGHTLINE_EVENT_COLUMNS(SL_MASK)
@@ -87,7 +87,7 @@ Status DecodeEventBatch(std::string_view in, EventBatch* batch) {
     if (!GetFixed64(&in, &mask)) return Status::Corruption("event batch: truncated event");
     int bit = 0;
     bool ok = true;
-#define SL_GET(member, kind)                                   \
+#define SL_GET(member, kind)                                                  \
   if (ok && (mask & (uint64_t{1} << bit))) ok = GetValue(&in, &event.member); \
   ++bit;
     SIGHTLINE_EVENT_COLUMNS(SL_GET)

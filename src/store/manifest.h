@@ -1,6 +1,6 @@
 // Manifest: the list of live segment files and the first WAL file still needed, for one region's
-// data directory. It is replaced atomically (write a temporary, fsync, rename, fsync the directory),
-// so after a crash it is either the old or the new version, never a mix.
+// data directory. It is replaced atomically (write a temporary, fsync, rename, fsync the
+// directory), so after a crash it is either the old or the new version, never a mix.
 //
 // Text format: one JSON object, a newline, and the CRC-32 of the JSON as 8 hex digits
 // (docs/storage-format.md). Decode returns Corruption when the checksum or the JSON is wrong.
@@ -26,7 +26,7 @@ struct SegmentRecord {
 };
 
 struct Manifest {
-  uint64_t wal_start = 1;        // WAL files numbered below this are fully in segments
+  uint64_t wal_start = 1;  // WAL files numbered below this are fully in segments
   uint64_t next_segment_id = 1;
   std::vector<SegmentRecord> segments;
 };

@@ -59,7 +59,8 @@ bool DecodeColumn(std::string_view in, ColumnKind kind, size_t rows, Column* col
       return true;
     case ColumnKind::kString: {
       uint64_t dict_size;
-      if (!GetVarint64(&in, &dict_size) || dict_size == 0 || dict_size > in.size() + 1) return false;
+      if (!GetVarint64(&in, &dict_size) || dict_size == 0 || dict_size > in.size() + 1)
+        return false;
       col->dict.resize(dict_size);
       for (std::string& entry : col->dict) {
         std::string_view s;
@@ -80,8 +81,12 @@ bool DecodeColumn(std::string_view in, ColumnKind kind, size_t rows, Column* col
 
 void FillNull(ColumnKind kind, size_t rows, Column* col) {
   switch (kind) {
-    case ColumnKind::kInt64: col->ints.assign(rows, kNullInt); break;
-    case ColumnKind::kDouble: col->doubles.assign(rows, kNullDouble); break;
+    case ColumnKind::kInt64:
+      col->ints.assign(rows, kNullInt);
+      break;
+    case ColumnKind::kDouble:
+      col->doubles.assign(rows, kNullDouble);
+      break;
     case ColumnKind::kString:
       col->dict.assign(1, "");
       col->ids.assign(rows, 0);
@@ -113,7 +118,8 @@ Result<SegmentInfo> WriteSegment(Env* env, const std::string& path, const Column
     raw.clear();
     EncodeColumn(batch.columns[col_idx], kColumns[col_idx].kind, batch.rows, &raw);
     compressed.resize(ZSTD_compressBound(raw.size()));
-    size_t n = ZSTD_compress(compressed.data(), compressed.size(), raw.data(), raw.size(), zstd_level);
+    size_t n =
+        ZSTD_compress(compressed.data(), compressed.size(), raw.data(), raw.size(), zstd_level);
     if (ZSTD_isError(n)) return Status::IOError(std::string("zstd: ") + ZSTD_getErrorName(n));
     compressed.resize(n);
     PutLengthPrefixed(&footer, kColumns[col_idx].name);
@@ -182,7 +188,8 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(Env* env, const std::
     }
     ColumnId id;
     if (!FindColumn(name, &id)) continue;  // a column this build does not know: skip
-    if (kColumns[static_cast<size_t>(id)].kind != entry.kind) return corrupt("column kind mismatch");
+    if (kColumns[static_cast<size_t>(id)].kind != entry.kind)
+      return corrupt("column kind mismatch");
     entry.present = true;
     reader->entries_[static_cast<size_t>(id)] = entry;
   }

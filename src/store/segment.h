@@ -6,9 +6,10 @@
 // double: fixed64; string: dictionary then varint ids). The footer lists, per column, its name,
 // kind, offset, sizes and the CRC-32 of the block, plus the row count and the min/max timestamp.
 //
-// WriteSegment replaces `path` atomically and durably (fsync, rename, fsync dir). SegmentReader::Open checks the footer;
-// ReadColumns checks each block's CRC it reads and returns Corruption on any mismatch, so a
-// damaged file is reported, never trusted. Readers are thread-safe.
+// WriteSegment replaces `path` atomically and durably (fsync, rename, fsync dir).
+// SegmentReader::Open checks the footer; ReadColumns checks each block's CRC it reads and returns
+// Corruption on any mismatch, so a damaged file is reported, never trusted. Readers are
+// thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -59,8 +59,8 @@ class Wal {
 
 struct WalReplayResult {
   uint64_t records = 0;
-  bool torn_tail = false;       // the file ended in an incomplete or corrupt record
-  uint64_t valid_bytes = 0;     // length of the intact prefix
+  bool torn_tail = false;    // the file ended in an incomplete or corrupt record
+  uint64_t valid_bytes = 0;  // length of the intact prefix
 };
 
 // Calls `fn` with each intact record's payload in order and stops at the first incomplete or

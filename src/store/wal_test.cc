@@ -1,1 +1,95 @@
+#include "store/wal.h"
+
 #include <gtest/gtest.h>
+
+#include "store/test_util.h"
+
+namespace sightline {
+namespace {
+
+std::vector<std::string> ReplayAll(const std::string& path, WalReplayResult* result) {
+  std::vector<std::string> records;
+  Result<WalReplayResult> replay = ReplayWalFile(Env::Default(), path, [&](std::string_view r) {
+    records.emplace_back(r);
+    return Status::Ok();
+  });
+  EXPECT_TRUE(replay.ok());
+  *result = *replay;
+  return records;
+}
+
+TEST(WalTest, AppendedRecordsReplayInOrder) {
+  TempDir dir;
+  auto wal = Wal::Open(Env::Default(), dir.path(), 7);
+  ASSERT_TRUE(wal.ok());
+  ASSERT_TRUE((*wal)->Append("first").ok());
+  ASSERT_TRUE((*wal)->Append(std::string(100000, 'x')).ok());
+  ASSERT_TRUE((*wal)->Append("").ok());
+  bool synced = false;
+  ASSERT_TRUE((*wal)->Sync(&synced).ok());
+  EXPECT_TRUE(synced);
+  ASSERT_TRUE((*wal)->Sync(&synced).ok());
+  EXPECT_FALSE(synced);  // nothing new: no fdatasync
+  WalReplayResult result;
+  auto records = ReplayAll(JoinPath(dir.path(), Wal::FileName(7)), &result);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0], "first");
+  EXPECT_EQ(records[1].size(), 100000u);
+  EXPECT_FALSE(result.torn_tail);
+}
+
+TEST(WalTest, TornTailIsIgnoredAtEveryCutPoint) {
+  TempDir dir;
+  std::string path = JoinPath(dir.path(), Wal::FileName(1));
+  {
+    auto wal = Wal::Open(Env::Default(), dir.path(), 1);
+    ASSERT_TRUE((*wal)->Append("aaaa").ok());
+    ASSERT_TRUE((*wal)->Append("bbbbbbbb").ok());
+  }
+  Result<std::string> full = Env::Default()->ReadFile(path);
+  const size_t first_record = 8 + 4;
+  for (size_t cut = first_record; cut < full->size(); ++cut) {
+    ASSERT_TRUE(Env::Default()->WriteFileAtomic(path, full->substr(0, cut)).ok());
+    WalReplayResult result;
+    auto records = ReplayAll(path, &result);
+    ASSERT_EQ(records.size(), 1u) << cut;
+    EXPECT_TRUE(result.torn_tail || cut == first_record);
+    EXPECT_EQ(result.valid_bytes, first_record);
+  }
+}
+
+TEST(WalTest, ACorruptRecordEndsTheReplay) {
+  TempDir dir;
+  std::string path = JoinPath(dir.path(), Wal::FileName(1));
+  {
+    auto wal = Wal::Open(Env::Default(), dir.path(), 1);
+    ASSERT_TRUE((*wal)->Append("aaaa").ok());
+    ASSERT_TRUE((*wal)->Append("bbbb").ok());
+    ASSERT_TRUE((*wal)->Append("cccc").ok());
+  }
+  std::string bytes = *Env::Default()->ReadFile(path);
+  bytes[12 + 9] ^= 0x40;  // inside the second payload
+  ASSERT_TRUE(Env::Default()->WriteFileAtomic(path, bytes).ok());
+  WalReplayResult result;
+  auto records = ReplayAll(path, &result);
+  EXPECT_EQ(records.size(), 1u);
+  EXPECT_TRUE(result.torn_tail);
+}
+
+TEST(WalTest, RotateStartsTheNextFile) {
+  TempDir dir;
+  auto wal = Wal::Open(Env::Default(), dir.path(), 3);
+  ASSERT_TRUE((*wal)->Append("x").ok());
+  Result<uint64_t> next = (*wal)->Rotate();
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(*next, 4u);
+  ASSERT_TRUE((*wal)->Append("y").ok());
+  uint64_t seq;
+  EXPECT_TRUE(Wal::ParseFileName(Wal::FileName(4), &seq));
+  EXPECT_EQ(seq, 4u);
+  EXPECT_FALSE(Wal::ParseFileName("wal-x.log", &seq));
+  EXPECT_TRUE(Env::Default()->FileExists(JoinPath(dir.path(), Wal::FileName(4))));
+}
+
+}  // namespace
+}  // namespace sightline

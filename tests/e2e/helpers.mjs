@@ -229,6 +229,11 @@ export async function startServer(config = baseConfig(), { dataDir, startTimeout
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: dir,
   });
+  // A server left running by a failed test must not keep the test process alive: the child and
+  // its pipes are unref'ed, and the 'exit' handler above SIGKILLs whatever is still running.
+  proc.unref();
+  proc.stdout.unref?.();
+  proc.stderr.unref?.();
   const stderrLines = [];
   let stderrPartial = '';
   let stdoutText = '';

@@ -77,32 +77,32 @@ test('kill -9 under concurrent load, twice: every acknowledged beacon is stored 
   const dataDir = path.join(makeTempDir(), 'data');
   const all = { sent: new Set(), acked: new Set() };
   const merge = (r) => { for (const x of r.sent) all.sent.add(x); for (const x of r.acked) all.acked.add(x); };
-
-  // Round 1: load, kill -9.
-  let server = await startServer(CONFIG, { dataDir });
-  const round1 = await loadThenKill(server, { prefix: uniqueId('r1') });
-  merge(round1);
-  assert.ok(round1.acked.size >= 20, `load worked before the kill (${round1.acked.size} acked, errors ${JSON.stringify([...round1.errors])})`);
-  assert.ok(round1.inFlightAtKill > 0, 'requests were in flight when the server was killed');
-
-  // Restart, check, round 2: more load, kill -9 again (the WAL now holds already-replayed data).
-  server = await startServer(CONFIG, { dataDir });
-  await eventually(() => checkAcked(server, all, 'after 1st kill'), { timeoutMs: 5000 });
-  const round2 = await loadThenKill(server, { prefix: uniqueId('r2') });
-  merge(round2);
-  assert.ok(round2.acked.size >= 20, `load worked in round 2 (${round2.acked.size} acked)`);
-
-  // Restart again: both rounds are there exactly once.
-  server = await startServer(CONFIG, { dataDir });
+  let server;
   try {
+    // Round 1: load, kill -9.
+    server = await startServer(CONFIG, { dataDir });
+    const round1 = await loadThenKill(server, { prefix: uniqueId('r1') });
+    merge(round1);
+    assert.ok(round1.acked.size >= 20, `load worked before the kill (${round1.acked.size} acked, errors ${JSON.stringify([...round1.errors])})`);
+    assert.ok(round1.inFlightAtKill > 0, 'requests were in flight when the server was killed');
+
+    // Restart, check, round 2: more load, kill -9 again (the WAL now holds already-replayed data).
+    server = await startServer(CONFIG, { dataDir });
+    await eventually(() => checkAcked(server, all, 'after 1st kill'), { timeoutMs: 5000 });
+    const round2 = await loadThenKill(server, { prefix: uniqueId('r2') });
+    merge(round2);
+    assert.ok(round2.acked.size >= 20, `load worked in round 2 (${round2.acked.size} acked)`);
+
+    // Restart again: both rounds are there exactly once.
+    server = await startServer(CONFIG, { dataDir });
     await eventually(() => checkAcked(server, all, 'after 2nd kill'), { timeoutMs: 5000 });
-    // A third restart without new writes must not duplicate anything either.
+    // A clean restart without new writes must not duplicate anything either.
     const exit = await server.stop();
     assert.equal(exit.code, 0, `clean exit: ${JSON.stringify(exit)}`);
     server = await startServer(CONFIG, { dataDir });
     await eventually(() => checkAcked(server, all, 'after clean restart'), { timeoutMs: 5000 });
   } finally {
-    await server.stop();
+    await server?.stop();
   }
 });
 
