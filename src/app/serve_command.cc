@@ -152,6 +152,10 @@ int RunServe(const std::vector<std::string>& args) {
   });
   io.run();
   query_pool.join();
+  // Responses that queries posted after the loop ended still hold connections: let them finish
+  // (their sockets are closed) so no connection outlives the server.
+  io.restart();
+  io.poll();
   Status closed = store->Close();
   if (!closed.ok()) {
     logger.Error("flushing the store at shutdown failed", {{"error", closed.ToString()}});

@@ -155,16 +155,17 @@ std::optional<BeaconError> BeaconParser::Parse(std::string_view body, int64_t no
   size_t index = 0;
   std::vector<std::string> truncated;
   for (simdjson::dom::element element : events) {
-    Event event = ctx.base;
+    // Built in place: an Event is large, and most events are valid.
+    Event& event = out->batch.events.emplace_back(ctx.base);
     truncated.clear();
     std::optional<EventRejection> rejection =
         ReadEvent(element, index, limits_, window, &event, &truncated);
     if (rejection) {
+      out->batch.events.pop_back();
       out->rejected.push_back(std::move(*rejection));
     } else {
       for (std::string& field : truncated) out->truncated.push_back({index, std::move(field)});
       if (!truncated.empty()) event.truncated = 1;
-      out->batch.events.push_back(std::move(event));
     }
     ++index;
   }
