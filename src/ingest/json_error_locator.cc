@@ -1,6 +1,8 @@
 #include "ingest/json_error_locator.h"
 
+#include <charconv>
 #include <cstdint>
+#include <system_error>
 
 namespace sightline {
 namespace {
@@ -42,7 +44,32 @@ class Checker {
     while (!AtEnd() && Peek() >= '0' && Peek() <= '9') ++pos_;
     return pos_ > start;
   }
+  // A number must also be representable: simdjson refuses doubles that overflow (1e400) and
+  // integers beyond 64 bits, so those are errors at the number's first byte.
   bool Number() {
+    const size_t start = pos_;
+    if (!NumberSyntax()) return false;
+    std::string_view text = s_.substr(start, pos_ - start);
+    bool integral = text.find_first_of(".eE") == std::string_view::npos;
+    bool fits;
+    if (integral) {
+      int64_t i;
+      uint64_t u;
+      fits = std::from_chars(text.data(), text.data() + text.size(), i).ec == std::errc() ||
+             std::from_chars(text.data(), text.data() + text.size(), u).ec == std::errc();
+    } else {
+      double d;
+      auto res = std::from_chars(text.data(), text.data() + text.size(), d);
+      // Underflow (1e-400) parses as zero; only overflow is an error.
+      bool underflow =
+          res.ec == std::errc::result_out_of_range &&
+          (text.find("e-") != std::string_view::npos || text.find("E-") != std::string_view::npos);
+      fits = res.ec == std::errc() || underflow;
+    }
+    if (!fits) pos_ = start;
+    return fits;
+  }
+  bool NumberSyntax() {
     if (Peek() == '-') ++pos_;
     if (AtEnd()) return false;
     if (Peek() == '0') {

@@ -14,6 +14,10 @@ TEST(JsonErrorLocatorTest, PointsAtTheFirstBadByte) {
   EXPECT_EQ(LocateJsonSyntaxError(R"({"a":01})"), 6u);
   EXPECT_EQ(LocateJsonSyntaxError("{} x"), 3u);
   EXPECT_EQ(LocateJsonSyntaxError(""), 0u);
+  EXPECT_EQ(LocateJsonSyntaxError(R"({"v":1e400})"), 5u);  // overflows a double
+  EXPECT_EQ(LocateJsonSyntaxError(R"([1, 123456789012345678901234567890])"), 4u);  // beyond 64 bits
+  EXPECT_EQ(LocateJsonSyntaxError(R"([-9223372036854775808, 18446744073709551615, 1e-400])"),
+            kNoJsonError);
 }
 
 TEST(JsonErrorLocatorTest, FindsInvalidUtf8) {

@@ -78,9 +78,15 @@ void BeaconRoutes::AllowOrigin(std::string_view origin, HttpResponse* res) const
   res->headers.emplace_back("Vary", "Origin");
 }
 
-void BeaconRoutes::Refuse(HttpResponse* res, unsigned status, std::string_view error,
-                          std::string_view field, std::string_view reason) {
+void BeaconRoutes::Refuse(const HttpRequest& req, HttpResponse* res, unsigned status,
+                          std::string_view error, std::string_view field, std::string_view reason) {
   SetError(res, status, error, field, reason);
+  // Let a browser page read why it was refused, unless the refusal is about its origin. Before the
+  // key is known, any project's allowed_origins will do: the body reveals nothing project-specific.
+  std::string_view origin = req.header(http::field::origin);
+  bool has_cors = false;
+  for (const auto& [name, value] : res->headers) has_cors |= name == "Access-Control-Allow-Origin";
+  if (status != 403 && !has_cors && admission_.AnyProjectAllows(origin)) AllowOrigin(origin, res);
   // Registration returns the existing counter: a map lookup, on the refusal path only.
   metrics_
       ->AddCounter("sightline_beacons_total", "Beacons received, by result",
@@ -92,7 +98,7 @@ bool BeaconRoutes::Admit(const HttpRequest& req, const ProjectConfig& project, s
                          HttpResponse* res) {
   std::string_view origin = req.header(http::field::origin);
   if (!Admission::OriginAllowed(project, origin)) {
-    Refuse(res, 403, "origin_not_allowed", "Origin",
+    Refuse(req, res, 403, "origin_not_allowed", "Origin",
            "this origin is not in the project's allowed_origins");
     return false;
   }
@@ -103,7 +109,8 @@ bool BeaconRoutes::Admit(const HttpRequest& req, const ProjectConfig& project, s
     last_sweep_us_ = now_us;
   }
   if (int64_t wait_s = admission_.TakeRateToken(req.client, key, now_us)) {
-    Refuse(res, 429, "rate_limited", "", "too many beacons; retry after the Retry-After delay");
+    Refuse(req, res, 429, "rate_limited", "",
+           "too many beacons; retry after the Retry-After delay");
     res->headers.emplace_back("Retry-After", std::to_string(wait_s));
     return false;
   }
@@ -113,7 +120,7 @@ bool BeaconRoutes::Admit(const HttpRequest& req, const ProjectConfig& project, s
 bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
   bytes_in_.Inc(req.body().size());
   if (!AcceptableContentType(req.header(http::field::content_type))) {
-    Refuse(res, 415, "unsupported_media_type", "Content-Type",
+    Refuse(req, res, 415, "unsupported_media_type", "Content-Type",
            "send text/plain or application/json");
     return true;
   }
@@ -126,7 +133,7 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
   if (!url_key.empty()) {
     project = admission_.ProjectForKey(url_key);
     if (project == nullptr) {
-      Refuse(res, 401, "unknown_key", "key", "no project has this ingest key");
+      Refuse(req, res, 401, "unknown_key", "key", "no project has this ingest key");
       return true;
     }
     if (!Admit(req, *project, url_key, res)) return true;
@@ -138,22 +145,22 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
     case DecodeOutcome::kOk:
       break;
     case DecodeOutcome::kUnsupportedEncoding:
-      Refuse(res, 415, "unsupported_encoding", "Content-Encoding", "send gzip or no encoding");
+      Refuse(req, res, 415, "unsupported_encoding", "Content-Encoding", "send gzip or no encoding");
       return true;
     case DecodeOutcome::kTooLarge:
-      Refuse(res, 413, "too_large", "body",
+      Refuse(req, res, 413, "too_large", "body",
              "decoded body larger than limits.max_inflated_bytes (" +
                  std::to_string(limits_.max_inflated_bytes) + " bytes)");
       return true;
     case DecodeOutcome::kCorrupt:
-      Refuse(res, 400, "invalid_gzip", "body", "the gzip stream is corrupt or truncated");
+      Refuse(req, res, 400, "invalid_gzip", "body", "the gzip stream is corrupt or truncated");
       return true;
   }
 
   parsed_.rejected.clear();
   parsed_.truncated.clear();
   if (std::optional<BeaconError> error = parser_.Parse(body, env_->NowMillis(), &parsed_)) {
-    Refuse(res, error->http_status, error->error, error->field, error->reason);
+    Refuse(req, res, error->http_status, error->error, error->field, error->reason);
     if (error->position >= 0) {  // add the position to the JSON body
       res->body.pop_back();
       res->body += ",\"position\":" + std::to_string(error->position) + "}";
@@ -162,12 +169,12 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
   }
   if (project == nullptr) {
     if (parsed_.key.empty()) {
-      Refuse(res, 401, "unknown_key", "key", "an ingest key is required (\"key\" or ?key=)");
+      Refuse(req, res, 401, "unknown_key", "key", "an ingest key is required (\"key\" or ?key=)");
       return true;
     }
     project = admission_.ProjectForKey(parsed_.key);
     if (project == nullptr) {
-      Refuse(res, 401, "unknown_key", "key", "no project has this ingest key");
+      Refuse(req, res, 401, "unknown_key", "key", "no project has this ingest key");
       return true;
     }
     if (!Admit(req, *project, parsed_.key, res)) return true;
@@ -177,7 +184,7 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
   if (!parsed_.batch.events.empty()) {
     Status stored = store_->Append(parsed_.batch);
     if (!stored.ok()) {
-      Refuse(res, 503, "unavailable", "", "the store could not write the beacon; retry later");
+      Refuse(req, res, 503, "unavailable", "", "the store could not write the beacon; retry later");
       res->headers.emplace_back("Retry-After", "1");
       return true;
     }
@@ -204,7 +211,7 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
     w.EndObject();
   }
   w.EndArray();
-  if (!parsed_.truncated.empty()) {
+  {
     size_t truncated_events = 0;
     w.Key("truncated");
     w.BeginArray();

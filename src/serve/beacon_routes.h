@@ -30,8 +30,8 @@ class BeaconRoutes {
   // Checks origin and rate for `project`/`key`; on refusal fills `res` and returns false.
   bool Admit(const HttpRequest& req, const ProjectConfig& project, std::string_view key,
              HttpResponse* res);
-  void Refuse(HttpResponse* res, unsigned status, std::string_view error, std::string_view field,
-              std::string_view reason);
+  void Refuse(const HttpRequest& req, HttpResponse* res, unsigned status, std::string_view error,
+              std::string_view field, std::string_view reason);
   void AllowOrigin(std::string_view origin, HttpResponse* res) const;
 
   Env* env_;

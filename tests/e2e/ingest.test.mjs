@@ -74,22 +74,21 @@ test('mixed beacon: valid events are stored, each invalid event is rejected alon
     /* 13 */ errorEvent(),
     /* 14 */ vital('LCP', MIXED_LCP[1]),
     /* 15 */ vital('LCP', 'abc'),
-    /* 16 */ vital('LCP', 780, { ts: now + 0.5 }),
-    /* 17 */ apiCall({ status: 200.5 }),
-    /* 18 */ { type: 'action', ts: now, action: 'click', target: 'button#buy', feature: 'checkout' },
-    /* 19 */ { type: 'custom', ts: now, name: 'cart_size', value: 3, attributes: { currency: 'EUR' } },
-    /* 20 */ { type: 'resource', ts: now, url: 'https://cdn.shop.example/app.js', duration: 120 },
-    /* 21 */ { type: 'long_task', ts: now, duration: 80 },
-    /* 22 */ { type: 'vital', ts: now, name: 'LCP' },
-    /* 23 */ vital('CLS', 0.05),
-    /* 24 */ pageView({ timing: { dns: 1, tcp: 2, tls: 3, request: 4, ttfb: 50, dom_interactive: 300, dom_content_loaded: 350, load: 'slow' } }),
-    /* 25 */ vital('LCP', 781, { ts: 'yesterday' }),
-    /* 26 */ vital('LCP', 782, { ts: null }),
+    /* 16 */ apiCall({ status: 200.5 }),
+    /* 17 */ { type: 'action', ts: now, action: 'click', target: 'button#buy', feature: 'checkout' },
+    /* 18 */ { type: 'custom', ts: now, name: 'cart_size', value: 3, attributes: { currency: 'EUR' } },
+    /* 19 */ { type: 'resource', ts: now, url: 'https://cdn.shop.example/app.js', duration: 120 },
+    /* 20 */ { type: 'long_task', ts: now, duration: 80 },
+    /* 21 */ { type: 'vital', ts: now, name: 'LCP' },
+    /* 22 */ vital('CLS', 0.05),
+    /* 23 */ pageView({ timing: { dns: 1, tcp: 2, tls: 3, request: 4, ttfb: 50, dom_interactive: 300, dom_content_loaded: 350, load: 'slow' } }),
+    /* 24 */ vital('LCP', 781, { ts: 'yesterday' }),
+    /* 25 */ vital('LCP', 782, { ts: null }),
   ];
   const expectedRejected = [
     [2, 'name'], [3, 'value'], [4, 'type'], [5, 'ts'], [6, 'ts'], [7, 'ts'], [9, 'value'],
-    [10, 'timing.dns'], [11, 'status'], [12, 'duration'], [15, 'value'], [16, 'ts'], [17, 'status'],
-    [22, 'value'], [24, 'timing.load'], [25, 'ts'], [26, 'ts'],
+    [10, 'timing.dns'], [11, 'status'], [12, 'duration'], [15, 'value'], [16, 'status'],
+    [21, 'value'], [23, 'timing.load'], [24, 'ts'], [25, 'ts'],
   ];
   const expectedAccepted = events.length - expectedRejected.length; // 10
 
@@ -104,13 +103,29 @@ test('mixed beacon: valid events are stored, each invalid event is rejected alon
     assert.equal(typeof r.reason, 'string', `rejection ${r.index} has a reason`);
     assert.ok(r.reason.length > 0, `rejection ${r.index} has a non-empty reason`);
   }
-  assert.ok(Array.isArray(res.json.truncated), `truncated is a list: ${describeResponse(res)}`);
-  assert.equal(res.json.truncated.length, 0, `nothing truncated: ${describeResponse(res)}`);
 
-  // Only the two valid LCP values (not -5, 777, 778, 779, 780, 'abc', 781, 782) are stored.
+  // Only the two valid LCP values (not -5, 777, 778, 779, 'abc', 781, 782) are stored.
   await expectStored(mixedRelease, 'LCP', { count: 2, samples: 2, min: MIXED_LCP[0], max: MIXED_LCP[1] });
   await expectStored(mixedRelease, 'INP', { count: 1, min: 200, max: 200 });
   await expectStored(mixedRelease, 'CLS', { count: 1, min: 0.05, max: 0.05 });
+
+  // The 202 body always has the documented shape, "truncated" included even when empty.
+  assert.ok(Array.isArray(res.json.truncated), `"truncated" is a list: ${describeResponse(res)}`);
+  assert.equal(res.json.truncated.length, 0, `nothing truncated: ${describeResponse(res)}`);
+});
+
+test('a fractional ts (performance.timeOrigin + now()) is rounded to the millisecond', async () => {
+  const release = uniqueId('fracts');
+  const now = Date.now();
+  const res = await postBeacon(server, beacon({
+    events: [vital('LCP', 780, { ts: now - 1000.4 }), vital('LCP', 1780, { ts: now })],
+    context: { release },
+  }));
+  assert.equal(res.status, 202, describeResponse(res));
+  assert.deepEqual(res.json.rejected, [], describeResponse(res));
+  assert.equal(res.json.accepted, 2, describeResponse(res));
+  // [from, to) around the rounded timestamp: now - 1000 is inside, now - 1001 is not.
+  await expectStored(release, 'LCP', { count: 2, min: 780, max: 1780 });
 });
 
 test('a number that overflows a double is never stored as a value', async () => {
@@ -122,6 +137,7 @@ test('a number that overflows a double is never stored as a value', async () => 
   const res = await postBeacon(server, body);
   if (res.status === 400) {
     assert.equal(res.json?.error, 'invalid_json', describeResponse(res));
+    assert.ok(Number.isInteger(res.json.position), `invalid_json carries the byte position: ${describeResponse(res)}`);
     await expectStored(release, 'LCP', { count: 0 });
   } else {
     assert.equal(res.status, 202, describeResponse(res));
@@ -301,7 +317,10 @@ test('unsupported Content-Encoding or Content-Type: 415', async () => {
   }
   for (const type of ['application/xml', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', 'image/png']) {
     const res = await postBeacon(server, body, { contentType: type });
-    assertErrorBody(res, 415, 'unsupported_encoding', 'Content-Type');
+    // The contract fixes the status and the field for a bad Content-Type, not the error code.
+    assert.equal(res.status, 415, `Content-Type ${type}: ${describeResponse(res)}`);
+    assert.equal(res.json?.field, 'Content-Type', `Content-Type ${type}: ${describeResponse(res)}`);
+    assert.equal(typeof res.json?.error, 'string', `Content-Type ${type}: ${describeResponse(res)}`);
   }
 });
 
@@ -377,7 +396,7 @@ test('over-long text fields are truncated and flagged, not rejected', async () =
   // A stack within max_text_bytes (16 KiB) but over max_string_bytes (1 KiB) is not truncated.
   const res2 = await postBeacon(server, beacon({ events: [errorEvent({ stack: 's'.repeat(5000) })] }));
   assert.equal(res2.status, 202, describeResponse(res2));
-  assert.deepEqual(res2.json.truncated, [], describeResponse(res2));
+  assert.deepEqual(res2.json.truncated ?? [], [], describeResponse(res2)); // shape checked in the mixed test
 });
 
 test('after all the bad requests the server is healthy and earlier good events are still stored', async () => {

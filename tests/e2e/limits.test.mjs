@@ -33,7 +33,7 @@ function burst(server, n, key) {
   return Promise.all(Array.from({ length: n }, () => postBeacon(server, beacon({ key, events: [vital('LCP', 100)] }))));
 }
 
-test('per-client rate limit: a burst over the limit gets 429 with Retry-After, and the bucket refills', async () => {
+test('per-client rate limit: a burst over the limit gets 429 with Retry-After, and the bucket refills', async (t) => {
   await withServer({ limits: { beacons_per_second_per_client: 5, beacons_per_second_per_key: 0 } }, async (server) => {
     const results = await burst(server, 20, SHOP.key);
     const ok = results.filter((r) => r.status === 202);
@@ -44,6 +44,7 @@ test('per-client rate limit: a burst over the limit gets 429 with Retry-After, a
       `about one second's worth (5) of the burst is accepted, got ${ok.length} (statuses ${results.map((r) => r.status).join(',')})`);
     assert.ok(limited.length >= 12, `most of the burst is limited, got ${limited.length}`);
     for (const r of limited) assertRateLimited(r);
+    t.diagnostic(`burst of 20: ${ok.length} accepted, ${limited.length} limited, Retry-After ${limited[0]?.headers.get('retry-after')}`);
 
     // The limit is per client, not per key: the same client using another project's key is limited too.
     const other = await postBeacon(server, beacon({ key: BLOG.key, events: [vital('LCP', 100)] }));
@@ -76,7 +77,7 @@ test('per-key rate limit: one key is limited while another key is not', async ()
   });
 });
 
-test('an idle connection is closed by the server after idle_timeout_ms', async () => {
+test('an idle connection is closed by the server after idle_timeout_ms', async (t) => {
   await withServer({ server: { idle_timeout_ms: 500, request_timeout_ms: 10000 } }, async (server) => {
     // 1. A connection that never sends anything.
     const silent = await connectSocket(server.port);
@@ -99,10 +100,11 @@ test('an idle connection is closed by the server after idle_timeout_ms', async (
     sock.destroy();
     assert.ok(closed2, 'an idle keep-alive connection is closed within 4 s (idle_timeout_ms = 500)');
     assert.ok(state.closedAt - t1 >= 250, `keep-alive connection not closed too early (${state.closedAt - t1} ms)`);
+    t.diagnostic(`silent connection closed after ${silentState.closedAt - t0} ms, keep-alive after ${state.closedAt - t1} ms`);
   });
 });
 
-test('a slow sender (body trickled slower than request_timeout_ms) is cut off', async () => {
+test('a slow sender (body trickled slower than request_timeout_ms) is cut off', async (t) => {
   await withServer({ server: { idle_timeout_ms: 30000, request_timeout_ms: 1000 } }, async (server) => {
     const body = JSON.stringify(beacon({ events: [vital('LCP', 100)] }));
     const sock = await connectSocket(server.port);
@@ -123,6 +125,7 @@ test('a slow sender (body trickled slower than request_timeout_ms) is cut off', 
     const elapsed = state.closedAt - t0;
     assert.ok(elapsed < 4000, `cut off within 4 s (request_timeout_ms = 1000), took ${elapsed} ms`);
     assert.ok(sent < body.length, 'cut off before the body was complete');
+    t.diagnostic(`cut off after ${elapsed} ms (${sent} body bytes sent); server said ${JSON.stringify(state.data.split('\r\n')[0])}`);
     assert.doesNotMatch(state.data, /^HTTP\/1\.1 202/, 'the trickled beacon was not accepted');
 
     // A normal client is unaffected.
@@ -131,7 +134,7 @@ test('a slow sender (body trickled slower than request_timeout_ms) is cut off', 
   });
 });
 
-test('max_connections: connections beyond the limit are refused or closed while the first ones keep working', async () => {
+test('max_connections: connections beyond the limit are refused or closed while the first ones keep working', async (t) => {
   await withServer({ server: { max_connections: 5 } }, async (server) => {
     const sockets = [];
     for (let i = 0; i < 10; i++) {
@@ -163,6 +166,7 @@ test('max_connections: connections beyond the limit are refused or closed while 
       return /^HTTP\/1\.1 200/.test(state.data) ? 'served' : 'unanswered';
     };
     const outcomes = await Promise.all(sockets.map(ask));
+    t.diagnostic(`outcomes per connection: ${outcomes.join(', ')}`);
     try {
       assert.deepEqual(outcomes.slice(0, 5), ['served', 'served', 'served', 'served', 'served'],
         `the first 5 connections are served (outcomes: ${outcomes.join(',')})`);

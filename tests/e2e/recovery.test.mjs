@@ -73,7 +73,7 @@ async function checkAcked(server, { acked, sent }, label) {
   return counts;
 }
 
-test('kill -9 under concurrent load, twice: every acknowledged beacon is stored exactly once', async () => {
+test('kill -9 under concurrent load, twice: every acknowledged beacon is stored exactly once', async (t) => {
   const dataDir = path.join(makeTempDir(), 'data');
   const all = { sent: new Set(), acked: new Set() };
   const merge = (r) => { for (const x of r.sent) all.sent.add(x); for (const x of r.acked) all.acked.add(x); };
@@ -85,6 +85,7 @@ test('kill -9 under concurrent load, twice: every acknowledged beacon is stored 
     merge(round1);
     assert.ok(round1.acked.size >= 20, `load worked before the kill (${round1.acked.size} acked, errors ${JSON.stringify([...round1.errors])})`);
     assert.ok(round1.inFlightAtKill > 0, 'requests were in flight when the server was killed');
+    t.diagnostic(`round 1: ${round1.sent.size} sent, ${round1.acked.size} acked, ${round1.inFlightAtKill} in flight at kill`);
 
     // Restart, check, round 2: more load, kill -9 again (the WAL now holds already-replayed data).
     server = await startServer(CONFIG, { dataDir });
@@ -92,6 +93,7 @@ test('kill -9 under concurrent load, twice: every acknowledged beacon is stored 
     const round2 = await loadThenKill(server, { prefix: uniqueId('r2') });
     merge(round2);
     assert.ok(round2.acked.size >= 20, `load worked in round 2 (${round2.acked.size} acked)`);
+    t.diagnostic(`round 2: ${round2.sent.size} sent, ${round2.acked.size} acked, ${round2.inFlightAtKill} in flight at kill`);
 
     // Restart again: both rounds are there exactly once.
     server = await startServer(CONFIG, { dataDir });
@@ -146,7 +148,7 @@ function findFiles(dir, suffix) {
   return out;
 }
 
-test('a corrupted segment file is reported (log line), and the server still starts and answers', async () => {
+test('a corrupted segment file is reported (log line), and the server still starts and answers', async (t) => {
   const dataDir = path.join(makeTempDir(), 'data');
   const release = uniqueId('corrupt');
   let server = await startServer(CONFIG, { dataDir });
@@ -177,6 +179,7 @@ test('a corrupted segment file is reported (log line), and the server still star
     const line = await server.waitForLog((raw, parsed) =>
       parsed && (parsed.level === 'error' || parsed.level === 'warn') && /seg/i.test(raw), 3000);
     assert.ok(line, `a warn/error log line mentions the corrupt segment; stderr was:\n${server.stderr()}`);
+    t.diagnostic(`${segments.length} segment file(s) corrupted; query answered HTTP ${q.status}; log: ${line}`);
     const { series } = await scrapeMetrics(server);
     const corrupt = [...series].filter(([k]) => k.startsWith('sightline_segments_corrupt'));
     if (corrupt.length) {
