@@ -324,6 +324,8 @@ void WriteContext(Draw& d, const Visit& v, bool identified, BeaconJson& w) {
   w.BeginObject();
   w.Key("url");
   w.String(std::string(kSite) + v.path);
+  w.Key("route");  // the template, so every event groups by it (the server would use the path)
+  w.String(v.route->tmpl);
   w.Key("referrer");
   if (v.soft || d.Chance(0.2)) {
     w.String(std::string(kSite) + "/category/" + std::string(d.Pick(cat::kCategories)));

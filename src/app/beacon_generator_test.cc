@@ -63,6 +63,7 @@ TEST(BeaconGenerator, BeaconsAreValidJsonOfRealisticSizeAndShape) {
     double sample_rate = doc["sample_rate"].get_double();
     EXPECT_TRUE(sample_rate == 1 || sample_rate == 0.5 || sample_rate == 0.1);
     EXPECT_EQ(std::string_view(doc["context"]["url"]).substr(0, 21), "https://shop.example/");
+    EXPECT_EQ(std::string_view(doc["context"]["route"]).substr(0, 1), "/");
 
     simdjson::dom::array events = doc["events"];
     ASSERT_GE(events.size(), 5u);

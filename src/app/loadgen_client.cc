@@ -104,12 +104,14 @@ class Run {
   LoadReport& report() { return report_; }
   bool stopping() const { return stopping_; }
 
-  // When the next beacon is due: start + k / rate for the k-th, or "now" without pacing.
+  // When the next beacon is due: start + k / rate for the k-th, or "now" without pacing; "never"
+  // (time_point::max(), until Stop() wakes the waiter) for a beacon due at the deadline or later.
   Clock::time_point TakeTicket() {
     if (options_.rate <= 0) return Clock::time_point::min();
     double offset_s = static_cast<double>(next_ticket_++) / options_.rate;
-    return start_ +
-           std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(offset_s));
+    Clock::time_point due = start_ + std::chrono::duration_cast<Clock::duration>(
+                                         std::chrono::duration<double>(offset_s));
+    return due < deadline_.expiry() ? due : Clock::time_point::max();
   }
 
   // The next beacon, and the User-Agent of its visitor.

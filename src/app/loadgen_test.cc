@@ -195,7 +195,8 @@ TEST(LoadgenRun, PacesAndCountsAnswers) {
   EXPECT_EQ(r.errors, 0u) << r.first_error;
   EXPECT_EQ(r.connects, 4u);
   EXPECT_EQ(static_cast<int>(r.sent), collector.requests());
-  EXPECT_NEAR(static_cast<double>(r.sent), 400, 20);
+  EXPECT_LE(r.sent, 400u) << "beacons due at the deadline or later are not sent";
+  EXPECT_GE(r.sent, 380u);
   EXPECT_EQ(r.acknowledged + r.rejected.at(429), r.sent);
   EXPECT_EQ(r.rejected.at(429), r.sent / 5);
   EXPECT_NEAR(r.elapsed_s, 1.0, 0.1);

@@ -101,6 +101,14 @@ int RunServe(const std::vector<std::string>& args) {
   }
   if (!parsed.data_dir.empty()) config.storage.data_dir = parsed.data_dir;
 
+  boost::system::error_code address_error;
+  boost::asio::ip::make_address(config.server.host, address_error);
+  if (address_error) {
+    std::cerr << "sightline serve: listen: \"" << config.server.host
+              << "\" is not an IP address (use 127.0.0.1, 0.0.0.0 or ::)\n";
+    return 2;
+  }
+
   Env* env = Env::Default();
   LogLevel level = LogLevel::kInfo;
   ParseLogLevel(config.log.level, &level);

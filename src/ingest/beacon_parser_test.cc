@@ -155,6 +155,32 @@ TEST_F(BeaconParserTest, EveryEventTypeKeepsItsFields) {
   EXPECT_NE(ev[5].attributes.find("app.js"), std::string::npos);
 }
 
+TEST_F(BeaconParserTest, RoutesComeFromThePathOnlyAndFollowAnEventsOwnUrl) {
+  std::string ts = std::to_string(kNow);
+  std::string events = R"({"type":"vital","name":"LCP","value":1,"ts":)" + ts +
+                       R"(,"url":"https://x.example#/cart"},)"
+                       R"({"type":"vital","name":"LCP","value":1,"ts":)" +
+                       ts +
+                       R"(,"url":"https://x.example?next=/a"},)"
+                       R"({"type":"page_view","ts":)" +
+                       ts +
+                       R"(,"url":"https://x.example/orders/7?x=1"},)"
+                       R"({"type":"page_view","ts":)" +
+                       ts + R"(,"url":"https://x.example/a","route":"/a/:id"})";
+  ASSERT_FALSE(Parse(Beacon(events, R"("x":0,)")));
+  ASSERT_EQ(out_.batch.events.size(), 4u);
+  EXPECT_EQ(out_.batch.events[0].route, "/");
+  EXPECT_EQ(out_.batch.events[1].route, "/");
+  EXPECT_EQ(out_.batch.events[2].route, "/orders/7");
+  EXPECT_EQ(out_.batch.events[3].route, "/a/:id");
+}
+
+TEST_F(BeaconParserTest, ARepeatedFlagIsStoredOnce) {
+  ASSERT_FALSE(Parse(R"({"v":1,"context":{"flags":["a","b","a"]},"events":[)" + Lcp(1) + "]}"));
+  ASSERT_EQ(out_.batch.events.size(), 1u);
+  EXPECT_EQ(out_.batch.events[0].flags, std::string("a") + kFlagSeparator + "b");
+}
+
 TEST_F(BeaconParserTest, BadTraceIdsAreRejected) {
   std::string ts = std::to_string(kNow);
   ASSERT_FALSE(

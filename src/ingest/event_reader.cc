@@ -1,5 +1,6 @@
 #include "ingest/event_reader.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace sightline {
@@ -99,14 +100,19 @@ FieldCheck FieldReader::StringList(const char* key, std::string* out, size_t max
     return Invalid(key, "at most " + std::to_string(max_items) + " items");
   }
   out->clear();
+  std::vector<std::string> seen;
   for (simdjson::dom::element item : items) {
     std::string_view value;
     if (item.get(value)) return Invalid(key, "must be an array of strings");
     if (value.empty()) continue;
     std::string_view cut = CutUtf8(value, max_item_bytes);
     if (cut.size() < value.size()) truncated_->push_back(Path(key));
+    std::string flag(cut);
+    std::replace(flag.begin(), flag.end(), kFlagSeparator, ' ');
+    if (std::find(seen.begin(), seen.end(), flag) != seen.end()) continue;  // a flag counts once
     if (!out->empty()) out->push_back(kFlagSeparator);
-    for (char c : cut) out->push_back(c == kFlagSeparator ? ' ' : c);
+    out->append(flag);
+    seen.push_back(std::move(flag));
   }
   return std::nullopt;
 }
@@ -157,8 +163,10 @@ std::string_view RateVital(std::string_view name, double value) {
 std::string UrlPath(std::string_view url) {
   size_t scheme = url.find("://");
   if (scheme != std::string_view::npos) {
-    size_t path = url.find('/', scheme + 3);
-    url = path == std::string_view::npos ? std::string_view("/") : url.substr(path);
+    // The path starts at the first '/' after the authority; '?' or '#' first means an empty path.
+    size_t end_of_authority = url.find_first_of("/?#", scheme + 3);
+    if (end_of_authority == std::string_view::npos || url[end_of_authority] != '/') return "/";
+    url = url.substr(end_of_authority);
   }
   size_t end = url.find_first_of("?#");
   return std::string(url.substr(0, end));
@@ -287,11 +295,14 @@ std::optional<EventRejection> ReadEvent(simdjson::dom::element element, size_t i
             : "in the future beyond the allowed clock skew (limits.max_event_future_s)",
         RejectReason::kTimestamp};
   }
-  // Per-event overrides of the context (single-page apps batch several page views).
+  // Per-event overrides of the context (single-page apps batch several page views). An event's
+  // own url also replaces the context's route unless the event names its route.
+  const std::string context_url = event->url;
   if (auto c = r.String("url", event->type == "api_call" ? &event->request_url : &event->url,
                         limits.max_string_bytes)) {
     return reject(*c);
   }
+  if (event->url != context_url) event->route.clear();
   if (event->consent == "full") {
     if (auto c = r.String("page_view_id", &event->page_view_id, 128)) return reject(*c);
   }

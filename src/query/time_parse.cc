@@ -43,7 +43,10 @@ std::optional<int64_t> ParseTimestamp(std::string_view s) {
       !ReadInt(&s, 2, &day)) {
     return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31) return std::nullopt;
+  static constexpr int kDaysInMonth[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1 || day > kDaysInMonth[month - 1]) return std::nullopt;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (month == 2 && day == 29 && !leap) return std::nullopt;
   int64_t millis = 0;
   if (!s.empty() && (s.front() == 'T' || s.front() == 't' || s.front() == ' ')) {
     s.remove_prefix(1);

@@ -19,8 +19,9 @@ TEST(TimeParseTest, AcceptsTheIso8601FormsPeopleType) {
 }
 
 TEST(TimeParseTest, RejectsMalformedTimes) {
-  for (const char* bad : {"", "yesterday", "2026-13-01", "2026-11-27T25:00",
-                          "2026-11-27T10:00:00Zjunk", "2026/11/27", "2026-11-27T10:00:00."}) {
+  for (const char* bad :
+       {"", "yesterday", "2026-13-01", "2026-11-27T25:00", "2026-11-27T10:00:00Zjunk", "2026/11/27",
+        "2026-11-27T10:00:00.", "2026-02-30", "2026-02-29"}) {
     EXPECT_FALSE(ParseTimestamp(bad).has_value()) << bad;
   }
 }

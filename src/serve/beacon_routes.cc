@@ -213,6 +213,7 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
   w.EndArray();
   {
     size_t truncated_events = 0;
+    size_t last_index = kBeaconLevel;
     w.Key("truncated");
     w.BeginArray();
     for (const FieldTruncation& t : parsed_.truncated) {
@@ -220,7 +221,8 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
       if (t.index != kBeaconLevel) {
         w.Key("index");
         w.Int(static_cast<int64_t>(t.index));
-        ++truncated_events;
+        if (t.index != last_index) ++truncated_events;  // entries of one event are adjacent
+        last_index = t.index;
       }
       w.Key("field");
       w.String(t.field);

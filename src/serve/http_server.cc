@@ -104,7 +104,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void ReadHeader() {
-    deadline_us_ = Now() + int64_t{server_->server_.request_timeout_ms} * 1000;
+    started_us_ = Now();
+    deadline_us_ = started_us_ + int64_t{server_->server_.request_timeout_ms} * 1000;
     http::async_read_header(
         socket_, buffer_, *parser_,
         [self = shared_from_this()](boost::system::error_code ec, size_t) { self->OnHeader(ec); });
@@ -165,7 +166,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
     request_.client = client_;
     request_.connection = this;
     response_.Clear();
-    started_us_ = Now();
     route_ = server_->Match(request_.method, request_.path);
     if (route_ == nullptr) {
       response_.status = 404;

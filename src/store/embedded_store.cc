@@ -117,11 +117,13 @@ Status EmbeddedStore::Recover() {
   }
   std::sort(seqs.begin(), seqs.end());
   uint64_t max_seq = manifest_.wal_start;
+  EventBatch decoded;
   for (uint64_t seq : seqs) {
     std::string path = JoinPath(wal_dir, Wal::FileName(seq));
     Result<WalReplayResult> replay = ReplayWalFile(env_, path, [&](std::string_view payload) {
-      std::string_view project;
-      if (!DecodeEventBatchProject(payload, &project).ok()) {
+      // Decoded in full once here, so that a record this build cannot read fails recovery loudly
+      // instead of every later flush and scan.
+      if (!DecodeEventBatch(payload, &decoded).ok()) {
         return Status::Corruption(path + ": a record with a valid checksum does not decode");
       }
       active_->Add(payload);
@@ -162,7 +164,9 @@ Status EmbeddedStore::RemoveOrphanSegments(const Manifest& manifest) {
       if (!files.ok()) continue;
       for (const std::string& file : *files) {
         std::string rel = project + "/" + day + "/" + file;
-        if (listed.count(rel)) continue;
+        bool segment_file =
+            file.size() > 4 && (file.ends_with(".seg") || file.ends_with(".seg.tmp"));
+        if (!segment_file || listed.count(rel)) continue;  // not ours to delete
         logger_->Info("removing a segment file no manifest lists (left by an interrupted flush)",
                       {{"segment", rel}});
         SL_RETURN_IF_ERROR(env_->RemoveFile(JoinPath(options_.dir, rel)));
@@ -179,6 +183,7 @@ Status EmbeddedStore::Append(const EventBatch& batch) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     SL_RETURN_IF_ERROR(wal_->Append(record));
+    if (active_->empty()) active_since_ms_ = env_->NowMillis();
     active_->Add(record);
     flush_due = active_->bytes() >= options_.flush_bytes;
   }
@@ -243,7 +248,6 @@ Status EmbeddedStore::FlushLocked() {
   uint64_t new_wal_start;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    active_since_ms_ = env_->NowMillis();
     // A memtable whose earlier flush failed is retried before the active one is touched.
     if (!flushing_) {
       if (active_->empty()) return Status::Ok();
