@@ -132,7 +132,7 @@ int RunServe(const std::vector<std::string>& args) {
   boost::asio::io_context io(1);
   boost::asio::thread_pool query_pool(config.server.query_threads);
   HttpServer server(io, env, &logger, &metrics, config.server, config.limits);
-  BeaconRoutes beacons(env, store.get(), &metrics, config);
+  BeaconRoutes beacons(env, &io, store.get(), &metrics, config);
   beacons.Register(&server);
   QueryRoutes queries(env, &logger, store.get(), config, &query_pool);
   queries.Register(&server);

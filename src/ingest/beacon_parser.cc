@@ -148,27 +148,30 @@ std::optional<BeaconError> BeaconParser::Parse(std::string_view body, int64_t no
                        std::to_string(events.size()) + " events; at most " +
                            std::to_string(limits_.max_events_per_beacon) + " per beacon"};
   }
-  out->batch.events.clear();
-  out->batch.events.reserve(events.size());
+  // Events are reused across beacons: assigning into an existing Event keeps its strings' buffers.
+  std::vector<Event>& slots = out->batch.events;
+  size_t used = 0;
   EventWindow window{now_ms - int64_t{limits_.max_event_age_s} * 1000,
                      now_ms + int64_t{limits_.max_event_future_s} * 1000};
   size_t index = 0;
   std::vector<std::string> truncated;
   for (simdjson::dom::element element : events) {
-    // Built in place: an Event is large, and most events are valid.
-    Event& event = out->batch.events.emplace_back(ctx.base);
+    if (used == slots.size()) slots.emplace_back();
+    Event& event = slots[used];
+    event = ctx.base;
     truncated.clear();
     std::optional<EventRejection> rejection =
         ReadEvent(element, index, limits_, window, &event, &truncated);
     if (rejection) {
-      out->batch.events.pop_back();
       out->rejected.push_back(std::move(*rejection));
     } else {
       for (std::string& field : truncated) out->truncated.push_back({index, std::move(field)});
       if (!truncated.empty()) event.truncated = 1;
+      ++used;
     }
     ++index;
   }
+  slots.resize(used);
   return std::nullopt;
 }
 

@@ -38,8 +38,10 @@ bool AcceptableContentType(std::string_view type) {
 
 }  // namespace
 
-BeaconRoutes::BeaconRoutes(Env* env, Store* store, MetricsRegistry* metrics, const Config& config)
+BeaconRoutes::BeaconRoutes(Env* env, boost::asio::io_context* io, Store* store,
+                           MetricsRegistry* metrics, const Config& config)
     : env_(env),
+      io_(io),
       store_(store),
       limits_(config.limits),
       admission_(config.projects, config.limits),
@@ -181,18 +183,9 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
   }
 
   parsed_.batch.project = project->id;
-  if (!parsed_.batch.events.empty()) {
-    Status stored = store_->Append(parsed_.batch);
-    if (!stored.ok()) {
-      Refuse(req, res, 503, "unavailable", "", "the store could not write the beacon; retry later");
-      res->headers.emplace_back("Retry-After", "1");
-      return true;
-    }
-  }
-  beacons_accepted_.Inc();
-  events_accepted_.Inc(parsed_.batch.events.size());
-  for (const EventRejection& r : parsed_.rejected)
+  for (const EventRejection& r : parsed_.rejected) {
     events_rejected_[static_cast<size_t>(r.code)]->Inc();
+  }
 
   JsonWriter w;
   w.BeginObject();
@@ -211,30 +204,65 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
     w.EndObject();
   }
   w.EndArray();
-  {
-    size_t truncated_events = 0;
-    size_t last_index = kBeaconLevel;
-    w.Key("truncated");
-    w.BeginArray();
-    for (const FieldTruncation& t : parsed_.truncated) {
-      w.BeginObject();
-      if (t.index != kBeaconLevel) {
-        w.Key("index");
-        w.Int(static_cast<int64_t>(t.index));
-        if (t.index != last_index) ++truncated_events;  // entries of one event are adjacent
-        last_index = t.index;
-      }
-      w.Key("field");
-      w.String(t.field);
-      w.EndObject();
+  size_t truncated_events = 0;
+  size_t last_index = kBeaconLevel;
+  w.Key("truncated");
+  w.BeginArray();
+  for (const FieldTruncation& t : parsed_.truncated) {
+    w.BeginObject();
+    if (t.index != kBeaconLevel) {
+      w.Key("index");
+      w.Int(static_cast<int64_t>(t.index));
+      if (t.index != last_index) ++truncated_events;  // entries of one event are adjacent
+      last_index = t.index;
     }
-    w.EndArray();
-    events_truncated_.Inc(truncated_events);
+    w.Key("field");
+    w.String(t.field);
+    w.EndObject();
   }
+  w.EndArray();
   w.EndObject();
+  events_truncated_.Inc(truncated_events);
   res->status = 202;
   res->body = w.Take();
-  return true;
+  if (parsed_.batch.events.empty()) {
+    beacons_accepted_.Inc();
+    return true;  // nothing to store
+  }
+  // Group commit: the beacons read in this round of the event loop share one WAL write; each is
+  // answered once that write is done (the commit runs after the round's other handlers).
+  store_->Stage(parsed_.batch);
+  pending_.push_back({HeldRequest(req), std::move(*res), parsed_.batch.events.size()});
+  if (!commit_posted_) {
+    commit_posted_ = true;
+    boost::asio::post(*io_, [this] { CommitPending(); });
+  }
+  return false;
+}
+
+void BeaconRoutes::CommitPending() {
+  commit_posted_ = false;
+  std::vector<Pending> pending = std::move(pending_);
+  pending_.clear();
+  Status stored = store_->CommitStaged();
+  for (Pending& p : pending) {
+    if (stored.ok()) {
+      beacons_accepted_.Inc();
+      events_accepted_.Inc(p.events);
+      p.request.Respond(std::move(p.response));
+      continue;
+    }
+    HttpResponse unavailable;
+    unavailable.headers = std::move(p.response.headers);  // keep CORS
+    SetError(&unavailable, 503, "unavailable", "",
+             "the store could not write the beacon; retry later");
+    unavailable.headers.emplace_back("Retry-After", "1");
+    metrics_
+        ->AddCounter("sightline_beacons_total", "Beacons received, by result",
+                     "result=\"unavailable\"")
+        .Inc();
+    p.request.Respond(std::move(unavailable));
+  }
 }
 
 bool BeaconRoutes::HandlePreflight(const HttpRequest& req, HttpResponse* res) {

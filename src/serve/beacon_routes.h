@@ -20,7 +20,9 @@ namespace sightline {
 
 class BeaconRoutes {
  public:
-  BeaconRoutes(Env* env, Store* store, MetricsRegistry* metrics, const Config& config);
+  // `io` runs the server: the group commit of the beacons read in one round is posted to it.
+  BeaconRoutes(Env* env, boost::asio::io_context* io, Store* store, MetricsRegistry* metrics,
+               const Config& config);
   void Register(HttpServer* server);
 
  private:
@@ -33,9 +35,20 @@ class BeaconRoutes {
   void Refuse(const HttpRequest& req, HttpResponse* res, unsigned status, std::string_view error,
               std::string_view field, std::string_view reason);
   void AllowOrigin(std::string_view origin, HttpResponse* res) const;
+  // Commits the staged beacons with one WAL write, then answers them all.
+  void CommitPending();
+
+  struct Pending {
+    HeldRequest request;
+    HttpResponse response;  // the 202, sent once the commit succeeded
+    size_t events;
+  };
 
   Env* env_;
+  boost::asio::io_context* io_;
   Store* store_;
+  std::vector<Pending> pending_;  // staged, waiting for CommitPending
+  bool commit_posted_ = false;
   LimitsConfig limits_;
   Admission admission_;
   BeaconParser parser_;

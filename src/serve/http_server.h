@@ -64,6 +64,21 @@ using Responder = std::function<void(HttpResponse)>;
 // A responder for `req`'s connection, callable from any thread once.
 Responder Defer(const HttpRequest& req);
 
+// A request whose handler returned false, answered later on the I/O thread itself (no hop through
+// the queue as Defer's responder takes). Movable; Respond() exactly once.
+class HeldRequest {
+ public:
+  explicit HeldRequest(const HttpRequest& req);
+  ~HeldRequest();
+  HeldRequest(HeldRequest&&) noexcept;
+  HeldRequest& operator=(HeldRequest&&) noexcept;
+  // I/O thread only.
+  void Respond(HttpResponse res);
+
+ private:
+  std::shared_ptr<Connection> conn_;
+};
+
 class HttpServer {
  public:
   HttpServer(boost::asio::io_context& io, Env* env, Logger* logger, MetricsRegistry* metrics,

@@ -20,6 +20,8 @@ class VectorStore : public Store {
     batches.push_back(batch);
     return Status::Ok();
   }
+  void Stage(const EventBatch& batch) override { batches.push_back(batch); }
+  Status CommitStaged() override { return Status::Ok(); }
   Status Scan(const ScanSpec& spec, const BatchVisitor& visit) override {
     ColumnBatchBuilder builder(spec.columns);
     for (const EventBatch& batch : batches) {

@@ -30,7 +30,8 @@ void ColumnBatchBuilder::AddValue(size_t col_idx, double v) {
   batch_.columns[col_idx].doubles.push_back(v);
 }
 void ColumnBatchBuilder::AddValue(size_t col_idx, const std::string& v) {
-  batch_.columns[col_idx].ids.push_back(Intern(col_idx, v));
+  // Most columns of an event are null (they belong to other event types): no hashing for those.
+  batch_.columns[col_idx].ids.push_back(v.empty() ? 0 : Intern(col_idx, v));
 }
 
 void ColumnBatchBuilder::Add(const Event& event) {

@@ -12,6 +12,7 @@ namespace sightline {
 namespace {
 
 constexpr size_t kScanBatchRows = 8192;
+constexpr int64_t kMillisPerDay = 86400 * 1000;
 constexpr std::string_view kManifestName = "MANIFEST";
 constexpr std::string_view kWalDirName = "wal";
 
@@ -177,14 +178,34 @@ Status EmbeddedStore::RemoveOrphanSegments(const Manifest& manifest) {
 }
 
 Status EmbeddedStore::Append(const EventBatch& batch) {
-  std::string record;
+  Stage(batch);
+  return CommitStaged();
+}
+
+void EmbeddedStore::Stage(const EventBatch& batch) {
+  thread_local std::string record;  // encoded outside the lock, buffer reused
+  record.clear();
   EncodeEventBatch(batch, &record);
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t offset = Wal::Frame(record, &staged_wal_);
+  staged_.emplace_back(offset, record.size());
+}
+
+Status EmbeddedStore::CommitStaged() {
   bool flush_due;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    SL_RETURN_IF_ERROR(wal_->Append(record));
-    if (active_->empty()) active_since_ms_ = env_->NowMillis();
-    active_->Add(record);
+    if (staged_.empty()) return Status::Ok();
+    Status written = wal_->AppendFramed(staged_wal_);
+    if (written.ok()) {
+      if (active_->empty()) active_since_ms_ = env_->NowMillis();
+      for (const auto& [offset, size] : staged_) {
+        active_->Add(std::string_view(staged_wal_).substr(offset, size));
+      }
+    }
+    staged_wal_.clear();
+    staged_.clear();
+    SL_RETURN_IF_ERROR(written);
     flush_due = active_->bytes() >= options_.flush_bytes;
   }
   if (flush_due) wake_.notify_all();
@@ -261,13 +282,22 @@ Status EmbeddedStore::FlushLocked() {
   }
 
   // Split the flushed batches by project and UTC day, one segment each.
-  std::map<std::pair<std::string, std::string>, ColumnBatchBuilder> builders;
+  // Keyed by the day's number since the epoch; the last builder used is remembered because
+  // consecutive events almost always share project and day.
+  std::map<std::pair<std::string, int64_t>, ColumnBatchBuilder> builders;
   EventBatch decoded;
   uint64_t events = 0;
+  ColumnBatchBuilder* last_builder = nullptr;
+  std::pair<std::string, int64_t> last_key;
   SL_RETURN_IF_ERROR(Memtable::ForEach(flushing_->Take(), [&](std::string_view record) {
     SL_RETURN_IF_ERROR(DecodeEventBatch(record, &decoded));
     for (const Event& event : decoded.events) {
-      builders[{decoded.project, UtcDay(event.ts)}].Add(event);
+      int64_t day = event.ts / kMillisPerDay - (event.ts % kMillisPerDay < 0 ? 1 : 0);
+      if (last_builder == nullptr || day != last_key.second || decoded.project != last_key.first) {
+        last_key = {decoded.project, day};
+        last_builder = &builders[last_key];
+      }
+      last_builder->Add(event);
       ++events;
     }
     return Status::Ok();
@@ -276,7 +306,8 @@ Status EmbeddedStore::FlushLocked() {
   Manifest next = manifest_;
   std::vector<LiveSegment> written;
   for (auto& [key, builder] : builders) {
-    const auto& [project, day] = key;
+    const std::string& project = key.first;
+    const std::string day = UtcDay(key.second * kMillisPerDay);
     SegmentRecord record;
     record.id = next.next_segment_id++;
     record.project = project;

@@ -17,6 +17,10 @@ void PutValue(std::string* out, double v) {
 }
 void PutValue(std::string* out, const std::string& v) { PutLengthPrefixed(out, v); }
 
+void SetNull(int64_t* v) { *v = kNullInt; }
+void SetNull(double* v) { *v = kNullDouble; }
+void SetNull(std::string* v) { v->clear(); }
+
 bool GetValue(std::string_view* in, int64_t* v) {
   uint64_t raw;
   if (!GetVarint64(in, &raw)) return false;
@@ -80,15 +84,18 @@ Status DecodeEventBatch(std::string_view in, EventBatch* batch) {
     return Status::Corruption("event batch: bad event count");
   }
   batch->project.assign(project);
-  batch->events.clear();
-  batch->events.resize(n);
+  batch->events.resize(n);  // existing Events are overwritten below: their buffers are reused
   for (Event& event : batch->events) {
     uint64_t mask;
     if (!GetFixed64(&in, &mask)) return Status::Corruption("event batch: truncated event");
     int bit = 0;
     bool ok = true;
-#define SL_GET(member, kind)                                                  \
-  if (ok && (mask & (uint64_t{1} << bit))) ok = GetValue(&in, &event.member); \
+#define SL_GET(member, kind)                 \
+  if (mask & (uint64_t{1} << bit)) {         \
+    ok = ok && GetValue(&in, &event.member); \
+  } else {                                   \
+    SetNull(&event.member);                  \
+  }                                          \
   ++bit;
     SIGHTLINE_EVENT_COLUMNS(SL_GET)
 #undef SL_GET

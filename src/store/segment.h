@@ -31,7 +31,7 @@ struct SegmentInfo {
 
 // Writes `batch` (all columns present) to `path` and fsyncs it. `zstd_level` trades CPU for size.
 Result<SegmentInfo> WriteSegment(Env* env, const std::string& path, const ColumnBatch& batch,
-                                 int zstd_level = 3);
+                                 int zstd_level = 1);
 
 class SegmentReader {
  public:

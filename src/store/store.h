@@ -9,6 +9,10 @@
 //   batches carrying at least `spec.columns` (plus ts); rows outside the range may appear in a
 //   batch and must be filtered by the caller. Data appended before the Scan started is visible.
 //   Errors: Corruption/IOError of the data read (the scan stops), or what the visitor returns.
+// - Stage / CommitStaged: group commit. Stage() takes a batch into the pending group (the caller
+//   may reuse `batch` at once); CommitStaged() makes every staged batch durable as Append does,
+//   at the cost of one write for the group, and its status holds for all of them. Append() is
+//   Stage() + CommitStaged().
 // - Aggregate: answers an AggregateSpec (see store/aggregate.h) over the same events Scan sees.
 // All methods are thread-safe.
 #pragma once
@@ -37,6 +41,8 @@ class Store {
  public:
   virtual ~Store() = default;
   virtual Status Append(const EventBatch& batch) = 0;
+  virtual void Stage(const EventBatch& batch) = 0;
+  virtual Status CommitStaged() = 0;
   virtual Status Scan(const ScanSpec& spec, const BatchVisitor& visit) = 0;
   virtual Result<AggregateResult> Aggregate(const AggregateSpec& spec) = 0;
 };

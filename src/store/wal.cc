@@ -32,19 +32,29 @@ Result<std::unique_ptr<Wal>> Wal::Open(Env* env, std::string dir, uint64_t seq) 
   return wal;
 }
 
-Status Wal::Append(std::string_view payload) {
+size_t Wal::Frame(std::string_view payload, std::string* out) {
   std::string header;
   PutFixed32(&header, static_cast<uint32_t>(payload.size()));
   uint32_t crc = Crc32Extend(Crc32(header), payload);
   PutFixed32(&header, crc);
+  out->append(header);
+  size_t offset = out->size();
+  out->append(payload);
+  return offset;
+}
+
+Status Wal::Append(std::string_view payload) {
   std::string record;
-  record.reserve(payload.size() + header.size());
-  record.append(header);
-  record.append(payload);
+  record.reserve(payload.size() + 8);
+  Frame(payload, &record);
+  return AppendFramed(record);
+}
+
+Status Wal::AppendFramed(std::string_view records) {
   std::lock_guard<std::mutex> lock(mu_);
-  SL_RETURN_IF_ERROR(file_->Append(record));
-  unsynced_bytes_ += record.size();
-  bytes_appended_ += record.size();
+  SL_RETURN_IF_ERROR(file_->Append(records));
+  unsynced_bytes_ += records.size();
+  bytes_appended_ += records.size();
   return Status::Ok();
 }
 

@@ -32,6 +32,11 @@ class Wal {
 
   // Errors: IOError; the record may then be partially written and is ignored by replay.
   Status Append(std::string_view payload);
+  // Appends the record of `payload` to `out` (for AppendFramed), returning the payload's offset
+  // in `out`.
+  static size_t Frame(std::string_view payload, std::string* out);
+  // Writes records framed by Frame() with one write (group commit). Errors as Append.
+  Status AppendFramed(std::string_view records);
   // fdatasync of the current file; a no-op when nothing was appended since the last Sync.
   // Reports whether it synced anything through `synced`.
   Status Sync(bool* synced = nullptr);
