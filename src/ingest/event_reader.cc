@@ -27,6 +27,29 @@ bool IsAllZeros(std::string_view s) { return s.find_first_not_of('0') == std::st
 
 }  // namespace
 
+FieldReader::FieldReader(simdjson::dom::object obj, std::string prefix, const LimitsConfig& limits,
+                         std::vector<std::string>* truncated)
+    : obj_(obj), prefix_(std::move(prefix)), limits_(limits), truncated_(truncated) {
+  for (simdjson::dom::key_value_pair member : obj) {
+    if (member_count_ == kMaxIndexed) {
+      indexed_ = false;
+      break;
+    }
+    members_[member_count_++] = {member.key, member.value};
+  }
+}
+
+bool FieldReader::Find(std::string_view key, simdjson::dom::element* value) const {
+  if (!indexed_) return obj_[key].get(*value) == simdjson::SUCCESS && !value->is_null();
+  for (size_t idx = 0; idx < member_count_; ++idx) {
+    if (members_[idx].first == key) {  // first match wins, as in the document's own lookup
+      *value = members_[idx].second;
+      return !value->is_null();
+    }
+  }
+  return false;
+}
+
 FieldCheck FieldReader::Missing(const char* key) const {
   return FieldError{Path(key), "is required", RejectReason::kMissingField};
 }
@@ -44,7 +67,7 @@ void FieldReader::AssignTruncated(std::string_view value, size_t max_bytes, cons
 
 FieldCheck FieldReader::String(const char* key, std::string* out, size_t max_bytes, bool required) {
   simdjson::dom::element el;
-  if (obj_[key].get(el) || el.is_null()) return required ? Missing(key) : std::nullopt;
+  if (!Find(key, &el)) return required ? Missing(key) : std::nullopt;
   std::string_view value;
   if (el.get(value)) return Invalid(key, "must be a string");
   if (required && value.empty()) return Invalid(key, "must not be empty");
@@ -55,7 +78,7 @@ FieldCheck FieldReader::String(const char* key, std::string* out, size_t max_byt
 FieldCheck FieldReader::Number(const char* key, double* out, double min, double max,
                                bool required) {
   simdjson::dom::element el;
-  if (obj_[key].get(el) || el.is_null()) return required ? Missing(key) : std::nullopt;
+  if (!Find(key, &el)) return required ? Missing(key) : std::nullopt;
   double value;
   if (el.get(value)) return Invalid(key, "must be a number");
   if (!std::isfinite(value) || value < min || value > max) {
@@ -75,7 +98,7 @@ FieldCheck FieldReader::Int(const char* key, int64_t* out, int64_t min, int64_t 
     return check;
   }
   simdjson::dom::element el;
-  if (obj_[key].get(el) || el.is_null()) return std::nullopt;
+  if (!Find(key, &el)) return std::nullopt;
   if (value != std::floor(value)) return Invalid(key, "must be an integer");
   *out = static_cast<int64_t>(value);
   return std::nullopt;
@@ -83,7 +106,7 @@ FieldCheck FieldReader::Int(const char* key, int64_t* out, int64_t min, int64_t 
 
 FieldCheck FieldReader::Bool(const char* key, int64_t* out) {
   simdjson::dom::element el;
-  if (obj_[key].get(el) || el.is_null()) return std::nullopt;
+  if (!Find(key, &el)) return std::nullopt;
   bool value;
   if (el.get(value)) return Invalid(key, "must be true or false");
   *out = value ? 1 : 0;
@@ -93,7 +116,7 @@ FieldCheck FieldReader::Bool(const char* key, int64_t* out) {
 FieldCheck FieldReader::StringList(const char* key, std::string* out, size_t max_items,
                                    size_t max_item_bytes) {
   simdjson::dom::element el;
-  if (obj_[key].get(el) || el.is_null()) return std::nullopt;
+  if (!Find(key, &el)) return std::nullopt;
   simdjson::dom::array items;
   if (el.get(items)) return Invalid(key, "must be an array of strings");
   if (items.size() > max_items) {
@@ -120,7 +143,7 @@ FieldCheck FieldReader::StringList(const char* key, std::string* out, size_t max
 FieldCheck FieldReader::Object(const char* key,
                                const std::function<FieldCheck(FieldReader&)>& read) {
   simdjson::dom::element el;
-  if (obj_[key].get(el) || el.is_null()) return std::nullopt;
+  if (!Find(key, &el)) return std::nullopt;
   simdjson::dom::object obj;
   if (el.get(obj)) return Invalid(key, "must be an object");
   FieldReader nested(obj, Path(key) + ".", limits_, truncated_);
@@ -129,7 +152,7 @@ FieldCheck FieldReader::Object(const char* key,
 
 FieldCheck FieldReader::Json(const char* key, std::string* out, bool want_array) {
   simdjson::dom::element el;
-  if (obj_[key].get(el) || el.is_null()) return std::nullopt;
+  if (!Find(key, &el)) return std::nullopt;
   if (want_array ? !el.is_array() : !el.is_object()) {
     return Invalid(key, want_array ? "must be an array" : "must be an object");
   }

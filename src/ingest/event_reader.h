@@ -7,6 +7,7 @@
 
 #include <simdjson.h>
 
+#include <array>
 #include <functional>
 #include <optional>
 #include <string>
@@ -27,9 +28,10 @@ using FieldCheck = std::optional<FieldError>;
 
 class FieldReader {
  public:
+  // Indexes the object's members once (a beacon's objects are small), so that each read is a
+  // scan of (length, bytes) pairs instead of a walk of the parsed document.
   FieldReader(simdjson::dom::object obj, std::string prefix, const LimitsConfig& limits,
-              std::vector<std::string>* truncated)
-      : obj_(obj), prefix_(std::move(prefix)), limits_(limits), truncated_(truncated) {}
+              std::vector<std::string>* truncated);
 
   FieldCheck String(const char* key, std::string* out, size_t max_bytes, bool required = false);
   FieldCheck Number(const char* key, double* out, double min, double max, bool required);
@@ -46,11 +48,17 @@ class FieldReader {
   std::string Path(const char* key) const { return prefix_ + key; }
 
  private:
+  // The member `key`; false when it is absent or null.
+  bool Find(std::string_view key, simdjson::dom::element* value) const;
   FieldCheck Missing(const char* key) const;
   FieldCheck Invalid(const char* key, std::string reason) const;
   void AssignTruncated(std::string_view value, size_t max_bytes, const char* key, std::string* out);
 
+  static constexpr size_t kMaxIndexed = 32;  // larger objects fall back to the document's lookup
   simdjson::dom::object obj_;
+  std::array<std::pair<std::string_view, simdjson::dom::element>, kMaxIndexed> members_;
+  size_t member_count_ = 0;
+  bool indexed_ = true;
   std::string prefix_;
   const LimitsConfig& limits_;
   std::vector<std::string>* truncated_;
