@@ -11,6 +11,6 @@ if [ ! -f build-fuzz/build.ninja ]; then
     -DSIGHTLINE_FUZZ=ON >/dev/null
 fi
 cmake --build build-fuzz --target "fuzz_$target" -- -j"$(nproc)"
-mkdir -p "build-fuzz/corpus/$target"
+mkdir -p "build-fuzz/corpus/$target" "tests/fuzz/corpus/$target"
 exec "build-fuzz/tests/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
   -print_final_stats=1 "build-fuzz/corpus/$target" "tests/fuzz/corpus/$target"
