@@ -23,12 +23,12 @@ constexpr std::string_view kUsage =
     "  --duration S     seconds to send for; requests still in flight then get 3 s more\n"
     "  --connections C  keep-alive connections, one request in flight on each (default 8)\n"
     "  --seed X         seed of the beacon generator (default 1)\n"
-    "  --origin O       Origin header, as a browser sends it (default https://shop.example;\n"
-    "                   empty for none)\n"
+    "  --origin O       send this Origin header, as a browser on that site would (default:\n"
+    "                   none, as a server-side sender; the project's allowed_origins apply)\n"
     "  --print-beacon   print one realistic beacon on stdout and exit\n";
 
 struct Args {
-  std::string target, key, origin = "https://shop.example";
+  std::string target, key, origin;
   double rate = -1, duration_s = -1;
   int connections = 8;
   uint64_t seed = 1;

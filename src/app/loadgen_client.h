@@ -39,8 +39,8 @@ Result<Target> ParseTarget(std::string_view url);
 struct LoadOptions {
   Target target;
   std::string key;
-  std::string origin = "https://shop.example";  // sent as Origin, as a browser would; "" for none
-  double rate = 0;                              // beacons/s over all connections; 0: no pacing
+  std::string origin;  // sent as Origin when not empty, as a browser on that site would
+  double rate = 0;     // beacons/s over all connections; 0: no pacing
   double duration_s = 10;
   int connections = 8;
   uint64_t seed = 1;
