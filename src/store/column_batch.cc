@@ -30,8 +30,15 @@ void ColumnBatchBuilder::AddValue(size_t col_idx, double v) {
   batch_.columns[col_idx].doubles.push_back(v);
 }
 void ColumnBatchBuilder::AddValue(size_t col_idx, const std::string& v) {
-  // Most columns of an event are null (they belong to other event types): no hashing for those.
-  batch_.columns[col_idx].ids.push_back(v.empty() ? 0 : Intern(col_idx, v));
+  // Most columns of an event are null (they belong to other event types), and the context columns
+  // repeat the previous row (the events of one beacon share them): neither needs hashing.
+  Column& col = batch_.columns[col_idx];
+  uint32_t id = 0;
+  if (!v.empty()) {
+    uint32_t previous = col.ids.empty() ? 0 : col.ids.back();
+    id = previous != 0 && col.dict[previous] == v ? previous : Intern(col_idx, v);
+  }
+  col.ids.push_back(id);
 }
 
 void ColumnBatchBuilder::Add(const Event& event) {

@@ -13,6 +13,8 @@ namespace {
 
 constexpr size_t kScanBatchRows = 8192;
 constexpr int64_t kMillisPerDay = 86400 * 1000;
+// Rows per segment file at most (a power of two, like the scan batches); see FlushLocked.
+constexpr size_t kMaxSegmentRows = 1 << 16;
 constexpr std::string_view kManifestName = "MANIFEST";
 constexpr std::string_view kWalDirName = "wal";
 
@@ -281,7 +283,37 @@ Status EmbeddedStore::FlushLocked() {
     new_wal_start = flushing_wal_start_;
   }
 
-  // Split the flushed batches by project and UTC day, one segment each.
+  // Split the flushed batches by project and UTC day. A builder that reaches kMaxSegmentRows is
+  // written out at once, which bounds the flush's memory whatever the memtable holds.
+  Manifest next = manifest_;
+  std::vector<LiveSegment> written;
+  auto write_segment = [&](const std::pair<std::string, int64_t>& key,
+                           ColumnBatchBuilder& builder) -> Status {
+    const std::string& project = key.first;
+    const std::string day = UtcDay(key.second * kMillisPerDay);
+    SegmentRecord record;
+    record.id = next.next_segment_id++;
+    record.project = project;
+    record.day = day;
+    record.file = SegmentFileName(project, day, record.id);
+    SL_RETURN_IF_ERROR(env_->CreateDirs(JoinPath(options_.dir, project + "/" + day)));
+    // Make the new directories' own entries durable too (cheap: they rarely are new).
+    SL_RETURN_IF_ERROR(env_->SyncDir(JoinPath(options_.dir, project)));
+    SL_RETURN_IF_ERROR(env_->SyncDir(options_.dir));
+    const std::string path = JoinPath(options_.dir, record.file);
+    Result<SegmentInfo> info = WriteSegment(env_, path, builder.Finish());
+    if (!info.ok()) return info.status();
+    record.rows = info->rows;
+    record.min_ts = info->min_ts;
+    record.max_ts = info->max_ts;
+    record.bytes = info->file_bytes;
+    Result<std::unique_ptr<SegmentReader>> reader = SegmentReader::Open(env_, path);
+    if (!reader.ok()) return reader.status();
+    next.segments.push_back(record);
+    written.push_back({record, std::move(reader).value()});
+    return Status::Ok();
+  };
+
   // Keyed by the day's number since the epoch; the last builder used is remembered because
   // consecutive events almost always share project and day.
   std::map<std::pair<std::string, int64_t>, ColumnBatchBuilder> builders;
@@ -299,35 +331,14 @@ Status EmbeddedStore::FlushLocked() {
       }
       last_builder->Add(event);
       ++events;
+      if (last_builder->rows() == kMaxSegmentRows) {
+        SL_RETURN_IF_ERROR(write_segment(last_key, *last_builder));
+      }
     }
     return Status::Ok();
   }));
-
-  Manifest next = manifest_;
-  std::vector<LiveSegment> written;
   for (auto& [key, builder] : builders) {
-    const std::string& project = key.first;
-    const std::string day = UtcDay(key.second * kMillisPerDay);
-    SegmentRecord record;
-    record.id = next.next_segment_id++;
-    record.project = project;
-    record.day = day;
-    record.file = SegmentFileName(project, day, record.id);
-    SL_RETURN_IF_ERROR(env_->CreateDirs(JoinPath(options_.dir, project + "/" + day)));
-    // Make the new directories' own entries durable too (rare: once per project and day).
-    SL_RETURN_IF_ERROR(env_->SyncDir(JoinPath(options_.dir, project)));
-    SL_RETURN_IF_ERROR(env_->SyncDir(options_.dir));
-    const std::string path = JoinPath(options_.dir, record.file);
-    Result<SegmentInfo> info = WriteSegment(env_, path, builder.Finish());
-    if (!info.ok()) return info.status();
-    record.rows = info->rows;
-    record.min_ts = info->min_ts;
-    record.max_ts = info->max_ts;
-    record.bytes = info->file_bytes;
-    Result<std::unique_ptr<SegmentReader>> reader = SegmentReader::Open(env_, path);
-    if (!reader.ok()) return reader.status();
-    next.segments.push_back(record);
-    written.push_back({record, std::move(reader).value()});
+    if (builder.rows() > 0) SL_RETURN_IF_ERROR(write_segment(key, builder));
   }
   next.wal_start = new_wal_start;
   SL_RETURN_IF_ERROR(

@@ -137,6 +137,16 @@ TEST_F(EmbeddedStoreTest, SegmentFilesNoManifestListsAreRemovedAtOpen) {
   EXPECT_EQ(Samples(*store), 1);
 }
 
+TEST_F(EmbeddedStoreTest, ALargeFlushIsSplitIntoBoundedSegments) {
+  auto store = Open();
+  EventBatch batch{"p", {}};
+  for (int idx = 0; idx < 70000; ++idx) batch.events.push_back(Vital(kDay1 + idx, "LCP", idx));
+  ASSERT_TRUE(store->Append(batch).ok());
+  ASSERT_TRUE(store->Flush().ok());
+  EXPECT_EQ(store->Stats().segments, 2u);  // 65536 rows, then the rest
+  EXPECT_EQ(Samples(*store), 70000);
+}
+
 TEST_F(EmbeddedStoreTest, FlushingByBytesKeepsTheMemtableBounded) {
   EmbeddedStoreOptions options;
   options.dir = JoinPath(dir_.path(), "default");

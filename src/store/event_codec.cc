@@ -7,7 +7,8 @@
 namespace sightline {
 namespace {
 
-constexpr uint64_t kBatchVersion = 1;
+// Version 2 adds the repeat mask; version 1 (one fixed64 presence mask) is still read.
+constexpr uint64_t kBatchVersion = 2;
 
 void PutValue(std::string* out, int64_t v) { PutVarint64(out, ZigZag(v)); }
 void PutValue(std::string* out, double v) {
@@ -16,6 +17,10 @@ void PutValue(std::string* out, double v) {
   PutFixed64(out, bits);
 }
 void PutValue(std::string* out, const std::string& v) { PutLengthPrefixed(out, v); }
+
+bool Same(int64_t a, int64_t b) { return a == b; }
+bool Same(double a, double b) { return std::memcmp(&a, &b, sizeof(double)) == 0; }
+bool Same(const std::string& a, const std::string& b) { return a == b; }
 
 void SetNull(int64_t* v) { *v = kNullInt; }
 void SetNull(double* v) { *v = kNullDouble; }
@@ -46,25 +51,36 @@ void EncodeEventBatch(const EventBatch& batch, std::string* out) {
   PutVarint64(out, kBatchVersion);
   PutLengthPrefixed(out, batch.project);
   PutVarint64(out, batch.events.size());
+  const Event* prev = nullptr;
   for (const Event& event : batch.events) {
-    uint64_t mask = 0;
+    uint64_t present = 0, repeated = 0;
     int bit = 0;
-#define SL_MASK(member, kind)                            \
-  if (!IsNull(event.member)) mask |= uint64_t{1} << bit; \
+#define SL_MASK(member, kind)                                  \
+  if (!IsNull(event.member)) {                                 \
+    if (prev != nullptr && Same(event.member, prev->member)) { \
+      repeated |= uint64_t{1} << bit;                          \
+    } else {                                                   \
+      present |= uint64_t{1} << bit;                           \
+    }                                                          \
+  }                                                            \
   ++bit;
     SIGHTLINE_EVENT_COLUMNS(SL_MASK)
 #undef SL_MASK
-    PutFixed64(out, mask);
-#define SL_PUT(member, kind) \
-  if (!IsNull(event.member)) PutValue(out, event.member);
+    PutVarint64(out, present);
+    PutVarint64(out, repeated);
+    bit = 0;
+#define SL_PUT(member, kind)                                       \
+  if (present & (uint64_t{1} << bit)) PutValue(out, event.member); \
+  ++bit;
     SIGHTLINE_EVENT_COLUMNS(SL_PUT)
 #undef SL_PUT
+    prev = &event;
   }
 }
 
 Status DecodeEventBatchProject(std::string_view in, std::string_view* project) {
   uint64_t version;
-  if (!GetVarint64(&in, &version) || version != kBatchVersion) {
+  if (!GetVarint64(&in, &version) || version < 1 || version > kBatchVersion) {
     return Status::Corruption("event batch: bad version");
   }
   if (!GetLengthPrefixed(&in, project)) return Status::Corruption("event batch: bad project");
@@ -73,34 +89,49 @@ Status DecodeEventBatchProject(std::string_view in, std::string_view* project) {
 
 Status DecodeEventBatch(std::string_view in, EventBatch* batch) {
   uint64_t version;
-  if (!GetVarint64(&in, &version) || version != kBatchVersion) {
+  if (!GetVarint64(&in, &version) || version < 1 || version > kBatchVersion) {
     return Status::Corruption("event batch: bad version");
   }
   std::string_view project;
   if (!GetLengthPrefixed(&in, &project)) return Status::Corruption("event batch: bad project");
   uint64_t n;
-  // Every event takes at least its 8-byte mask: bounds the allocation on corrupt input.
-  if (!GetVarint64(&in, &n) || n > in.size() / 8) {
+  // Every event takes at least its masks (8 bytes in version 1, 2 in version 2): this bounds the
+  // allocation on corrupt input.
+  const size_t min_event_bytes = version == 1 ? 8 : 2;
+  if (!GetVarint64(&in, &n) || n > in.size() / min_event_bytes) {
     return Status::Corruption("event batch: bad event count");
   }
   batch->project.assign(project);
   batch->events.resize(n);  // existing Events are overwritten below: their buffers are reused
-  for (Event& event : batch->events) {
-    uint64_t mask;
-    if (!GetFixed64(&in, &mask)) return Status::Corruption("event batch: truncated event");
+  for (size_t event_idx = 0; event_idx < n; ++event_idx) {
+    Event& event = batch->events[event_idx];
+    const Event* prev = event_idx > 0 ? &batch->events[event_idx - 1] : nullptr;
+    uint64_t present = 0, repeated = 0;
+    bool masks_ok = version == 1 ? GetFixed64(&in, &present)
+                                 : GetVarint64(&in, &present) && GetVarint64(&in, &repeated);
+    if (!masks_ok) return Status::Corruption("event batch: truncated event");
+    if ((present & repeated) != 0 || (repeated != 0 && prev == nullptr)) {
+      return Status::Corruption("event batch: bad masks");
+    }
+    if constexpr (kNumColumns < 64) {
+      if ((present | repeated) >> kNumColumns) {
+        return Status::Corruption("event batch: unknown column bits");
+      }
+    }
     int bit = 0;
     bool ok = true;
-#define SL_GET(member, kind)                 \
-  if (mask & (uint64_t{1} << bit)) {         \
-    ok = ok && GetValue(&in, &event.member); \
-  } else {                                   \
-    SetNull(&event.member);                  \
-  }                                          \
+#define SL_GET(member, kind)                    \
+  if (present & (uint64_t{1} << bit)) {         \
+    ok = ok && GetValue(&in, &event.member);    \
+  } else if (repeated & (uint64_t{1} << bit)) { \
+    event.member = prev->member;                \
+  } else {                                      \
+    SetNull(&event.member);                     \
+  }                                             \
   ++bit;
     SIGHTLINE_EVENT_COLUMNS(SL_GET)
 #undef SL_GET
     if (!ok) return Status::Corruption("event batch: truncated value");
-    if (mask >> kNumColumns) return Status::Corruption("event batch: unknown column bits");
   }
   if (!in.empty()) return Status::Corruption("event batch: trailing bytes");
   return Status::Ok();

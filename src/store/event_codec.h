@@ -1,10 +1,17 @@
 // The binary encoding of an EventBatch, used as the payload of WAL records and as the memtable's
 // in-memory form (see docs/storage-format.md, "Event batch encoding").
 //
-//   batch  := varint(version=1) lp(project) varint(n_events) event*n
-//   event  := fixed64(presence mask, bit i = column i is not null) value*  (in column order)
+//   batch  := varint(version=2) lp(project) varint(n_events) event*n
+//   event  := varint(present) varint(repeated) value*   (values of the `present` columns, in
+//             column order)
+//   present:  bit i = column i is not null and differs from the previous event's value
+//   repeated: bit i = column i equals the previous event's (non-null) value and is not written;
+//             always 0 for the first event. Columns in neither mask are null.
 //   value  := zigzag varint (int64) | fixed64 IEEE-754 (double) | lp(bytes) (string)
 //   lp(x)  := varint(len) bytes
+// The events of one beacon share their context (URL, session, release...), so the repeat mask
+// keeps each shared value once per record. Version 1 (one fixed64 presence mask per event, no
+// repeats) is still decoded.
 //
 // Encode never fails. Decode returns Corruption for any malformed input and never reads out of
 // bounds, so it is safe on a torn or corrupted WAL tail.

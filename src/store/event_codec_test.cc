@@ -37,6 +37,51 @@ TEST(EventCodecTest, RoundTripsEveryKindOfColumn) {
   EXPECT_TRUE(IsNull(decoded.events[1].value));
 }
 
+TEST(EventCodecTest, ContextSharedByABeaconsEventsIsWrittenOnce) {
+  EventBatch batch;
+  batch.project = "p";
+  for (int idx = 0; idx < 10; ++idx) {
+    Event e = Vital(1795806267437 + idx, "LCP", idx);
+    e.url = "https://shop.example/products/42?ref=newsletter";
+    e.session_id = "6c1d0b1e-5d8f-4c39-9a6e-0f3c2b1a9d77";
+    batch.events.push_back(e);
+  }
+  std::string encoded;
+  EncodeEventBatch(batch, &encoded);
+  // The URL and session id are written once, not ten times.
+  EXPECT_LT(encoded.size(),
+            10 * (batch.events[0].url.size() + batch.events[0].session_id.size()) / 2);
+  EventBatch decoded;
+  ASSERT_TRUE(DecodeEventBatch(encoded, &decoded).ok());
+  ASSERT_EQ(decoded.events.size(), 10u);
+  for (int idx = 0; idx < 10; ++idx) {
+    EXPECT_EQ(decoded.events[idx].url, batch.events[idx].url);
+    EXPECT_EQ(decoded.events[idx].session_id, batch.events[idx].session_id);
+    EXPECT_EQ(decoded.events[idx].value, idx);
+    EXPECT_EQ(decoded.events[idx].ts, batch.events[idx].ts);
+  }
+}
+
+TEST(EventCodecTest, ReadsVersionOneBatches) {
+  // Version 1: one fixed64 presence mask per event (ts, type, name, value set).
+  const std::string v1(
+      "\x01\x04shop\x01"
+      "\x03\x00\x00\x60\x00\x00\x00\x00"  // mask: bits 0, 1, 29, 30
+      "\x80\xce\x87\xe6\xc3\x68"          // ts 1795806000000, zigzag varint
+      "\x05vital\x03LCP"
+      "\x00\x00\x00\x00\x00\x0d\xa2\x40",  // 2310.5
+      39);
+  EventBatch decoded;
+  Status status = DecodeEventBatch(v1, &decoded);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  ASSERT_EQ(decoded.events.size(), 1u);
+  EXPECT_EQ(decoded.project, "shop");
+  EXPECT_EQ(decoded.events[0].ts, 1795806000000);
+  EXPECT_EQ(decoded.events[0].name, "LCP");
+  EXPECT_EQ(decoded.events[0].value, 2310.5);
+  EXPECT_TRUE(IsNull(decoded.events[0].release));
+}
+
 TEST(EventCodecTest, EveryTruncationAndBitFlipIsCorruptionNotACrash) {
   EventBatch batch;
   batch.project = "p";
