@@ -91,6 +91,7 @@ enum class ColumnId : uint8_t {
 
 inline constexpr size_t kNumColumns = static_cast<size_t>(ColumnId::kCount);
 static_assert(kNumColumns <= 64, "the WAL codec keeps a 64-bit presence mask per event");
+static_assert(static_cast<size_t>(ColumnId::ts) == 0, "decoders pick a partition by ts first");
 
 struct ColumnInfo {
   std::string_view name;

@@ -16,20 +16,18 @@ void ColumnBatchBuilder::Reset() {
   }
 }
 
-uint32_t ColumnBatchBuilder::Intern(size_t col_idx, const std::string& value) {
-  auto [it, inserted] = lookup_[col_idx].try_emplace(
-      value, static_cast<uint32_t>(batch_.columns[col_idx].dict.size()));
-  if (inserted) batch_.columns[col_idx].dict.push_back(value);
-  return it->second;
+uint32_t ColumnBatchBuilder::Intern(size_t col_idx, std::string_view value) {
+  auto& lookup = lookup_[col_idx];
+  auto it = lookup.find(value);
+  if (it != lookup.end()) return it->second;
+  auto id = static_cast<uint32_t>(batch_.columns[col_idx].dict.size());
+  batch_.columns[col_idx].dict.emplace_back(value);
+  lookup.emplace(std::string(value), id);
+  return id;
 }
 
-void ColumnBatchBuilder::AddValue(size_t col_idx, int64_t v) {
-  batch_.columns[col_idx].ints.push_back(v);
-}
-void ColumnBatchBuilder::AddValue(size_t col_idx, double v) {
-  batch_.columns[col_idx].doubles.push_back(v);
-}
-void ColumnBatchBuilder::AddValue(size_t col_idx, const std::string& v) {
+void ColumnBatchBuilder::PutString(size_t col_idx, std::string_view v) {
+  if (!columns_.test(col_idx)) return;
   // Most columns of an event are null (they belong to other event types), and the context columns
   // repeat the previous row (the events of one beacon share them): neither needs hashing.
   Column& col = batch_.columns[col_idx];
@@ -41,14 +39,22 @@ void ColumnBatchBuilder::AddValue(size_t col_idx, const std::string& v) {
   col.ids.push_back(id);
 }
 
+namespace {
+
+void Put(ColumnBatchBuilder* b, size_t col_idx, int64_t v) { b->PutInt(col_idx, v); }
+void Put(ColumnBatchBuilder* b, size_t col_idx, double v) { b->PutDouble(col_idx, v); }
+void Put(ColumnBatchBuilder* b, size_t col_idx, const std::string& v) { b->PutString(col_idx, v); }
+
+}  // namespace
+
 void ColumnBatchBuilder::Add(const Event& event) {
   size_t col_idx = 0;
-#define SL_ADD(member, kind)                                   \
-  if (columns_.test(col_idx)) AddValue(col_idx, event.member); \
+#define SL_ADD(member, kind)        \
+  Put(this, col_idx, event.member); \
   ++col_idx;
   SIGHTLINE_EVENT_COLUMNS(SL_ADD)
 #undef SL_ADD
-  ++batch_.rows;
+  EndRow();
 }
 
 ColumnBatch ColumnBatchBuilder::Finish() {

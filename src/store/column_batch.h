@@ -38,26 +38,39 @@ struct ColumnBatch {
 using ColumnSet = std::bitset<kNumColumns>;
 inline ColumnSet AllColumns() { return ColumnSet().set(); }
 
-// Builds a ColumnBatch of the columns in `columns` from events, one at a time.
-// Cost: one hash lookup per string column per event.
+// Builds a ColumnBatch of the columns in `columns` from events, one at a time: either whole
+// Events (Add) or value by value (Put* for every column in order, then EndRow), which lets a
+// decoder fill columns without materialising Events. Put* of a column outside `columns` is a
+// no-op. Cost: one hash lookup per non-null string that differs from the row above.
 class ColumnBatchBuilder {
  public:
   explicit ColumnBatchBuilder(ColumnSet columns = AllColumns());
   void Add(const Event& event);
+  void PutInt(size_t col_idx, int64_t v) {
+    if (columns_.test(col_idx)) batch_.columns[col_idx].ints.push_back(v);
+  }
+  void PutDouble(size_t col_idx, double v) {
+    if (columns_.test(col_idx)) batch_.columns[col_idx].doubles.push_back(v);
+  }
+  void PutString(size_t col_idx, std::string_view v);  // "" is null
+  void EndRow() { ++batch_.rows; }
   size_t rows() const { return batch_.rows; }
   // Returns the batch and leaves the builder empty (ready for reuse with the same columns).
   ColumnBatch Finish();
 
  private:
+  // Lets the dictionaries be searched by string_view without building a std::string.
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
   void Reset();
-  uint32_t Intern(size_t col_idx, const std::string& value);
-  void AddValue(size_t col_idx, int64_t v);
-  void AddValue(size_t col_idx, double v);
-  void AddValue(size_t col_idx, const std::string& v);
+  uint32_t Intern(size_t col_idx, std::string_view value);
 
   ColumnSet columns_;
   ColumnBatch batch_;
-  std::array<std::unordered_map<std::string, uint32_t>, kNumColumns> lookup_;
+  std::array<std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>, kNumColumns>
+      lookup_;
 };
 
 }  // namespace sightline

@@ -236,19 +236,22 @@ Status EmbeddedStore::Scan(const ScanSpec& spec, const BatchVisitor& visit) {
     SL_RETURN_IF_ERROR(visit(*batch));
   }
   ColumnBatchBuilder builder(columns);
-  EventBatch decoded;
+  Status visit_status;
+  auto pick = [&](std::string_view, int64_t ts) -> ColumnBatchBuilder* {
+    if (ts < spec.from_ms || ts >= spec.to_ms) return nullptr;
+    if (builder.rows() == kScanBatchRows) {
+      Status s = visit(builder.Finish());
+      if (!s.ok() && visit_status.ok()) visit_status = s;
+    }
+    return &builder;
+  };
   auto scan_memtable = [&](const Memtable::Snapshot& snapshot) {
     return Memtable::ForEach(snapshot, [&](std::string_view record) -> Status {
       std::string_view project;
       SL_RETURN_IF_ERROR(DecodeEventBatchProject(record, &project));
       if (project != spec.project) return Status::Ok();
-      SL_RETURN_IF_ERROR(DecodeEventBatch(record, &decoded));
-      for (const Event& event : decoded.events) {
-        if (event.ts < spec.from_ms || event.ts >= spec.to_ms) continue;
-        builder.Add(event);
-        if (builder.rows() == kScanBatchRows) SL_RETURN_IF_ERROR(visit(builder.Finish()));
-      }
-      return Status::Ok();
+      SL_RETURN_IF_ERROR(DecodeEventBatchInto(record, pick));
+      return visit_status;
     });
   };
   SL_RETURN_IF_ERROR(scan_memtable(flushing));
@@ -317,25 +320,26 @@ Status EmbeddedStore::FlushLocked() {
   // Keyed by the day's number since the epoch; the last builder used is remembered because
   // consecutive events almost always share project and day.
   std::map<std::pair<std::string, int64_t>, ColumnBatchBuilder> builders;
-  EventBatch decoded;
   uint64_t events = 0;
   ColumnBatchBuilder* last_builder = nullptr;
   std::pair<std::string, int64_t> last_key;
-  SL_RETURN_IF_ERROR(Memtable::ForEach(flushing_->Take(), [&](std::string_view record) {
-    SL_RETURN_IF_ERROR(DecodeEventBatch(record, &decoded));
-    for (const Event& event : decoded.events) {
-      int64_t day = event.ts / kMillisPerDay - (event.ts % kMillisPerDay < 0 ? 1 : 0);
-      if (last_builder == nullptr || day != last_key.second || decoded.project != last_key.first) {
-        last_key = {decoded.project, day};
-        last_builder = &builders[last_key];
-      }
-      last_builder->Add(event);
-      ++events;
-      if (last_builder->rows() == kMaxSegmentRows) {
-        SL_RETURN_IF_ERROR(write_segment(last_key, *last_builder));
-      }
+  Status write_status;
+  auto pick = [&](std::string_view project, int64_t ts) -> ColumnBatchBuilder* {
+    int64_t day = ts / kMillisPerDay - (ts % kMillisPerDay < 0 ? 1 : 0);
+    if (last_builder == nullptr || day != last_key.second || project != last_key.first) {
+      last_key = {std::string(project), day};
+      last_builder = &builders[last_key];
     }
-    return Status::Ok();
+    if (last_builder->rows() == kMaxSegmentRows) {
+      Status s = write_segment(last_key, *last_builder);
+      if (!s.ok() && write_status.ok()) write_status = s;
+    }
+    ++events;
+    return last_builder;
+  };
+  SL_RETURN_IF_ERROR(Memtable::ForEach(flushing_->Take(), [&](std::string_view record) {
+    SL_RETURN_IF_ERROR(DecodeEventBatchInto(record, pick));
+    return write_status;
   }));
   for (auto& [key, builder] : builders) {
     if (builder.rows() > 0) SL_RETURN_IF_ERROR(write_segment(key, builder));

@@ -1,5 +1,6 @@
 #include "store/event_codec.h"
 
+#include <array>
 #include <cstring>
 
 #include "store/coding.h"
@@ -132,6 +133,82 @@ Status DecodeEventBatch(std::string_view in, EventBatch* batch) {
     SIGHTLINE_EVENT_COLUMNS(SL_GET)
 #undef SL_GET
     if (!ok) return Status::Corruption("event batch: truncated value");
+  }
+  if (!in.empty()) return Status::Corruption("event batch: trailing bytes");
+  return Status::Ok();
+}
+
+Status DecodeEventBatchInto(std::string_view in, const BuilderPicker& pick) {
+  uint64_t version;
+  if (!GetVarint64(&in, &version) || version < 1 || version > kBatchVersion) {
+    return Status::Corruption("event batch: bad version");
+  }
+  std::string_view project;
+  if (!GetLengthPrefixed(&in, &project)) return Status::Corruption("event batch: bad project");
+  uint64_t n;
+  const size_t min_event_bytes = version == 1 ? 8 : 2;
+  if (!GetVarint64(&in, &n) || n > in.size() / min_event_bytes) {
+    return Status::Corruption("event batch: bad event count");
+  }
+  // The previous event's values, for repeated columns; strings view the record itself.
+  std::array<int64_t, kNumColumns> prev_int;
+  std::array<double, kNumColumns> prev_double;
+  std::array<std::string_view, kNumColumns> prev_string;
+  for (uint64_t event_idx = 0; event_idx < n; ++event_idx) {
+    uint64_t present = 0, repeated = 0;
+    bool masks_ok = version == 1 ? GetFixed64(&in, &present)
+                                 : GetVarint64(&in, &present) && GetVarint64(&in, &repeated);
+    if (!masks_ok) return Status::Corruption("event batch: truncated event");
+    if ((present & repeated) != 0 || (repeated != 0 && event_idx == 0)) {
+      return Status::Corruption("event batch: bad masks");
+    }
+    if constexpr (kNumColumns < 64) {
+      if ((present | repeated) >> kNumColumns) {
+        return Status::Corruption("event batch: unknown column bits");
+      }
+    }
+    ColumnBatchBuilder* builder = nullptr;
+    for (size_t col_idx = 0; col_idx < kNumColumns; ++col_idx) {
+      const uint64_t bit = uint64_t{1} << col_idx;
+      switch (kColumns[col_idx].kind) {
+        case ColumnKind::kInt64: {
+          int64_t v = kNullInt;
+          if (present & bit) {
+            if (!GetValue(&in, &v)) return Status::Corruption("event batch: truncated value");
+          } else if (repeated & bit) {
+            v = prev_int[col_idx];
+          }
+          prev_int[col_idx] = v;
+          if (col_idx == 0) builder = pick(project, v);  // ts is column 0: it picks the builder
+          if (builder) builder->PutInt(col_idx, v);
+          break;
+        }
+        case ColumnKind::kDouble: {
+          double v = kNullDouble;
+          if (present & bit) {
+            if (!GetValue(&in, &v)) return Status::Corruption("event batch: truncated value");
+          } else if (repeated & bit) {
+            v = prev_double[col_idx];
+          }
+          prev_double[col_idx] = v;
+          if (builder) builder->PutDouble(col_idx, v);
+          break;
+        }
+        case ColumnKind::kString: {
+          std::string_view v;
+          if (present & bit) {
+            if (!GetLengthPrefixed(&in, &v))
+              return Status::Corruption("event batch: truncated value");
+          } else if (repeated & bit) {
+            v = prev_string[col_idx];
+          }
+          prev_string[col_idx] = v;
+          if (builder) builder->PutString(col_idx, v);
+          break;
+        }
+      }
+    }
+    if (builder) builder->EndRow();
   }
   if (!in.empty()) return Status::Corruption("event batch: trailing bytes");
   return Status::Ok();

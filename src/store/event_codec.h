@@ -17,16 +17,25 @@
 // bounds, so it is safe on a torn or corrupted WAL tail.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "common/event.h"
 #include "common/status.h"
+#include "store/column_batch.h"
 
 namespace sightline {
 
 void EncodeEventBatch(const EventBatch& batch, std::string* out);
 Status DecodeEventBatch(std::string_view in, EventBatch* batch);
+
+// Decodes straight into column builders, without materialising Events (what flushes and memtable
+// scans need). For each event, `pick(project, ts)` names the builder that takes it as a row, or
+// nullptr to skip the event. Errors: as DecodeEventBatch; after an error the builders hold a
+// partial row and must be discarded.
+using BuilderPicker = std::function<ColumnBatchBuilder*(std::string_view project, int64_t ts)>;
+Status DecodeEventBatchInto(std::string_view in, const BuilderPicker& pick);
 
 // Reads only the project name of an encoded batch (cheap; for routing without a full decode).
 Status DecodeEventBatchProject(std::string_view in, std::string_view* project);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "store/test_util.h"
@@ -59,6 +60,40 @@ TEST(EventCodecTest, ContextSharedByABeaconsEventsIsWrittenOnce) {
     EXPECT_EQ(decoded.events[idx].session_id, batch.events[idx].session_id);
     EXPECT_EQ(decoded.events[idx].value, idx);
     EXPECT_EQ(decoded.events[idx].ts, batch.events[idx].ts);
+  }
+}
+
+TEST(EventCodecTest, DecodingIntoColumnsMatchesDecodingEvents) {
+  std::mt19937 rng(11);
+  EventBatch batch;
+  batch.project = "p";
+  for (int idx = 0; idx < 200; ++idx) {
+    Event e = Vital(1795806000000 + static_cast<int64_t>(rng() % 1000), rng() % 2 ? "LCP" : "INP",
+                    rng() % 3 ? static_cast<double>(rng() % 5000) : kNullDouble,
+                    rng() % 4 ? "2.4.1" : "");
+    if (rng() % 3 == 0) e.line = static_cast<int64_t>(rng() % 10);
+    batch.events.push_back(e);
+  }
+  std::string encoded;
+  EncodeEventBatch(batch, &encoded);
+  ColumnBatchBuilder direct, via_events;
+  ASSERT_TRUE(DecodeEventBatchInto(encoded, [&](std::string_view project, int64_t) {
+                EXPECT_EQ(project, "p");
+                return &direct;
+              }).ok());
+  EventBatch decoded;
+  ASSERT_TRUE(DecodeEventBatch(encoded, &decoded).ok());
+  for (const Event& e : decoded.events) via_events.Add(e);
+  ColumnBatch a = direct.Finish(), b = via_events.Finish();
+  ASSERT_EQ(a.rows, 200u);
+  ASSERT_EQ(b.rows, 200u);
+  for (size_t row = 0; row < a.rows; ++row) {
+    EXPECT_EQ(a.col(ColumnId::ts).ints[row], b.col(ColumnId::ts).ints[row]);
+    EXPECT_EQ(a.col(ColumnId::name).str(row), b.col(ColumnId::name).str(row));
+    EXPECT_EQ(a.col(ColumnId::release).str(row), b.col(ColumnId::release).str(row));
+    EXPECT_EQ(a.col(ColumnId::line).ints[row], b.col(ColumnId::line).ints[row]);
+    EXPECT_EQ(std::isnan(a.col(ColumnId::value).doubles[row]),
+              std::isnan(b.col(ColumnId::value).doubles[row]));
   }
 }
 
