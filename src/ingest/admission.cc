@@ -44,7 +44,7 @@ bool OriginMatches(std::string_view pattern, std::string_view origin) {
   return EqualsIgnoreCase(p_host, o_host);
 }
 
-int64_t TokenBucket::Take(double rate, int64_t now_us) {
+int64_t TokenBucket::Refill(double rate, int64_t now_us) {
   const double capacity = std::max(1.0, rate);
   if (tokens_ < 0) {
     tokens_ = capacity;
@@ -52,11 +52,14 @@ int64_t TokenBucket::Take(double rate, int64_t now_us) {
     tokens_ = std::min(capacity, tokens_ + static_cast<double>(now_us - last_us_) * rate / 1e6);
   }
   last_us_ = now_us;
-  if (tokens_ >= 1) {
-    tokens_ -= 1;
-    return 0;
-  }
+  if (tokens_ >= 1) return 0;
   return static_cast<int64_t>(std::ceil((1 - tokens_) * 1e6 / rate));
+}
+
+int64_t TokenBucket::Take(double rate, int64_t now_us) {
+  int64_t wait_us = Refill(rate, now_us);
+  if (wait_us == 0) tokens_ -= 1;
+  return wait_us;
 }
 
 Admission::Admission(const std::vector<ProjectConfig>& projects, const LimitsConfig& limits)
@@ -87,15 +90,19 @@ bool Admission::AnyProjectAllows(std::string_view origin) const {
 }
 
 int64_t Admission::TakeRateToken(std::string_view client, std::string_view key, int64_t now_us) {
+  // Both buckets are checked before either is charged: a beacon refused by one costs the other
+  // nothing.
+  const double client_rate = limits_.beacons_per_second_per_client;
+  const double key_rate = limits_.beacons_per_second_per_key;
+  TokenBucket* client_bucket = client_rate > 0 ? &per_client_[std::string(client)] : nullptr;
+  TokenBucket* key_bucket = key_rate > 0 ? &per_key_[std::string(key)] : nullptr;
   int64_t wait_us = 0;
-  if (limits_.beacons_per_second_per_client > 0) {
-    wait_us = per_client_[std::string(client)].Take(limits_.beacons_per_second_per_client, now_us);
-  }
-  if (wait_us == 0 && limits_.beacons_per_second_per_key > 0) {
-    wait_us = per_key_[std::string(key)].Take(limits_.beacons_per_second_per_key, now_us);
-  }
-  if (wait_us == 0) return 0;
-  return std::max<int64_t>(1, (wait_us + 999999) / 1000000);
+  if (client_bucket) wait_us = std::max(wait_us, client_bucket->Refill(client_rate, now_us));
+  if (key_bucket) wait_us = std::max(wait_us, key_bucket->Refill(key_rate, now_us));
+  if (wait_us > 0) return std::max<int64_t>(1, (wait_us + 999999) / 1000000);
+  if (client_bucket) client_bucket->Take(client_rate, now_us);
+  if (key_bucket) key_bucket->Take(key_rate, now_us);
+  return 0;
 }
 
 void Admission::Sweep(int64_t now_us) {

@@ -27,6 +27,8 @@ class TokenBucket {
   // Takes one token at `now_us`; returns 0 on success, else the microseconds until one is
   // available.
   int64_t Take(double rate_per_second, int64_t now_us);
+  // Adds the tokens earned since the last call; returns what Take would, without taking.
+  int64_t Refill(double rate_per_second, int64_t now_us);
   int64_t last_us() const { return last_us_; }
 
  private:

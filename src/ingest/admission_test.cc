@@ -47,7 +47,11 @@ TEST(AdmissionTest, RateLimitsPerClientAndPerKeyWithRetryAfter) {
   EXPECT_EQ(admission.TakeRateToken("a", "k", now), 0);
   EXPECT_GE(admission.TakeRateToken("a", "k", now), 1);  // client a is out
   EXPECT_EQ(admission.TakeRateToken("b", "k", now), 0);  // the key's third token
-  EXPECT_GE(admission.TakeRateToken("c", "k", now), 1);  // the key is out
+  EXPECT_GE(admission.TakeRateToken("c", "k", now), 1);  // the key is out...
+  EXPECT_GE(admission.TakeRateToken("c", "k", now), 1);
+  // ...and those refusals did not spend client c's tokens: once the key refills, c has both.
+  EXPECT_EQ(admission.TakeRateToken("c", "k", now + 400'000), 0);
+  EXPECT_EQ(admission.TakeRateToken("c", "k", now + 800'000), 0);
   admission.Sweep(now + 120'000'000);
   EXPECT_EQ(admission.client_buckets(), 0u);
 }
