@@ -142,6 +142,9 @@ struct EventBatch {
 inline bool IsNull(int64_t v) { return v == kNullInt; }
 inline bool IsNull(double v) { return std::isnan(v); }
 inline bool IsNull(const std::string& v) { return v.empty(); }
+inline void SetNull(int64_t* v) { *v = kNullInt; }
+inline void SetNull(double* v) { *v = kNullDouble; }
+inline void SetNull(std::string* v) { v->clear(); }  // keeps the buffer for reuse
 
 // Looks a column up by name; returns false when there is none.
 bool FindColumn(std::string_view name, ColumnId* id);

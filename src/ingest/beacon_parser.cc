@@ -35,6 +35,18 @@ struct BeaconContext {
   std::vector<std::string> truncated_fields;
 };
 
+// event = base, cheaper: most of base's columns are null, and clearing a string keeps its buffer.
+void ResetTo(const Event& base, Event* event) {
+#define SL_RESET(member, kind)   \
+  if (IsNull(base.member)) {     \
+    SetNull(&event->member);     \
+  } else {                       \
+    event->member = base.member; \
+  }
+  SIGHTLINE_EVENT_COLUMNS(SL_RESET)
+#undef SL_RESET
+}
+
 std::optional<BeaconError> ToBeaconError(const FieldCheck& check) {
   if (!check) return std::nullopt;
   return InvalidBeacon(check->field, check->reason);
@@ -158,7 +170,7 @@ std::optional<BeaconError> BeaconParser::Parse(std::string_view body, int64_t no
   for (simdjson::dom::element element : events) {
     if (used == slots.size()) slots.emplace_back();
     Event& event = slots[used];
-    event = ctx.base;
+    ResetTo(ctx.base, &event);
     truncated.clear();
     std::optional<EventRejection> rejection =
         ReadEvent(element, index, limits_, window, &event, &truncated);

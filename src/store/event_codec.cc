@@ -23,10 +23,6 @@ bool Same(int64_t a, int64_t b) { return a == b; }
 bool Same(double a, double b) { return std::memcmp(&a, &b, sizeof(double)) == 0; }
 bool Same(const std::string& a, const std::string& b) { return a == b; }
 
-void SetNull(int64_t* v) { *v = kNullInt; }
-void SetNull(double* v) { *v = kNullDouble; }
-void SetNull(std::string* v) { v->clear(); }
-
 bool GetValue(std::string_view* in, int64_t* v) {
   uint64_t raw;
   if (!GetVarint64(in, &raw)) return false;
