@@ -37,7 +37,9 @@ std::optional<QueryError> ParseStat(std::string_view text, Stat* stat) {
       return std::nullopt;
     }
   }
-  if (text.size() >= 2 && text[0] == 'p') {
+  // pNN: digits with at most one decimal point ("p75", "p99.9"), nothing else.
+  if (text.size() >= 2 && text[0] == 'p' &&
+      text.find_first_not_of("0123456789.", 1) == std::string_view::npos) {
     double percent;
     std::string_view number = text.substr(1);
     auto res = std::from_chars(number.data(), number.data() + number.size(), percent);
@@ -80,6 +82,10 @@ std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t n
   for (std::string_view text : SplitComma(stats ? std::string_view(*stats) : "p75,count")) {
     Stat stat;
     if (auto err = ParseStat(text, &stat)) return err;
+    for (const Stat& seen : spec->stats) {
+      if (seen.name == stat.name)
+        return QueryError{"stats", "\"" + stat.name + "\" is listed twice"};
+    }
     spec->stats.push_back(std::move(stat));
   }
   if (spec->stats.empty()) return QueryError{"stats", "names no statistic"};
@@ -107,6 +113,11 @@ std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t n
       if (!LookupDimension(dim_name, &dim)) {
         return QueryError{"group_by", "unknown dimension \"" + std::string(dim_name) +
                                           "\" (known: " + DimensionNames() + ")"};
+      }
+      for (const DimensionRef& seen : spec->group_by) {
+        if (seen.name == dim.name) {
+          return QueryError{"group_by", "\"" + dim.name + "\" is listed twice"};
+        }
       }
       spec->group_by.push_back(std::move(dim));
     }

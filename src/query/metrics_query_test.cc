@@ -50,6 +50,9 @@ TEST(MetricsQueryTest, EveryMistakeNamesItsParameter) {
   EXPECT_EQ(field_of({{"name", "SPEED"}}), "name");
   EXPECT_EQ(field_of({{"name", "LCP"}, {"stats", "p100"}}), "stats");
   EXPECT_EQ(field_of({{"name", "LCP"}, {"stats", "median"}}), "stats");
+  EXPECT_EQ(field_of({{"name", "LCP"}, {"stats", "p1e1"}}), "stats");
+  EXPECT_EQ(field_of({{"name", "LCP"}, {"stats", "p75,count,p75"}}), "stats");
+  EXPECT_EQ(field_of({{"name", "LCP"}, {"group_by", "tier,tier"}}), "group_by");
   EXPECT_EQ(field_of({{"name", "LCP"}, {"from", "soon"}}), "from");
   EXPECT_EQ(field_of({{"name", "LCP"}, {"to", "2026-11-27"}, {"from", "2026-11-28"}}), "from");
   EXPECT_EQ(field_of({{"name", "LCP"}, {"group_by", "device"}}), "group_by");
