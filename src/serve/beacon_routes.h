@@ -26,7 +26,6 @@ class BeaconRoutes {
   void Register(HttpServer* server);
 
  private:
-  struct Outcome;
   bool HandleBeacon(const HttpRequest& req, HttpResponse* res);
   bool HandlePreflight(const HttpRequest& req, HttpResponse* res);
   // Checks origin and rate for `project`/`key`; on refusal fills `res` and returns false.
