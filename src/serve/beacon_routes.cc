@@ -80,15 +80,19 @@ void BeaconRoutes::AllowOrigin(std::string_view origin, HttpResponse* res) const
   res->headers.emplace_back("Vary", "Origin");
 }
 
-void BeaconRoutes::Refuse(const HttpRequest& req, HttpResponse* res, unsigned status,
-                          std::string_view error, std::string_view field, std::string_view reason) {
+void BeaconRoutes::Refuse(const HttpRequest& req, const ProjectConfig* project, HttpResponse* res,
+                          unsigned status, std::string_view error, std::string_view field,
+                          std::string_view reason) {
   SetError(res, status, error, field, reason);
-  // Let a browser page read why it was refused, unless the refusal is about its origin. Before the
-  // key is known, any project's allowed_origins will do: the body reveals nothing project-specific.
+  // A page of an origin the key's project allows may read why it was refused; without a known
+  // project (no or unknown key, unparsable body) no origin is vouched for.
   std::string_view origin = req.header(http::field::origin);
   bool has_cors = false;
   for (const auto& [name, value] : res->headers) has_cors |= name == "Access-Control-Allow-Origin";
-  if (status != 403 && !has_cors && admission_.AnyProjectAllows(origin)) AllowOrigin(origin, res);
+  if (project != nullptr && status != 403 && !has_cors &&
+      Admission::OriginAllowed(*project, origin)) {
+    AllowOrigin(origin, res);
+  }
   // Registration returns the existing counter: a map lookup, on the refusal path only.
   metrics_
       ->AddCounter("sightline_beacons_total", "Beacons received, by result",
@@ -100,7 +104,7 @@ bool BeaconRoutes::Admit(const HttpRequest& req, const ProjectConfig& project, s
                          HttpResponse* res) {
   std::string_view origin = req.header(http::field::origin);
   if (!Admission::OriginAllowed(project, origin)) {
-    Refuse(req, res, 403, "origin_not_allowed", "Origin",
+    Refuse(req, &project, res, 403, "origin_not_allowed", "Origin",
            "this origin is not in the project's allowed_origins");
     return false;
   }
@@ -111,7 +115,7 @@ bool BeaconRoutes::Admit(const HttpRequest& req, const ProjectConfig& project, s
     last_sweep_us_ = now_us;
   }
   if (int64_t wait_s = admission_.TakeRateToken(req.client, key, now_us)) {
-    Refuse(req, res, 429, "rate_limited", "",
+    Refuse(req, &project, res, 429, "rate_limited", "",
            "too many beacons; retry after the Retry-After delay");
     res->headers.emplace_back("Retry-After", std::to_string(wait_s));
     return false;
@@ -122,7 +126,7 @@ bool BeaconRoutes::Admit(const HttpRequest& req, const ProjectConfig& project, s
 bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
   bytes_in_.Inc(req.body().size());
   if (!AcceptableContentType(req.header(http::field::content_type))) {
-    Refuse(req, res, 415, "unsupported_media_type", "Content-Type",
+    Refuse(req, nullptr, res, 415, "unsupported_media_type", "Content-Type",
            "send text/plain or application/json");
     return true;
   }
@@ -135,7 +139,7 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
   if (!url_key.empty()) {
     project = admission_.ProjectForKey(url_key);
     if (project == nullptr) {
-      Refuse(req, res, 401, "unknown_key", "key", "no project has this ingest key");
+      Refuse(req, nullptr, res, 401, "unknown_key", "key", "no project has this ingest key");
       return true;
     }
     if (!Admit(req, *project, url_key, res)) return true;
@@ -147,22 +151,28 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
     case DecodeOutcome::kOk:
       break;
     case DecodeOutcome::kUnsupportedEncoding:
-      Refuse(req, res, 415, "unsupported_encoding", "Content-Encoding", "send gzip or no encoding");
+      Refuse(req, project, res, 415, "unsupported_encoding", "Content-Encoding",
+             "send gzip or no encoding");
       return true;
     case DecodeOutcome::kTooLarge:
-      Refuse(req, res, 413, "too_large", "body",
+      Refuse(req, project, res, 413, "too_large", "body",
              "decoded body larger than limits.max_inflated_bytes (" +
                  std::to_string(limits_.max_inflated_bytes) + " bytes)");
       return true;
     case DecodeOutcome::kCorrupt:
-      Refuse(req, res, 400, "invalid_gzip", "body", "the gzip stream is corrupt or truncated");
+      Refuse(req, project, res, 400, "invalid_gzip", "body",
+             "the gzip stream is corrupt or truncated");
       return true;
   }
 
+  parsed_.key.clear();
   parsed_.rejected.clear();
   parsed_.truncated.clear();
   if (std::optional<BeaconError> error = parser_.Parse(body, env_->NowMillis(), &parsed_)) {
-    Refuse(req, res, error->http_status, error->error, error->field, error->reason);
+    // A beacon-level field error comes after the body's key was read: it names the project.
+    const ProjectConfig* known =
+        project != nullptr ? project : admission_.ProjectForKey(parsed_.key);
+    Refuse(req, known, res, error->http_status, error->error, error->field, error->reason);
     if (error->position >= 0) {  // add the position to the JSON body
       res->body.pop_back();
       res->body += ",\"position\":" + std::to_string(error->position) + "}";
@@ -171,12 +181,13 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
   }
   if (project == nullptr) {
     if (parsed_.key.empty()) {
-      Refuse(req, res, 401, "unknown_key", "key", "an ingest key is required (\"key\" or ?key=)");
+      Refuse(req, nullptr, res, 401, "unknown_key", "key",
+             "an ingest key is required (\"key\" or ?key=)");
       return true;
     }
     project = admission_.ProjectForKey(parsed_.key);
     if (project == nullptr) {
-      Refuse(req, res, 401, "unknown_key", "key", "no project has this ingest key");
+      Refuse(req, nullptr, res, 401, "unknown_key", "key", "no project has this ingest key");
       return true;
     }
     if (!Admit(req, *project, parsed_.key, res)) return true;

@@ -31,8 +31,10 @@ class BeaconRoutes {
   // Checks origin and rate for `project`/`key`; on refusal fills `res` and returns false.
   bool Admit(const HttpRequest& req, const ProjectConfig& project, std::string_view key,
              HttpResponse* res);
-  void Refuse(const HttpRequest& req, HttpResponse* res, unsigned status, std::string_view error,
-              std::string_view field, std::string_view reason);
+  // Fills `res` with the refusal and counts it. `project` is the key's project when known.
+  void Refuse(const HttpRequest& req, const ProjectConfig* project, HttpResponse* res,
+              unsigned status, std::string_view error, std::string_view field,
+              std::string_view reason);
   void AllowOrigin(std::string_view origin, HttpResponse* res) const;
   // Commits the staged beacons with one WAL write, then answers them all.
   void CommitPending();

@@ -169,3 +169,16 @@ test('error responses to allowed origins still carry Access-Control-Allow-Origin
   assert.equal(res.headers.get('access-control-allow-origin'), 'https://shop.example',
     'a 400 for an allowed origin carries Access-Control-Allow-Origin');
 });
+
+test("a refusal names no origin that the key's own project does not allow", async () => {
+  // https://shop.example is allowed by project shop, not by blog, whose key this beacon carries.
+  const body = beacon({ key: 'pk_blog_789', sample_rate: 5, events: [vital('LCP', 1)] });
+  const res = await postBeacon(server, body, { headers: { Origin: 'https://shop.example' } });
+  assert.equal(res.status, 400, describeResponse(res));
+  assert.equal(res.headers.get('access-control-allow-origin'), null,
+    "a refusal for blog's key carries no Access-Control-Allow-Origin for shop's origin");
+  // An unparsable body names no project at all.
+  const broken = await postBeacon(server, '{"v":1,', { headers: { Origin: 'https://shop.example' } });
+  assert.equal(broken.status, 400, describeResponse(broken));
+  assert.equal(broken.headers.get('access-control-allow-origin'), null);
+});
