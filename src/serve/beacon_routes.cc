@@ -43,6 +43,7 @@ BeaconRoutes::BeaconRoutes(Env* env, boost::asio::io_context* io, Store* store,
     : env_(env),
       io_(io),
       store_(store),
+      group_(store->NewAppendGroup()),
       limits_(config.limits),
       admission_(config.projects, config.limits),
       parser_(config.limits),
@@ -242,7 +243,7 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
   }
   // Group commit: the beacons read in this round of the event loop share one WAL write; each is
   // answered once that write is done (the commit runs after the round's other handlers).
-  store_->Stage(parsed_.batch);
+  group_->Add(parsed_.batch);
   pending_.push_back({HeldRequest(req), std::move(*res), parsed_.batch.events.size()});
   if (!commit_posted_) {
     commit_posted_ = true;
@@ -255,7 +256,7 @@ void BeaconRoutes::CommitPending() {
   commit_posted_ = false;
   std::vector<Pending> pending = std::move(pending_);
   pending_.clear();
-  Status stored = store_->CommitStaged();
+  Status stored = store_->Commit(*group_);
   for (Pending& p : pending) {
     if (stored.ok()) {
       beacons_accepted_.Inc();

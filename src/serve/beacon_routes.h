@@ -6,6 +6,7 @@
 // and is counted in /metrics. Runs on the I/O thread only (not thread-safe).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "common/config.h"
@@ -36,7 +37,7 @@ class BeaconRoutes {
               unsigned status, std::string_view error, std::string_view field,
               std::string_view reason);
   void AllowOrigin(std::string_view origin, HttpResponse* res) const;
-  // Commits the staged beacons with one WAL write, then answers them all.
+  // Commits the beacons in group_ with one WAL write, then answers them all.
   void CommitPending();
 
   struct Pending {
@@ -48,7 +49,8 @@ class BeaconRoutes {
   Env* env_;
   boost::asio::io_context* io_;
   Store* store_;
-  std::vector<Pending> pending_;  // staged, waiting for CommitPending
+  std::unique_ptr<AppendGroup> group_;  // this round's beacons, committed together
+  std::vector<Pending> pending_;        // in group_, waiting for CommitPending
   bool commit_posted_ = false;
   LimitsConfig limits_;
   Admission admission_;

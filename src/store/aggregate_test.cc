@@ -20,8 +20,17 @@ class VectorStore : public Store {
     batches.push_back(batch);
     return Status::Ok();
   }
-  void Stage(const EventBatch& batch) override { batches.push_back(batch); }
-  Status CommitStaged() override { return Status::Ok(); }
+  struct Group : AppendGroup {
+    std::vector<EventBatch> batches;
+    void Add(const EventBatch& batch) override { batches.push_back(batch); }
+    bool empty() const override { return batches.empty(); }
+  };
+  std::unique_ptr<AppendGroup> NewAppendGroup() override { return std::make_unique<Group>(); }
+  Status Commit(AppendGroup& group) override {
+    for (EventBatch& b : static_cast<Group&>(group).batches) batches.push_back(std::move(b));
+    static_cast<Group&>(group).batches.clear();
+    return Status::Ok();
+  }
   Status Scan(const ScanSpec& spec, const BatchVisitor& visit) override {
     ColumnBatchBuilder builder(spec.columns);
     for (const EventBatch& batch : batches) {

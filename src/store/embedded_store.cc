@@ -179,37 +179,57 @@ Status EmbeddedStore::RemoveOrphanSegments(const Manifest& manifest) {
   return Status::Ok();
 }
 
+namespace {
+
+// The embedded store's group: WAL records framed and ready for one write.
+class WalGroup final : public AppendGroup {
+ public:
+  void Add(const EventBatch& batch) override {
+    record_.clear();
+    EncodeEventBatch(batch, &record_);
+    size_t offset = Wal::Frame(record_, &framed_);
+    payloads_.emplace_back(offset, record_.size());
+  }
+  bool empty() const override { return payloads_.empty(); }
+
+  std::string framed_;                               // the records, as the WAL stores them
+  std::vector<std::pair<size_t, size_t>> payloads_;  // each record's payload: offset, size
+
+ private:
+  std::string record_;  // encoding buffer, reused
+};
+
+}  // namespace
+
+std::unique_ptr<AppendGroup> EmbeddedStore::NewAppendGroup() {
+  return std::make_unique<WalGroup>();
+}
+
 Status EmbeddedStore::Append(const EventBatch& batch) {
-  Stage(batch);
-  return CommitStaged();
+  WalGroup group;
+  group.Add(batch);
+  return Commit(group);
 }
 
-void EmbeddedStore::Stage(const EventBatch& batch) {
-  thread_local std::string record;  // encoded outside the lock, buffer reused
-  record.clear();
-  EncodeEventBatch(batch, &record);
-  std::lock_guard<std::mutex> lock(mu_);
-  size_t offset = Wal::Frame(record, &staged_wal_);
-  staged_.emplace_back(offset, record.size());
-}
-
-Status EmbeddedStore::CommitStaged() {
+Status EmbeddedStore::Commit(AppendGroup& base_group) {
+  auto& group = static_cast<WalGroup&>(base_group);  // groups come from NewAppendGroup
+  if (group.empty()) return Status::Ok();
   bool flush_due;
+  Status written;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (staged_.empty()) return Status::Ok();
-    Status written = wal_->AppendFramed(staged_wal_);
+    written = wal_->AppendFramed(group.framed_);
     if (written.ok()) {
       if (active_->empty()) active_since_ms_ = env_->NowMillis();
-      for (const auto& [offset, size] : staged_) {
-        active_->Add(std::string_view(staged_wal_).substr(offset, size));
+      for (const auto& [offset, size] : group.payloads_) {
+        active_->Add(std::string_view(group.framed_).substr(offset, size));
       }
     }
-    staged_wal_.clear();
-    staged_.clear();
-    SL_RETURN_IF_ERROR(written);
     flush_due = active_->bytes() >= options_.flush_bytes;
   }
+  group.framed_.clear();
+  group.payloads_.clear();
+  SL_RETURN_IF_ERROR(written);
   if (flush_due) wake_.notify_all();
   return Status::Ok();
 }

@@ -57,8 +57,8 @@ class EmbeddedStore final : public Store {
   ~EmbeddedStore() override;
 
   Status Append(const EventBatch& batch) override;
-  void Stage(const EventBatch& batch) override;
-  Status CommitStaged() override;
+  std::unique_ptr<AppendGroup> NewAppendGroup() override;
+  Status Commit(AppendGroup& group) override;
   Status Scan(const ScanSpec& spec, const BatchVisitor& visit) override;
   Result<AggregateResult> Aggregate(const AggregateSpec& spec) override;
 
@@ -98,8 +98,6 @@ class EmbeddedStore final : public Store {
   std::vector<SegmentRecord> corrupt_segments_;    // GUARDED_BY(mu_): kept listed, not read
   Manifest manifest_;                              // GUARDED_BY(flush_mu_)
   int64_t active_since_ms_ = 0;                    // GUARDED_BY(mu_)
-  std::string staged_wal_;                         // GUARDED_BY(mu_): framed WAL records
-  std::vector<std::pair<size_t, size_t>> staged_;  // GUARDED_BY(mu_): payload offset, size
   uint64_t recovered_records_ = 0;
 
   std::mutex wake_mu_;

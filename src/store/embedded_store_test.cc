@@ -82,19 +82,25 @@ TEST_F(EmbeddedStoreTest, UnflushedEventsComeBackFromTheWalAfterACrash) {
   EXPECT_EQ(Samples(*again), 3);
 }
 
-TEST_F(EmbeddedStoreTest, StagedBatchesBecomeVisibleAndDurableTogetherAtCommit) {
+TEST_F(EmbeddedStoreTest, AGroupBecomesVisibleAndDurableAtItsCommit) {
   auto store = Open();
-  store->Stage({"p", {Vital(kDay1, "LCP", 1)}});
-  store->Stage({"p", {Vital(kDay1, "LCP", 2), Vital(kDay1, "LCP", 3)}});
-  EXPECT_EQ(Samples(*store), 0);  // staged is not yet stored
-  ASSERT_TRUE(store->CommitStaged().ok());
-  EXPECT_EQ(Samples(*store), 3);
-  ASSERT_TRUE(store->CommitStaged().ok());  // nothing staged: a no-op
+  auto group = store->NewAppendGroup();
+  auto other = store->NewAppendGroup();
+  group->Add({"p", {Vital(kDay1, "LCP", 1)}});
+  group->Add({"p", {Vital(kDay1, "LCP", 2), Vital(kDay1, "LCP", 3)}});
+  other->Add({"p", {Vital(kDay1, "LCP", 4)}});
+  EXPECT_EQ(Samples(*store), 0);  // added is not yet stored
+  ASSERT_TRUE(store->Commit(*group).ok());
+  EXPECT_EQ(Samples(*store), 3);  // the other group is not committed with it
+  EXPECT_TRUE(group->empty());
+  ASSERT_TRUE(store->Commit(*group).ok());  // an empty group: a no-op
   std::filesystem::copy(JoinPath(dir_.path(), "default"), JoinPath(dir_.path(), "crashed"),
                         std::filesystem::copy_options::recursive);
   auto recovered = Open("crashed");
   EXPECT_EQ(Samples(*recovered), 3);
   EXPECT_EQ(recovered->Stats().recovered_records, 2u);  // one WAL record per beacon
+  ASSERT_TRUE(store->Commit(*other).ok());
+  EXPECT_EQ(Samples(*store), 4);
 }
 
 TEST_F(EmbeddedStoreTest, ACorruptSegmentIsReportedAndLeftOutNotFatal) {

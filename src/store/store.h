@@ -9,16 +9,17 @@
 //   batches carrying at least `spec.columns` (plus ts); rows outside the range may appear in a
 //   batch and must be filtered by the caller. Data appended before the Scan started is visible.
 //   Errors: Corruption/IOError of the data read (the scan stops), or what the visitor returns.
-// - Stage / CommitStaged: group commit. Stage() takes a batch into the pending group (the caller
-//   may reuse `batch` at once); CommitStaged() makes every staged batch durable as Append does,
-//   at the cost of one write for the group, and its status holds for all of them. Append() is
-//   Stage() + CommitStaged().
+// - AppendGroup / Commit: group commit. NewAppendGroup() makes an empty group; Add() takes a batch
+//   into it (the caller may reuse `batch` at once; a group belongs to one thread); Commit() makes
+//   every batch of the group durable as Append does, at the cost of one write, empties the group,
+//   and its status holds for all of them. Groups of different threads commit independently.
 // - Aggregate: answers an AggregateSpec (see store/aggregate.h) over the same events Scan sees.
 // All methods are thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "common/event.h"
@@ -37,12 +38,20 @@ struct ScanSpec {
 
 using BatchVisitor = std::function<Status(const ColumnBatch&)>;
 
+// Batches waiting to be committed together; made by Store::NewAppendGroup. Not thread-safe.
+class AppendGroup {
+ public:
+  virtual ~AppendGroup() = default;
+  virtual void Add(const EventBatch& batch) = 0;
+  virtual bool empty() const = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
   virtual Status Append(const EventBatch& batch) = 0;
-  virtual void Stage(const EventBatch& batch) = 0;
-  virtual Status CommitStaged() = 0;
+  virtual std::unique_ptr<AppendGroup> NewAppendGroup() = 0;
+  virtual Status Commit(AppendGroup& group) = 0;
   virtual Status Scan(const ScanSpec& spec, const BatchVisitor& visit) = 0;
   virtual Result<AggregateResult> Aggregate(const AggregateSpec& spec) = 0;
 };
