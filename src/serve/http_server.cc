@@ -141,16 +141,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
     response_.Clear();
     response_.close = true;
     if (ec == http::error::body_limit) {
+      server_->refused_body_too_large_.Inc();
       response_.status = 413;
       response_.body =
           "{\"error\":\"too_large\",\"field\":\"body\",\"reason\":\"body larger than "
           "limits.max_body_bytes (" +
           std::to_string(server_->limits_.max_body_bytes) + " bytes)\"}";
     } else if (ec == http::error::header_limit) {
+      server_->refused_headers_too_large_.Inc();
       response_.status = 431;
       response_.body = R"({"error":"headers_too_large","reason":"request headers over 16 KiB"})";
     } else {
-      response_.status = 400;
+      server_->refused_bad_request_.Inc();
       SetError(&response_, 400, "bad_request", "", "malformed HTTP request: " + ec.message());
       response_.close = true;
     }
@@ -279,7 +281,16 @@ HttpServer::HttpServer(asio::io_context& io, Env* env, Logger* logger, MetricsRe
                                                "Connections refused at server.max_connections")),
       timed_out_connections_(metrics->AddCounter(
           "sightline_connections_timed_out_total",
-          "Connections closed for idling or sending too slowly (server.*_timeout_ms)")) {
+          "Connections closed for idling or sending too slowly (server.*_timeout_ms)")),
+      refused_body_too_large_(metrics->AddCounter(
+          "sightline_http_refused_total", "Requests refused before reaching an endpoint, by reason",
+          "reason=\"body_too_large\"")),
+      refused_headers_too_large_(metrics->AddCounter(
+          "sightline_http_refused_total", "Requests refused before reaching an endpoint, by reason",
+          "reason=\"headers_too_large\"")),
+      refused_bad_request_(metrics->AddCounter(
+          "sightline_http_refused_total", "Requests refused before reaching an endpoint, by reason",
+          "reason=\"bad_request\"")) {
   not_found_latency_ =
       &metrics->AddHistogram("sightline_http_request_duration_seconds",
                              "Time from a request's arrival to its response written",

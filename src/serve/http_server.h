@@ -123,6 +123,11 @@ class HttpServer {
   Gauge& open_connections_;
   Counter& refused_connections_;
   Counter& timed_out_connections_;
+  // Requests refused before any route ran: body over limits.max_body_bytes, headers too large,
+  // malformed HTTP.
+  Counter& refused_body_too_large_;
+  Counter& refused_headers_too_large_;
+  Counter& refused_bad_request_;
   std::list<Connection*> connections_;  // owned by their pending operations (shared_ptr)
   bool stopped_ = false;
 };

@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 
 import {
   SHOP, apiCall, baseConfig, beacon, describeResponse, errorEvent, eventually, isoSeconds,
-  pageView, postBeacon, queryMetrics, request, startServer, uniqueId, vital,
+  metricSum, pageView, postBeacon, queryMetrics, request, scrapeMetrics, startServer, uniqueId, vital,
 } from './helpers.mjs';
 
 let server;
@@ -330,8 +330,13 @@ test('body over max_body_bytes: 413 too_large field body', async () => {
     events: [vital('LCP', 5), { type: 'custom', ts: Date.now(), name: 'big', value: 1, attributes: { blob: 'x'.repeat(70_000) } }],
     context: { release },
   });
+  const refusedBefore = metricSum((await scrapeMetrics(server)).series,
+    'sightline_http_refused_total', { reason: 'body_too_large' }) ?? 0;
   const res = await postBeacon(server, big);
   assertErrorBody(res, 413, 'too_large', 'body');
+  const refusedAfter = metricSum((await scrapeMetrics(server)).series,
+    'sightline_http_refused_total', { reason: 'body_too_large' });
+  assert.equal(refusedAfter, refusedBefore + 1, 'the refusal is counted in sightline_http_refused_total');
 
   // Gzip does not help: an honest body that inflates beyond max_inflated_bytes (1 MiB).
   const inflated = beacon({
