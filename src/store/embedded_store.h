@@ -91,13 +91,13 @@ class EmbeddedStore final : public Store {
   std::mutex flush_mu_;  // one flush at a time; taken before mu_
   mutable std::mutex mu_;
   std::unique_ptr<Wal> wal_;
-  std::unique_ptr<Memtable> active_;               // GUARDED_BY(mu_)
-  std::shared_ptr<const Memtable> flushing_;       // GUARDED_BY(mu_): being written out
-  uint64_t flushing_wal_start_ = 0;                // GUARDED_BY(mu_): WAL file after flushing_
-  std::vector<LiveSegment> segments_;              // GUARDED_BY(mu_)
-  std::vector<SegmentRecord> corrupt_segments_;    // GUARDED_BY(mu_): kept listed, not read
-  Manifest manifest_;                              // GUARDED_BY(flush_mu_)
-  int64_t active_since_ms_ = 0;                    // GUARDED_BY(mu_)
+  std::unique_ptr<Memtable> active_;             // GUARDED_BY(mu_)
+  std::shared_ptr<const Memtable> flushing_;     // GUARDED_BY(mu_): being written out
+  uint64_t flushing_wal_start_ = 0;              // GUARDED_BY(mu_): WAL file after flushing_
+  std::vector<LiveSegment> segments_;            // GUARDED_BY(mu_)
+  std::vector<SegmentRecord> corrupt_segments_;  // GUARDED_BY(mu_): kept listed, not read
+  Manifest manifest_;                            // GUARDED_BY(flush_mu_)
+  int64_t active_since_ms_ = 0;                  // GUARDED_BY(mu_)
   uint64_t recovered_records_ = 0;
 
   std::mutex wake_mu_;
