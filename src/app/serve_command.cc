@@ -1,8 +1,12 @@
 #include "app/serve_command.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <memory>
+#include <thread>
+#include <vector>
 
 #include "common/asio.h"
 #include "common/config.h"
@@ -129,10 +133,18 @@ int RunServe(const std::vector<std::string>& args) {
   }
   std::unique_ptr<EmbeddedStore> store = std::move(opened).value();
 
-  boost::asio::io_context io(1);
+  size_t io_threads = config.server.io_threads;
+  if (io_threads == 0) io_threads = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::unique_ptr<boost::asio::io_context>> io_contexts;
+  std::vector<boost::asio::io_context*> ios;
+  for (size_t idx = 0; idx < io_threads; ++idx) {
+    io_contexts.push_back(std::make_unique<boost::asio::io_context>(1));
+    ios.push_back(io_contexts.back().get());
+  }
+  boost::asio::io_context& io = *ios[0];  // accepts, and handles signals
   boost::asio::thread_pool query_pool(config.server.query_threads);
-  HttpServer server(io, env, &logger, &metrics, config.server, config.limits);
-  BeaconRoutes beacons(env, &io, store.get(), &metrics, config);
+  HttpServer server(ios, env, &logger, &metrics, config.server, config.limits);
+  BeaconRoutes beacons(env, io_threads, store.get(), &metrics, config);
   beacons.Register(&server);
   QueryRoutes queries(env, &logger, store.get(), config, &query_pool);
   queries.Register(&server);
@@ -149,7 +161,9 @@ int RunServe(const std::vector<std::string>& args) {
                          ? "[" + config.server.host + "]"
                          : config.server.host;
   std::string url = "http://" + host + ":" + std::to_string(*port) + "/";
-  logger.Info("listening", {{"url", url}, {"data_dir", store_options.dir}});
+  logger.Info(
+      "listening",
+      {{"url", url}, {"data_dir", store_options.dir}, {"io_threads", std::to_string(io_threads)}});
   std::cout << "Sightline listening on " << url << std::endl;
 
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
@@ -158,12 +172,19 @@ int RunServe(const std::vector<std::string>& args) {
     logger.Info("shutting down", {{"signal", std::to_string(signal)}});
     server.Stop();
   });
+  std::vector<std::thread> threads;
+  for (size_t idx = 1; idx < io_threads; ++idx) {
+    threads.emplace_back([ctx = ios[idx]] { ctx->run(); });
+  }
   io.run();
+  for (std::thread& thread : threads) thread.join();
   query_pool.join();
-  // Responses that queries posted after the loop ended still hold connections: let them finish
+  // Responses that queries posted after the loops ended still hold connections: let them finish
   // (their sockets are closed) so no connection outlives the server.
-  io.restart();
-  io.poll();
+  for (boost::asio::io_context* ctx : ios) {
+    ctx->restart();
+    ctx->poll();
+  }
   Status closed = store->Close();
   if (!closed.ok()) {
     logger.Error("flushing the store at shutdown failed", {{"error", closed.ToString()}});

@@ -222,6 +222,7 @@ Result<Config> ParseConfig(const std::string& yaml_text) {
                  {"max_connections", ReadInt(&s.max_connections, 1, 1000000)},
                  {"idle_timeout_ms", ReadInt(&s.idle_timeout_ms, 100, 3600000)},
                  {"request_timeout_ms", ReadInt(&s.request_timeout_ms, 100, 3600000)},
+                 {"io_threads", ReadInt(&s.io_threads, 0, 256)},
                  {"query_threads", ReadInt(&s.query_threads, 1, 64)},
              });
        }},

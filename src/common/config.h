@@ -22,6 +22,7 @@ struct ServerConfig {
   uint32_t idle_timeout_ms = 30000;     // server.idle_timeout_ms: keep-alive idle limit
   uint32_t request_timeout_ms = 10000;  // server.request_timeout_ms: a whole request must
                                         // arrive within this (slow senders are cut off)
+  uint32_t io_threads = 0;              // server.io_threads: HTTP threads, 0 = one per core
   uint32_t query_threads = 1;           // server.query_threads: threads answering /api queries
 };
 

@@ -94,6 +94,8 @@ int64_t Admission::TakeRateToken(std::string_view client, std::string_view key, 
   // nothing.
   const double client_rate = limits_.beacons_per_second_per_client;
   const double key_rate = limits_.beacons_per_second_per_key;
+  if (client_rate <= 0 && key_rate <= 0) return 0;
+  std::lock_guard<std::mutex> lock(mu_);
   TokenBucket* client_bucket = client_rate > 0 ? &per_client_[std::string(client)] : nullptr;
   TokenBucket* key_bucket = key_rate > 0 ? &per_key_[std::string(key)] : nullptr;
   int64_t wait_us = 0;
@@ -106,11 +108,17 @@ int64_t Admission::TakeRateToken(std::string_view client, std::string_view key, 
 }
 
 void Admission::Sweep(int64_t now_us) {
+  std::lock_guard<std::mutex> lock(mu_);
   for (auto* buckets : {&per_client_, &per_key_}) {
     for (auto it = buckets->begin(); it != buckets->end();) {
       it = now_us - it->second.last_us() > kIdleBucketUs ? buckets->erase(it) : std::next(it);
     }
   }
+}
+
+size_t Admission::client_buckets() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return per_client_.size();
 }
 
 }  // namespace sightline

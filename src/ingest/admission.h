@@ -6,10 +6,12 @@
 // allowed). Token buckets limit beacons per client address and per key; their capacity is one
 // second's worth of the rate. Client addresses live only in the buckets' memory, never on disk or
 // in logs, and idle buckets are dropped by Sweep().
-// Not thread-safe: one instance per I/O thread.
+// Thread-safe: the I/O threads share one instance (the buckets behind a mutex, taken only when a
+// rate limit is configured).
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -52,12 +54,13 @@ class Admission {
   int64_t TakeRateToken(std::string_view client, std::string_view key, int64_t now_us);
   // Drops buckets idle for more than a minute. O(buckets); call from a timer.
   void Sweep(int64_t now_us);
-  size_t client_buckets() const { return per_client_.size(); }
+  size_t client_buckets() const;
 
  private:
   std::vector<ProjectConfig> projects_;
   std::unordered_map<std::string, size_t> project_by_key_;
   LimitsConfig limits_;
+  mutable std::mutex mu_;  // guards the buckets
   std::unordered_map<std::string, TokenBucket> per_client_;
   std::unordered_map<std::string, TokenBucket> per_key_;
 };

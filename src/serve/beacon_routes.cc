@@ -38,15 +38,30 @@ bool AcceptableContentType(std::string_view type) {
 
 }  // namespace
 
-BeaconRoutes::BeaconRoutes(Env* env, boost::asio::io_context* io, Store* store,
-                           MetricsRegistry* metrics, const Config& config)
+// What one I/O thread's beacon handler reuses between beacons, and its round's group commit.
+struct BeaconRoutes::Lane {
+  Lane(Store* store, const LimitsConfig& limits) : group(store->NewAppendGroup()), parser(limits) {}
+
+  struct Pending {
+    HeldRequest request;
+    HttpResponse response;  // the 202, sent once the commit succeeded
+    size_t events;
+  };
+  std::unique_ptr<AppendGroup> group;  // this round's beacons, committed together
+  std::vector<Pending> pending;        // in group, waiting for CommitPending
+  bool commit_posted = false;
+  BeaconParser parser;
+  ParsedBeacon parsed;   // reused between beacons
+  std::string inflated;  // reused gzip output buffer
+  int64_t last_sweep_us = 0;
+};
+
+BeaconRoutes::BeaconRoutes(Env* env, size_t io_threads, Store* store, MetricsRegistry* metrics,
+                           const Config& config)
     : env_(env),
-      io_(io),
       store_(store),
-      group_(store->NewAppendGroup()),
       limits_(config.limits),
       admission_(config.projects, config.limits),
-      parser_(config.limits),
       beacons_accepted_(metrics->AddCounter("sightline_beacons_total",
                                             "Beacons received, by result", "result=\"accepted\"")),
       events_accepted_(
@@ -64,7 +79,12 @@ BeaconRoutes::BeaconRoutes(Env* env, boost::asio::io_context* io, Store* store,
     metrics->AddCounter("sightline_beacons_total", "Beacons received, by result",
                         "result=\"" + std::string(ResultLabel(status)) + "\"");
   }
+  for (size_t idx = 0; idx < io_threads; ++idx) {
+    lanes_.push_back(std::make_unique<Lane>(store, config.limits));
+  }
 }
+
+BeaconRoutes::~BeaconRoutes() = default;
 
 void BeaconRoutes::Register(HttpServer* server) {
   server->Handle(
@@ -111,9 +131,10 @@ bool BeaconRoutes::Admit(const HttpRequest& req, const ProjectConfig& project, s
   }
   AllowOrigin(origin, res);
   const int64_t now_us = env_->MonotonicMicros();
-  if (now_us - last_sweep_us_ > kSweepEveryUs) {
+  Lane& lane = *lanes_[req.io_thread];
+  if (now_us - lane.last_sweep_us > kSweepEveryUs) {
     admission_.Sweep(now_us);
-    last_sweep_us_ = now_us;
+    lane.last_sweep_us = now_us;
   }
   if (int64_t wait_s = admission_.TakeRateToken(req.client, key, now_us)) {
     Refuse(req, &project, res, 429, "rate_limited", "",
@@ -125,6 +146,7 @@ bool BeaconRoutes::Admit(const HttpRequest& req, const ProjectConfig& project, s
 }
 
 bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
+  Lane& lane = *lanes_[req.io_thread];
   bytes_in_.Inc(req.body().size());
   if (!AcceptableContentType(req.header(http::field::content_type))) {
     Refuse(req, nullptr, res, 415, "unsupported_media_type", "Content-Type",
@@ -148,7 +170,7 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
 
   std::string_view body;
   switch (DecodeBody(req.header(http::field::content_encoding), req.body(),
-                     limits_.max_inflated_bytes, &inflated_, &body)) {
+                     limits_.max_inflated_bytes, &lane.inflated, &body)) {
     case DecodeOutcome::kOk:
       break;
     case DecodeOutcome::kUnsupportedEncoding:
@@ -166,13 +188,13 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
       return true;
   }
 
-  parsed_.key.clear();
-  parsed_.rejected.clear();
-  parsed_.truncated.clear();
-  if (std::optional<BeaconError> error = parser_.Parse(body, env_->NowMillis(), &parsed_)) {
+  lane.parsed.key.clear();
+  lane.parsed.rejected.clear();
+  lane.parsed.truncated.clear();
+  if (std::optional<BeaconError> error = lane.parser.Parse(body, env_->NowMillis(), &lane.parsed)) {
     // A beacon-level field error comes after the body's key was read: it names the project.
     const ProjectConfig* known =
-        project != nullptr ? project : admission_.ProjectForKey(parsed_.key);
+        project != nullptr ? project : admission_.ProjectForKey(lane.parsed.key);
     Refuse(req, known, res, error->http_status, error->error, error->field, error->reason);
     if (error->position >= 0) {  // add the position to the JSON body
       res->body.pop_back();
@@ -181,31 +203,31 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
     return true;
   }
   if (project == nullptr) {
-    if (parsed_.key.empty()) {
+    if (lane.parsed.key.empty()) {
       Refuse(req, nullptr, res, 401, "unknown_key", "key",
              "an ingest key is required (\"key\" or ?key=)");
       return true;
     }
-    project = admission_.ProjectForKey(parsed_.key);
+    project = admission_.ProjectForKey(lane.parsed.key);
     if (project == nullptr) {
       Refuse(req, nullptr, res, 401, "unknown_key", "key", "no project has this ingest key");
       return true;
     }
-    if (!Admit(req, *project, parsed_.key, res)) return true;
+    if (!Admit(req, *project, lane.parsed.key, res)) return true;
   }
 
-  parsed_.batch.project = project->id;
-  for (const EventRejection& r : parsed_.rejected) {
+  lane.parsed.batch.project = project->id;
+  for (const EventRejection& r : lane.parsed.rejected) {
     events_rejected_[static_cast<size_t>(r.code)]->Inc();
   }
 
   JsonWriter w;
   w.BeginObject();
   w.Key("accepted");
-  w.Int(static_cast<int64_t>(parsed_.batch.events.size()));
+  w.Int(static_cast<int64_t>(lane.parsed.batch.events.size()));
   w.Key("rejected");
   w.BeginArray();
-  for (const EventRejection& r : parsed_.rejected) {
+  for (const EventRejection& r : lane.parsed.rejected) {
     w.BeginObject();
     w.Key("index");
     w.Int(static_cast<int64_t>(r.index));
@@ -220,7 +242,7 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
   size_t last_index = kBeaconLevel;
   w.Key("truncated");
   w.BeginArray();
-  for (const FieldTruncation& t : parsed_.truncated) {
+  for (const FieldTruncation& t : lane.parsed.truncated) {
     w.BeginObject();
     if (t.index != kBeaconLevel) {
       w.Key("index");
@@ -237,27 +259,27 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
   events_truncated_.Inc(truncated_events);
   res->status = 202;
   res->body = w.Take();
-  if (parsed_.batch.events.empty()) {
+  if (lane.parsed.batch.events.empty()) {
     beacons_accepted_.Inc();
     return true;  // nothing to store
   }
   // Group commit: the beacons read in this round of the event loop share one WAL write; each is
   // answered once that write is done (the commit runs after the round's other handlers).
-  group_->Add(parsed_.batch);
-  pending_.push_back({HeldRequest(req), std::move(*res), parsed_.batch.events.size()});
-  if (!commit_posted_) {
-    commit_posted_ = true;
-    boost::asio::post(*io_, [this] { CommitPending(); });
+  lane.group->Add(lane.parsed.batch);
+  lane.pending.push_back({HeldRequest(req), std::move(*res), lane.parsed.batch.events.size()});
+  if (!lane.commit_posted) {
+    lane.commit_posted = true;
+    boost::asio::post(*req.io, [this, &lane] { CommitPending(lane); });
   }
   return false;
 }
 
-void BeaconRoutes::CommitPending() {
-  commit_posted_ = false;
-  std::vector<Pending> pending = std::move(pending_);
-  pending_.clear();
-  Status stored = store_->Commit(*group_);
-  for (Pending& p : pending) {
+void BeaconRoutes::CommitPending(Lane& lane) {
+  lane.commit_posted = false;
+  std::vector<Lane::Pending> pending = std::move(lane.pending);
+  lane.pending.clear();
+  Status stored = store_->Commit(*lane.group);
+  for (Lane::Pending& p : pending) {
     if (stored.ok()) {
       beacons_accepted_.Inc();
       events_accepted_.Inc(p.events);

@@ -3,7 +3,9 @@
 // Order of checks for a beacon: content type → key (from ?key= when given, else after parsing) →
 // origin → rate limit → decode (gzip, size caps) → parse and validate → Store::Append (the WAL
 // record is written) → 202. Every refusal answers a JSON body naming the field and the reason,
-// and is counted in /metrics. Runs on the I/O thread only (not thread-safe).
+// and is counted in /metrics. Handlers run on every I/O thread at once: what they reuse between
+// beacons (parser, buffers, the round's append group) is kept per thread in a Lane; Admission and
+// the store are shared and thread-safe.
 #pragma once
 
 #include <memory>
@@ -21,9 +23,10 @@ namespace sightline {
 
 class BeaconRoutes {
  public:
-  // `io` runs the server: the group commit of the beacons read in one round is posted to it.
-  BeaconRoutes(Env* env, boost::asio::io_context* io, Store* store, MetricsRegistry* metrics,
+  // `io_threads`: how many I/O threads the server runs (HttpServer::io_threads()).
+  BeaconRoutes(Env* env, size_t io_threads, Store* store, MetricsRegistry* metrics,
                const Config& config);
+  ~BeaconRoutes();
   void Register(HttpServer* server);
 
  private:
@@ -37,27 +40,15 @@ class BeaconRoutes {
               unsigned status, std::string_view error, std::string_view field,
               std::string_view reason);
   void AllowOrigin(std::string_view origin, HttpResponse* res) const;
-  // Commits the beacons in group_ with one WAL write, then answers them all.
-  void CommitPending();
-
-  struct Pending {
-    HeldRequest request;
-    HttpResponse response;  // the 202, sent once the commit succeeded
-    size_t events;
-  };
+  struct Lane;
+  // Commits the beacons in lane.group with one WAL write, then answers them all.
+  void CommitPending(Lane& lane);
 
   Env* env_;
-  boost::asio::io_context* io_;
   Store* store_;
-  std::unique_ptr<AppendGroup> group_;  // this round's beacons, committed together
-  std::vector<Pending> pending_;        // in group_, waiting for CommitPending
-  bool commit_posted_ = false;
   LimitsConfig limits_;
   Admission admission_;
-  BeaconParser parser_;
-  ParsedBeacon parsed_;   // reused between beacons
-  std::string inflated_;  // reused gzip output buffer
-  int64_t last_sweep_us_ = 0;
+  std::vector<std::unique_ptr<Lane>> lanes_;  // one per I/O thread, by HttpRequest::io_thread
 
   Counter& beacons_accepted_;
   Counter& events_accepted_;

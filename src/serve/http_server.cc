@@ -55,23 +55,27 @@ void HttpResponse::Clear() {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(HttpServer* server, tcp::socket socket)
-      : server_(server), socket_(std::move(socket)), client_(ClientKey(socket_)) {}
-
-  ~Connection() {
-    if (registered_) {
-      server_->connections_.erase(self_in_list_);
-      server_->open_connections_.Add(-1);
-    }
+  // Counted in the server's connection_count_ from construction to destruction.
+  Connection(HttpServer* server, HttpServer::IoThread* thread, tcp::socket socket)
+      : server_(server), thread_(thread), socket_(std::move(socket)), client_(ClientKey(socket_)) {
+    server_->connection_count_.fetch_add(1, std::memory_order_relaxed);
+    server_->open_connections_.Add(1);
   }
 
+  ~Connection() {
+    if (registered_) thread_->connections.erase(self_in_list_);
+    server_->connection_count_.fetch_sub(1, std::memory_order_relaxed);
+    server_->open_connections_.Add(-1);
+  }
+
+  // On the connection's I/O thread.
   void Start() {
+    if (server_->stopped_.load(std::memory_order_relaxed)) return;
     // Room for a whole typical request, so that it arrives in one recv (Beast reads 512 bytes at
     // a time into an empty buffer, which cost three system calls and handler steps per beacon).
     buffer_.reserve(kReadBufferBytes);
-    self_in_list_ = server_->connections_.insert(server_->connections_.end(), this);
+    self_in_list_ = thread_->connections.insert(thread_->connections.end(), this);
     registered_ = true;
-    server_->open_connections_.Add(1);
     WaitForRequest();
   }
 
@@ -87,7 +91,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Write();
   }
 
-  asio::io_context& io() { return server_->io_; }
+  asio::io_context& io() { return *thread_->io; }
 
  private:
   int64_t Now() const { return server_->env_->MonotonicMicros(); }
@@ -171,6 +175,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     request_.raw = &req;
     request_.client = client_;
     request_.connection = this;
+    request_.io_thread = thread_->index;
+    request_.io = thread_->io;
     response_.Clear();
     route_ = server_->Match(request_.method, request_.path);
     if (route_ == nullptr) {
@@ -184,7 +190,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Write() {
     const bool keep_alive = parser_ && parser_->is_header_done() && parser_->get().keep_alive() &&
-                            !response_.close && !server_->stopped_;
+                            !response_.close && !server_->stopped_.load(std::memory_order_relaxed);
     head_.clear();
     head_ += "HTTP/1.1 ";
     AppendInt(&head_, response_.status);
@@ -231,6 +237,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   HttpServer* server_;
+  HttpServer::IoThread* thread_;
   tcp::socket socket_;
   std::string client_;
   boost::beast::flat_buffer buffer_;
@@ -266,16 +273,15 @@ void HeldRequest::Respond(HttpResponse res) {
   conn->Respond(std::move(res));
 }
 
-HttpServer::HttpServer(asio::io_context& io, Env* env, Logger* logger, MetricsRegistry* metrics,
-                       const ServerConfig& server, const LimitsConfig& limits)
-    : io_(io),
-      env_(env),
+HttpServer::HttpServer(std::vector<asio::io_context*> ios, Env* env, Logger* logger,
+                       MetricsRegistry* metrics, const ServerConfig& server,
+                       const LimitsConfig& limits)
+    : env_(env),
       logger_(logger),
       metrics_(metrics),
       server_(server),
       limits_(limits),
-      acceptor_(io),
-      sweep_timer_(io),
+      acceptor_(*ios.at(0)),
       open_connections_(metrics->AddGauge("sightline_open_connections", "Open HTTP connections")),
       refused_connections_(metrics->AddCounter("sightline_connections_refused_total",
                                                "Connections refused at server.max_connections")),
@@ -295,6 +301,9 @@ HttpServer::HttpServer(asio::io_context& io, Env* env, Logger* logger, MetricsRe
       &metrics->AddHistogram("sightline_http_request_duration_seconds",
                              "Time from a request's arrival to its response written",
                              LatencyBucketsSeconds(), "route=\"other\"");
+  for (size_t idx = 0; idx < ios.size(); ++idx) {
+    threads_.push_back(std::make_unique<IoThread>(ios[idx], idx));
+  }
 }
 
 HttpServer::~HttpServer() = default;
@@ -342,59 +351,72 @@ Result<uint16_t> HttpServer::Start() {
                            ": " + ec.message());
   }
   Accept();
-  ScheduleSweep();
+  for (auto& thread : threads_) {
+    asio::post(*thread->io, [this, thread = thread.get()] { ScheduleSweep(thread); });
+  }
   return acceptor_.local_endpoint().port();
 }
 
 void HttpServer::Accept() {
-  acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
-    if (stopped_) return;
-    if (!ec) {
-      if (connections_.size() >= server_.max_connections) {
-        refused_connections_.Inc();
-        static const std::string kBusy = [] {
-          std::string body =
-              R"({"error":"too_many_connections","reason":"server.max_connections reached"})";
-          return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                 "Content-Length: " +
-                 std::to_string(body.size()) + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" +
-                 body;
-        }();
-        boost::system::error_code ignored;
-        socket.non_blocking(true, ignored);
-        socket.write_some(asio::buffer(kBusy), ignored);
-        socket.close(ignored);
-      } else {
-        boost::system::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<Connection>(this, std::move(socket))->Start();
-      }
-    }
-    Accept();
-  });
+  IoThread* thread = threads_[next_thread_].get();
+  acceptor_.async_accept(
+      *thread->io, [this, thread](boost::system::error_code ec, tcp::socket socket) {
+        if (stopped_.load(std::memory_order_relaxed)) return;
+        if (!ec) {
+          if (connection_count_.load(std::memory_order_relaxed) >= server_.max_connections) {
+            refused_connections_.Inc();
+            static const std::string kBusy = [] {
+              std::string body =
+                  R"({"error":"too_many_connections","reason":"server.max_connections reached"})";
+              return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                     "Content-Length: " +
+                     std::to_string(body.size()) +
+                     "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body;
+            }();
+            boost::system::error_code ignored;
+            socket.non_blocking(true, ignored);
+            socket.write_some(asio::buffer(kBusy), ignored);
+            socket.close(ignored);
+          } else {
+            boost::system::error_code ignored;
+            socket.set_option(tcp::no_delay(true), ignored);
+            auto conn = std::make_shared<Connection>(this, thread, std::move(socket));
+            asio::post(*thread->io, [conn = std::move(conn)] { conn->Start(); });
+            next_thread_ = (next_thread_ + 1) % threads_.size();
+          }
+        }
+        Accept();
+      });
 }
 
-void HttpServer::ScheduleSweep() {
-  sweep_timer_.expires_after(kSweepInterval);
-  sweep_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec || stopped_) return;
+void HttpServer::ScheduleSweep(IoThread* thread) {
+  if (stopped_.load(std::memory_order_relaxed)) return;
+  thread->sweep_timer.expires_after(kSweepInterval);
+  thread->sweep_timer.async_wait([this, thread](boost::system::error_code ec) {
+    if (ec || stopped_.load(std::memory_order_relaxed)) return;
     const int64_t now = env_->MonotonicMicros();
-    for (Connection* conn : connections_) {
+    for (Connection* conn : thread->connections) {
       if (now > conn->deadline_us()) {
         timed_out_connections_.Inc();
         conn->Close();
       }
     }
-    ScheduleSweep();
+    ScheduleSweep(thread);
   });
 }
 
+void HttpServer::CloseConnections(IoThread* thread) {
+  thread->sweep_timer.cancel();
+  for (Connection* conn : thread->connections) conn->Close();
+}
+
 void HttpServer::Stop() {
-  stopped_ = true;
+  stopped_.store(true, std::memory_order_relaxed);
   boost::system::error_code ignored;
   acceptor_.close(ignored);
-  sweep_timer_.cancel();
-  for (Connection* conn : connections_) conn->Close();
+  for (auto& thread : threads_) {
+    asio::post(*thread->io, [this, thread = thread.get()] { CloseConnections(thread); });
+  }
 }
 
 }  // namespace sightline

@@ -1,17 +1,21 @@
 // HttpServer: a lean HTTP/1.1 server on Boost.Beast for the collector and the query API.
 //
-// Threading: every socket operation, every handler call and the timeout sweep run on the one
-// thread that runs the io_context, so connections need no locks or strands. Slow work (queries)
-// is handed to another thread by the handler through Defer(); the response is posted back.
+// Threading: the server runs on one or more I/O threads, each running its own io_context. The
+// first context accepts; each new connection goes to the next context in turn and stays on that
+// thread: its socket operations, its handler calls and the timeout sweep over it run there only,
+// so connections need no locks or strands. Handlers are shared by all I/O threads: state they
+// keep per thread is indexed by HttpRequest::io_thread. Slow work (queries) is handed to another
+// thread by the handler through Defer(); the response is posted back to the connection's thread.
 // Costs per request are kept to the parse, the handler and one write: no timer per operation (one
-// sweep timer checks every connection's deadline), no allocation for the response object
-// (reused per connection).
+// sweep timer per thread checks its connections' deadlines), no allocation for the response
+// object (reused per connection).
 //
 // Limits (ServerConfig, LimitsConfig): max_connections (more are answered 503 and closed),
 // idle_timeout_ms (a keep-alive connection with no request), request_timeout_ms (a request must
 // arrive whole within it once its first byte has), body and header sizes (413 / 431).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -39,8 +43,10 @@ struct HttpRequest {
   std::string_view path;                        // target without the query string
   std::string_view query;                       // after '?', still percent-encoded
   const http::request<http::string_body>* raw;  // headers and body
-  std::string_view client;  // the peer's address bytes: for rate limiting only, never stored
-  Connection* connection;   // for Defer()
+  std::string_view client;      // the peer's address bytes: for rate limiting only, never stored
+  Connection* connection;       // for Defer()
+  size_t io_thread;             // which I/O thread runs this request: 0 .. io_threads() - 1
+  boost::asio::io_context* io;  // that thread's context
 
   std::string_view header(http::field name) const;
   std::string_view body() const { return raw->body(); }
@@ -56,15 +62,15 @@ struct HttpResponse {
   void Clear();
 };
 
-// Called on the I/O thread. Fills `res` and returns true, or returns false after taking a
-// Responder with Defer() that it (or another thread) calls exactly once later.
+// Called on the connection's I/O thread. Fills `res` and returns true, or returns false after
+// taking a Responder with Defer() that it (or another thread) calls exactly once later.
 using Handler = std::function<bool(const HttpRequest& req, HttpResponse* res)>;
 using Responder = std::function<void(HttpResponse)>;
 
 // A responder for `req`'s connection, callable from any thread once.
 Responder Defer(const HttpRequest& req);
 
-// A request whose handler returned false, answered later on the I/O thread itself (no hop through
+// A request whose handler returned false, answered later on its own I/O thread (no hop through
 // the queue as Defer's responder takes). Movable; Respond() exactly once.
 class HeldRequest {
  public:
@@ -72,7 +78,7 @@ class HeldRequest {
   ~HeldRequest();
   HeldRequest(HeldRequest&&) noexcept;
   HeldRequest& operator=(HeldRequest&&) noexcept;
-  // I/O thread only.
+  // On the request's I/O thread only.
   void Respond(HttpResponse res);
 
  private:
@@ -81,8 +87,10 @@ class HeldRequest {
 
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, Env* env, Logger* logger, MetricsRegistry* metrics,
-             const ServerConfig& server, const LimitsConfig& limits);
+  // `ios`: one context per I/O thread (at least one); the caller runs each on its own thread,
+  // after Start(). Each context has work (its sweep timer) until Stop().
+  HttpServer(std::vector<boost::asio::io_context*> ios, Env* env, Logger* logger,
+             MetricsRegistry* metrics, const ServerConfig& server, const LimitsConfig& limits);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -92,9 +100,12 @@ class HttpServer {
   // The handler for any path under `prefix` not matched exactly (static files).
   void HandlePrefix(http::verb method, std::string prefix, std::string route, Handler handler);
 
+  size_t io_threads() const { return threads_.size(); }
+
   // Binds and starts accepting. Returns the bound port. Errors: IOError.
   Result<uint16_t> Start();
-  // Stops accepting and closes every connection (on the I/O thread).
+  // Stops accepting and closes every connection; then each context runs out of work. Call on the
+  // first I/O thread (a signal handler on its context).
   void Stop();
 
  private:
@@ -106,18 +117,28 @@ class HttpServer {
     Handler handler;
     Histogram* latency;
   };
+  // One I/O thread's connections and sweep timer; touched on that thread only.
+  struct IoThread {
+    IoThread(boost::asio::io_context* io, size_t index) : io(io), index(index), sweep_timer(*io) {}
+    boost::asio::io_context* io;
+    size_t index;
+    boost::asio::steady_timer sweep_timer;
+    std::list<Connection*> connections;  // owned by their pending operations (shared_ptr)
+  };
+
   const Route* Match(http::verb method, std::string_view path) const;
   void Accept();
-  void ScheduleSweep();
+  void ScheduleSweep(IoThread* thread);
+  void CloseConnections(IoThread* thread);
 
-  boost::asio::io_context& io_;
+  std::vector<std::unique_ptr<IoThread>> threads_;
+  size_t next_thread_ = 0;  // where the next accepted connection goes (accepting thread only)
   Env* env_;
   Logger* logger_;
   MetricsRegistry* metrics_;
   ServerConfig server_;
   LimitsConfig limits_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  boost::asio::steady_timer sweep_timer_;
   std::vector<Route> routes_;
   Histogram* not_found_latency_;
   Gauge& open_connections_;
@@ -128,8 +149,8 @@ class HttpServer {
   Counter& refused_body_too_large_;
   Counter& refused_headers_too_large_;
   Counter& refused_bad_request_;
-  std::list<Connection*> connections_;  // owned by their pending operations (shared_ptr)
-  bool stopped_ = false;
+  std::atomic<size_t> connection_count_{0};
+  std::atomic<bool> stopped_{false};
 };
 
 }  // namespace sightline

@@ -91,6 +91,7 @@ export function baseConfig(overrides = {}) {
       max_connections: 10000,
       idle_timeout_ms: 30000,
       request_timeout_ms: 10000,
+      io_threads: 4, // more than the cores of a small machine: connections share state across threads
     },
     storage: {
       wal_fsync_interval_ms: 50,

@@ -4,8 +4,9 @@ import { after, before, test } from 'node:test';
 import zlib from 'node:zlib';
 
 import {
-  SHOP, apiCall, baseConfig, beacon, describeResponse, errorEvent, eventually, isoSeconds,
-  metricSum, pageView, postBeacon, queryMetrics, request, scrapeMetrics, startServer, uniqueId, vital,
+  SHOP, apiCall, baseConfig, beacon, connectSocket, describeResponse, errorEvent, eventually,
+  isoSeconds, metricSum, pageView, postBeacon, queryMetrics, request, scrapeMetrics, startServer,
+  uniqueId, vital, watchSocket,
 } from './helpers.mjs';
 
 let server;
@@ -402,6 +403,33 @@ test('over-long text fields are truncated and flagged, not rejected', async () =
   const res2 = await postBeacon(server, beacon({ events: [errorEvent({ stack: 's'.repeat(5000) })] }));
   assert.equal(res2.status, 202, describeResponse(res2));
   assert.deepEqual(res2.json.truncated ?? [], [], describeResponse(res2)); // shape checked in the mixed test
+});
+
+test('beacons over many parallel connections (spread over the I/O threads) are each stored once', async () => {
+  const release = uniqueId('parallel');
+  const connections = 16;
+  const perConnection = 25;
+  const sockets = await Promise.all(Array.from({ length: connections }, () => connectSocket(server.port)));
+  const sendAll = async (sock, c) => {
+    const state = watchSocket(sock);
+    for (let i = 0; i < perConnection; i++) {
+      const body = JSON.stringify(beacon({ events: [vital('LCP', c * perConnection + i + 1)], context: { release } }));
+      const seen = state.data.length;
+      sock.write(`POST /v1/beacon HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      await eventually(() => assert.match(state.data.slice(seen), /^HTTP\/1\.1 202 [^]*\{"accepted":1,/,
+        `answer to beacon ${i} on connection ${c}: ${JSON.stringify(state.data.slice(seen))}`),
+      { timeoutMs: 5000, intervalMs: 2 });
+    }
+    sock.destroy();
+  };
+  await Promise.all(sockets.map(sendAll));
+  const total = connections * perConnection;
+  // Values 1..total, each once: count, min, max and sum pin down that none is lost or doubled.
+  const row = await expectStored(release, 'LCP', { count: total, samples: total, min: 1, max: total });
+  assert.ok(row, 'stored');
+  const sum = await statsFor(release, 'LCP', ['sum']);
+  assert.equal(sum.sum, (total * (total + 1)) / 2, `sum of the stored values: ${JSON.stringify(sum)}`);
 });
 
 test('after all the bad requests the server is healthy and earlier good events are still stored', async () => {
