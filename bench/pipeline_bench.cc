@@ -6,8 +6,11 @@
 #include <vector>
 
 #include "app/beacon_generator.h"
+#include "common/env.h"
 #include "ingest/beacon_parser.h"
+#include "store/column_batch.h"
 #include "store/event_codec.h"
+#include "store/segment.h"
 
 namespace sightline {
 namespace {
@@ -86,6 +89,36 @@ void BM_DecodeBatch(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
 }
 BENCHMARK(BM_DecodeBatch);
+
+// The flusher's work per beacon: WAL records turned into columns (dictionaries, one builder per
+// project and day) and written as a segment (zstd, CRC, fsync) under the system's temp directory.
+void BM_FlushToSegment(benchmark::State& state) {
+  std::vector<std::string> encoded;
+  for (const EventBatch& batch : ParsedBatches()) {
+    encoded.emplace_back();
+    EncodeEventBatch(batch, &encoded.back());
+  }
+  Env* env = Env::Default();
+  const char* tmp = std::getenv("TMPDIR");
+  const std::string path = JoinPath(tmp ? tmp : "/tmp", "sightline-bench-flush.seg");
+  constexpr size_t kBeaconsPerSegment = 4096;
+  ColumnBatchBuilder builder;
+  auto pick = [&](std::string_view, int64_t) { return &builder; };
+  size_t idx = 0, beacons = 0;
+  for (auto _ : state) {
+    for (size_t n = 0; n < kBeaconsPerSegment; ++n) {
+      Status status = DecodeEventBatchInto(encoded[idx++ % encoded.size()], pick);
+      benchmark::DoNotOptimize(status);
+    }
+    Result<SegmentInfo> info = WriteSegment(env, path, builder.Finish());
+    if (!info.ok()) state.SkipWithError(info.status().ToString().c_str());
+    beacons += kBeaconsPerSegment;
+  }
+  env->RemoveFile(path);
+  state.counters["beacons/s"] =
+      benchmark::Counter(static_cast<double>(beacons), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_FlushToSegment)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace sightline

@@ -9,8 +9,13 @@ namespace sightline {
 void AppendJsonString(std::string* out, std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
-  for (char c : value) {
+  size_t plain_from = 0;  // start of the run of bytes that need no escape, appended in one go
+  for (size_t idx = 0; idx < value.size(); ++idx) {
+    const char c = value[idx];
     auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(value.data() + plain_from, idx - plain_from);
+    plain_from = idx + 1;
     switch (c) {
       case '"':
         out->append("\\\"");
@@ -28,15 +33,12 @@ void AppendJsonString(std::string* out, std::string_view value) {
         out->append("\\t");
         break;
       default:
-        if (u < 0x20) {
-          out->append("\\u00");
-          out->push_back(kHex[u >> 4]);
-          out->push_back(kHex[u & 0xf]);
-        } else {
-          out->push_back(c);
-        }
+        out->append("\\u00");
+        out->push_back(kHex[u >> 4]);
+        out->push_back(kHex[u & 0xf]);
     }
   }
+  out->append(value.data() + plain_from, value.size() - plain_from);
   out->push_back('"');
 }
 

@@ -173,7 +173,7 @@ std::optional<BeaconError> BeaconParser::Parse(std::string_view body, int64_t no
     ResetTo(ctx.base, &event);
     truncated.clear();
     std::optional<EventRejection> rejection =
-        ReadEvent(element, index, limits_, window, &event, &truncated);
+        ReadEvent(element, index, limits_, window, ctx.base, &event, &truncated);
     if (rejection) {
       out->rejected.push_back(std::move(*rejection));
     } else {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "ingest/event_reader.h"
+
 namespace sightline {
 namespace {
 
@@ -235,6 +237,34 @@ TEST_F(BeaconParserTest, TooManyEventsIs413) {
   ASSERT_TRUE(error);
   EXPECT_EQ(error->http_status, 413);
   EXPECT_EQ(error->field, "events");
+}
+
+}  // namespace
+}  // namespace sightline
+
+namespace sightline {
+namespace {
+
+std::string Minified(const std::string& json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element element = parser.parse(json);
+  std::string out = "left over";
+  MinifyJson(element, &out);
+  return out;
+}
+
+TEST(MinifyJsonTest, WritesCompactJsonThatReadsBackAsTheSameValue) {
+  EXPECT_EQ(
+      Minified(R"( { "a" : [ 1 , -2 , 2.5 , true , false , null ] , "b" : { } , "c" : [ ] } )"),
+      R"({"a":[1,-2,2.5,true,false,null],"b":{},"c":[]})");
+  const std::string tricky =
+      R"({"quote\"key":"line\nbreak\ttab \"q\" back\\slash \u0001 é 😀","big":18446744073709551615,)"
+      R"("neg":-9223372036854775808,"tiny":5e-324,"huge":1.7976931348623157e308,"third":0.1})";
+  const std::string ours = Minified(tricky);
+  EXPECT_EQ(ours.find(' ', ours.find("\"big\"")), std::string::npos) << ours;
+  simdjson::dom::parser a, b;
+  EXPECT_EQ(simdjson::minify(a.parse(ours).value()), simdjson::minify(b.parse(tricky).value()))
+      << ours;
 }
 
 }  // namespace

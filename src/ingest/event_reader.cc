@@ -1,7 +1,11 @@
 #include "ingest/event_reader.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstring>
+
+#include "common/json_writer.h"
 
 namespace sightline {
 namespace {
@@ -35,37 +39,47 @@ FieldReader::FieldReader(simdjson::dom::object obj, std::string prefix, const Li
       indexed_ = false;
       break;
     }
-    members_[member_count_++] = {member.key, member.value};
+    members_[member_count_++] = {KeyTag(member.key), member.key, member.value};
   }
+}
+
+uint64_t FieldReader::KeyTag(std::string_view key) {
+  if (key.empty()) return 0;
+  return key.size() | uint64_t{static_cast<unsigned char>(key.front())} << 32 |
+         uint64_t{static_cast<unsigned char>(key.back())} << 40;
 }
 
 bool FieldReader::Find(std::string_view key, simdjson::dom::element* value) const {
   if (!indexed_) return obj_[key].get(*value) == simdjson::SUCCESS && !value->is_null();
+  const uint64_t tag = KeyTag(key);
   for (size_t idx = 0; idx < member_count_; ++idx) {
-    if (members_[idx].first == key) {  // first match wins, as in the document's own lookup
-      *value = members_[idx].second;
+    const Member& member = members_[idx];
+    // First match wins, as in the document's own lookup.
+    if (member.tag == tag && member.key == key) {
+      *value = member.value;
       return !value->is_null();
     }
   }
   return false;
 }
 
-FieldCheck FieldReader::Missing(const char* key) const {
+FieldCheck FieldReader::Missing(std::string_view key) const {
   return FieldError{Path(key), "is required", RejectReason::kMissingField};
 }
 
-FieldCheck FieldReader::Invalid(const char* key, std::string reason) const {
+FieldCheck FieldReader::Invalid(std::string_view key, std::string reason) const {
   return FieldError{Path(key), std::move(reason), RejectReason::kInvalidField};
 }
 
-void FieldReader::AssignTruncated(std::string_view value, size_t max_bytes, const char* key,
+void FieldReader::AssignTruncated(std::string_view value, size_t max_bytes, std::string_view key,
                                   std::string* out) {
   std::string_view cut = CutUtf8(value, max_bytes);
   if (cut.size() < value.size()) truncated_->push_back(Path(key));
   out->assign(cut);
 }
 
-FieldCheck FieldReader::String(const char* key, std::string* out, size_t max_bytes, bool required) {
+FieldCheck FieldReader::String(std::string_view key, std::string* out, size_t max_bytes,
+                               bool required) {
   simdjson::dom::element el;
   if (!Find(key, &el)) return required ? Missing(key) : std::nullopt;
   std::string_view value;
@@ -75,7 +89,7 @@ FieldCheck FieldReader::String(const char* key, std::string* out, size_t max_byt
   return std::nullopt;
 }
 
-FieldCheck FieldReader::Number(const char* key, double* out, double min, double max,
+FieldCheck FieldReader::Number(std::string_view key, double* out, double min, double max,
                                bool required) {
   simdjson::dom::element el;
   if (!Find(key, &el)) return required ? Missing(key) : std::nullopt;
@@ -90,7 +104,7 @@ FieldCheck FieldReader::Number(const char* key, double* out, double min, double 
   return std::nullopt;
 }
 
-FieldCheck FieldReader::Int(const char* key, int64_t* out, int64_t min, int64_t max,
+FieldCheck FieldReader::Int(std::string_view key, int64_t* out, int64_t min, int64_t max,
                             bool required) {
   double value;
   if (FieldCheck check =
@@ -104,7 +118,7 @@ FieldCheck FieldReader::Int(const char* key, int64_t* out, int64_t min, int64_t 
   return std::nullopt;
 }
 
-FieldCheck FieldReader::Bool(const char* key, int64_t* out) {
+FieldCheck FieldReader::Bool(std::string_view key, int64_t* out) {
   simdjson::dom::element el;
   if (!Find(key, &el)) return std::nullopt;
   bool value;
@@ -113,7 +127,7 @@ FieldCheck FieldReader::Bool(const char* key, int64_t* out) {
   return std::nullopt;
 }
 
-FieldCheck FieldReader::StringList(const char* key, std::string* out, size_t max_items,
+FieldCheck FieldReader::StringList(std::string_view key, std::string* out, size_t max_items,
                                    size_t max_item_bytes) {
   simdjson::dom::element el;
   if (!Find(key, &el)) return std::nullopt;
@@ -140,7 +154,7 @@ FieldCheck FieldReader::StringList(const char* key, std::string* out, size_t max
   return std::nullopt;
 }
 
-FieldCheck FieldReader::Object(const char* key,
+FieldCheck FieldReader::Object(std::string_view key,
                                const std::function<FieldCheck(FieldReader&)>& read) {
   simdjson::dom::element el;
   if (!Find(key, &el)) return std::nullopt;
@@ -150,20 +164,76 @@ FieldCheck FieldReader::Object(const char* key,
   return read(nested);
 }
 
-FieldCheck FieldReader::Json(const char* key, std::string* out, bool want_array) {
+FieldCheck FieldReader::Json(std::string_view key, std::string* out, bool want_array) {
   simdjson::dom::element el;
   if (!Find(key, &el)) return std::nullopt;
   if (want_array ? !el.is_array() : !el.is_object()) {
     return Invalid(key, want_array ? "must be an array" : "must be an object");
   }
-  std::string text = simdjson::minify(el);
-  if (text.size() > limits_.max_text_bytes) {
+  MinifyJson(el, out);
+  if (out->size() > limits_.max_text_bytes) {
     truncated_->push_back(Path(key));  // cut JSON would not parse: drop it whole
     out->clear();
-    return std::nullopt;
   }
-  *out = std::move(text);
   return std::nullopt;
+}
+
+namespace {
+
+void AppendMinified(simdjson::dom::element element, std::string* out) {
+  char number[32];
+  switch (element.type()) {
+    case simdjson::dom::element_type::OBJECT: {
+      out->push_back('{');
+      bool first = true;
+      for (simdjson::dom::key_value_pair member : simdjson::dom::object(element)) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendJsonString(out, member.key);
+        out->push_back(':');
+        AppendMinified(member.value, out);
+      }
+      out->push_back('}');
+      return;
+    }
+    case simdjson::dom::element_type::ARRAY: {
+      out->push_back('[');
+      bool first = true;
+      for (simdjson::dom::element item : simdjson::dom::array(element)) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendMinified(item, out);
+      }
+      out->push_back(']');
+      return;
+    }
+    case simdjson::dom::element_type::STRING:
+      AppendJsonString(out, std::string_view(element));
+      return;
+    case simdjson::dom::element_type::INT64:
+      out->append(number, std::to_chars(number, number + sizeof(number), int64_t(element)).ptr);
+      return;
+    case simdjson::dom::element_type::UINT64:
+      out->append(number, std::to_chars(number, number + sizeof(number), uint64_t(element)).ptr);
+      return;
+    case simdjson::dom::element_type::DOUBLE:
+      // Shortest text that reads back as the same double; JSON numbers are always finite.
+      out->append(number, std::to_chars(number, number + sizeof(number), double(element)).ptr);
+      return;
+    case simdjson::dom::element_type::BOOL:
+      out->append(bool(element) ? "true" : "false");
+      return;
+    case simdjson::dom::element_type::NULL_VALUE:
+      out->append("null");
+      return;
+  }
+}
+
+}  // namespace
+
+void MinifyJson(simdjson::dom::element element, std::string* out) {
+  out->clear();
+  AppendMinified(element, out);
 }
 
 std::string_view RateVital(std::string_view name, double value) {
@@ -286,7 +356,8 @@ FieldCheck ReadTypeFields(FieldReader& r, const LimitsConfig& limits, Event* e) 
 
 std::optional<EventRejection> ReadEvent(simdjson::dom::element element, size_t index,
                                         const LimitsConfig& limits, const EventWindow& window,
-                                        Event* event, std::vector<std::string>* truncated) {
+                                        const Event& context, Event* event,
+                                        std::vector<std::string>* truncated) {
   simdjson::dom::object obj;
   if (element.get(obj)) {
     return EventRejection{index, "", "an event must be a JSON object", RejectReason::kNotAnObject};
@@ -320,22 +391,20 @@ std::optional<EventRejection> ReadEvent(simdjson::dom::element element, size_t i
   }
   // Per-event overrides of the context (single-page apps batch several page views). An event's
   // own url also replaces the context's route unless the event names its route.
-  const std::string context_url = event->url;
   if (auto c = r.String("url", event->type == "api_call" ? &event->request_url : &event->url,
                         limits.max_string_bytes)) {
     return reject(*c);
   }
-  if (event->url != context_url) event->route.clear();
+  if (event->url != context.url) event->route.clear();
   if (event->consent == "full") {
     if (auto c = r.String("page_view_id", &event->page_view_id, 128)) return reject(*c);
   }
   if (auto c = r.String("route", &event->route, limits.max_string_bytes)) return reject(*c);
   if (auto c = ReadTypeFields(r, limits, event)) return reject(*c);
   if (event->type == "resource" || event->type == "long_task") {
-    std::string text = simdjson::minify(element);
-    if (text.size() <= limits.max_text_bytes) {
-      event->attributes = std::move(text);
-    } else {
+    MinifyJson(element, &event->attributes);
+    if (event->attributes.size() > limits.max_text_bytes) {
+      event->attributes.clear();
       truncated->push_back("attributes");
     }
   }

@@ -33,30 +33,42 @@ class FieldReader {
   FieldReader(simdjson::dom::object obj, std::string prefix, const LimitsConfig& limits,
               std::vector<std::string>* truncated);
 
-  FieldCheck String(const char* key, std::string* out, size_t max_bytes, bool required = false);
-  FieldCheck Number(const char* key, double* out, double min, double max, bool required);
-  FieldCheck Int(const char* key, int64_t* out, int64_t min, int64_t max, bool required = false);
-  FieldCheck Bool(const char* key, int64_t* out);
+  FieldCheck String(std::string_view key, std::string* out, size_t max_bytes,
+                    bool required = false);
+  FieldCheck Number(std::string_view key, double* out, double min, double max, bool required);
+  FieldCheck Int(std::string_view key, int64_t* out, int64_t min, int64_t max,
+                 bool required = false);
+  FieldCheck Bool(std::string_view key, int64_t* out);
   // A list of strings stored joined by kFlagSeparator.
-  FieldCheck StringList(const char* key, std::string* out, size_t max_items, size_t max_item_bytes);
+  FieldCheck StringList(std::string_view key, std::string* out, size_t max_items,
+                        size_t max_item_bytes);
   // A nested object read by `read` with a reader prefixed "key.".
-  FieldCheck Object(const char* key, const std::function<FieldCheck(FieldReader&)>& read);
+  FieldCheck Object(std::string_view key, const std::function<FieldCheck(FieldReader&)>& read);
   // A JSON object (want_array = false) or array stored as its minified text, at most
   // limits.max_text_bytes; a longer one is dropped and reported as truncated.
-  FieldCheck Json(const char* key, std::string* out, bool want_array);
+  FieldCheck Json(std::string_view key, std::string* out, bool want_array);
 
-  std::string Path(const char* key) const { return prefix_ + key; }
+  std::string Path(std::string_view key) const { return prefix_ + std::string(key); }
 
  private:
+  // A member key's length, first and last byte in one word, so that a lookup compares one
+  // integer per member and the bytes only when those match.
+  static uint64_t KeyTag(std::string_view key);
   // The member `key`; false when it is absent or null.
   bool Find(std::string_view key, simdjson::dom::element* value) const;
-  FieldCheck Missing(const char* key) const;
-  FieldCheck Invalid(const char* key, std::string reason) const;
-  void AssignTruncated(std::string_view value, size_t max_bytes, const char* key, std::string* out);
+  FieldCheck Missing(std::string_view key) const;
+  FieldCheck Invalid(std::string_view key, std::string reason) const;
+  void AssignTruncated(std::string_view value, size_t max_bytes, std::string_view key,
+                       std::string* out);
 
+  struct Member {
+    uint64_t tag;
+    std::string_view key;
+    simdjson::dom::element value;
+  };
   static constexpr size_t kMaxIndexed = 32;  // larger objects fall back to the document's lookup
   simdjson::dom::object obj_;
-  std::array<std::pair<std::string_view, simdjson::dom::element>, kMaxIndexed> members_;
+  std::array<Member, kMaxIndexed> members_;
   size_t member_count_ = 0;
   bool indexed_ = true;
   std::string prefix_;
@@ -69,11 +81,15 @@ struct EventWindow {
   int64_t max_ts;  // inclusive
 };
 
-// Reads and validates one element of `events` into `event` (which holds the beacon's context on
-// entry). Returns the rejection, or nullopt when the event is valid.
+// Reads and validates one element of `events` into `event`, which holds the beacon's `context`
+// on entry. Returns the rejection, or nullopt when the event is valid.
 std::optional<EventRejection> ReadEvent(simdjson::dom::element element, size_t index,
                                         const LimitsConfig& limits, const EventWindow& window,
-                                        Event* event, std::vector<std::string>* truncated);
+                                        const Event& context, Event* event,
+                                        std::vector<std::string>* truncated);
+
+// Writes `element` as compact JSON into `out` (replacing its contents, keeping its buffer).
+void MinifyJson(simdjson::dom::element element, std::string* out);
 
 // Google's rating of a Core Web Vital value: "good", "needs-improvement" or "poor"; "" for an
 // unknown metric name.
