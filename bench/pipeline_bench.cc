@@ -106,6 +106,7 @@ void BM_FlushToSegment(benchmark::State& state) {
   auto pick = [&](std::string_view, int64_t) { return &builder; };
   size_t idx = 0, beacons = 0;
   for (auto _ : state) {
+    builder.Reserve(kBeaconsPerSegment * 10);  // as the store's flush does
     for (size_t n = 0; n < kBeaconsPerSegment; ++n) {
       Status status = DecodeEventBatchInto(encoded[idx++ % encoded.size()], pick);
       benchmark::DoNotOptimize(status);

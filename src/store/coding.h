@@ -24,6 +24,10 @@ inline void PutFixed64(std::string* out, uint64_t v) {
 }
 
 inline void PutVarint64(std::string* out, uint64_t v) {
+  if (v < 0x80) {  // most values: one byte, no call into the generic append
+    out->push_back(static_cast<char>(v));
+    return;
+  }
   char buf[10];
   size_t n = 0;
   while (v >= 0x80) {

@@ -27,15 +27,13 @@ uint32_t ColumnBatchBuilder::Intern(size_t col_idx, std::string_view value) {
 }
 
 void ColumnBatchBuilder::PutString(size_t col_idx, std::string_view v) {
-  if (!columns_.test(col_idx)) return;
-  // Most columns of an event are null (they belong to other event types), and the context columns
-  // repeat the previous row (the events of one beacon share them): neither needs hashing.
+  if (v.empty() || !columns_.test(col_idx)) return;
+  // The context columns repeat the value above (the events of one beacon share them): those need
+  // no hashing.
   Column& col = batch_.columns[col_idx];
-  uint32_t id = 0;
-  if (!v.empty()) {
-    uint32_t previous = col.ids.empty() ? 0 : col.ids.back();
-    id = previous != 0 && col.dict[previous] == v ? previous : Intern(col_idx, v);
-  }
+  uint32_t previous = col.ids.empty() ? 0 : col.ids.back();
+  uint32_t id = previous != 0 && col.dict[previous] == v ? previous : Intern(col_idx, v);
+  col.ids.resize(batch_.rows, 0);
   col.ids.push_back(id);
 }
 
@@ -57,7 +55,40 @@ void ColumnBatchBuilder::Add(const Event& event) {
   EndRow();
 }
 
+void ColumnBatchBuilder::Reserve(size_t rows) {
+  for (size_t col_idx = 0; col_idx < kNumColumns; ++col_idx) {
+    if (!columns_.test(col_idx)) continue;
+    Column& col = batch_.columns[col_idx];
+    switch (kColumns[col_idx].kind) {
+      case ColumnKind::kInt64:
+        col.ints.reserve(rows);
+        break;
+      case ColumnKind::kDouble:
+        col.doubles.reserve(rows);
+        break;
+      case ColumnKind::kString:
+        col.ids.reserve(rows);
+        break;
+    }
+  }
+}
+
 ColumnBatch ColumnBatchBuilder::Finish() {
+  for (size_t col_idx = 0; col_idx < kNumColumns; ++col_idx) {
+    if (!columns_.test(col_idx)) continue;
+    Column& col = batch_.columns[col_idx];
+    switch (kColumns[col_idx].kind) {
+      case ColumnKind::kInt64:
+        col.ints.resize(batch_.rows, kNullInt);
+        break;
+      case ColumnKind::kDouble:
+        col.doubles.resize(batch_.rows, kNullDouble);
+        break;
+      case ColumnKind::kString:
+        col.ids.resize(batch_.rows, 0);
+        break;
+    }
+  }
   ColumnBatch out = std::move(batch_);
   Reset();
   return out;

@@ -39,21 +39,41 @@ using ColumnSet = std::bitset<kNumColumns>;
 inline ColumnSet AllColumns() { return ColumnSet().set(); }
 
 // Builds a ColumnBatch of the columns in `columns` from events, one at a time: either whole
-// Events (Add) or value by value (Put* for every column in order, then EndRow), which lets a
-// decoder fill columns without materialising Events. Put* of a column outside `columns` is a
-// no-op. Cost: one hash lookup per non-null string that differs from the row above.
+// Events (Add) or value by value (Put* for the row's non-null columns, each at most once, then
+// EndRow), which lets a decoder fill columns without materialising Events. A column not put in a
+// row is null there, so a row costs only its non-null values: the columns are filled up with
+// nulls when a later value or Finish() needs it. Put* of a null value or of a column outside
+// `columns` is a no-op. Cost: one hash lookup per non-null string that differs from the value
+// above it in its column.
 class ColumnBatchBuilder {
  public:
   explicit ColumnBatchBuilder(ColumnSet columns = AllColumns());
   void Add(const Event& event);
   void PutInt(size_t col_idx, int64_t v) {
-    if (columns_.test(col_idx)) batch_.columns[col_idx].ints.push_back(v);
+    if (v == kNullInt || !columns_.test(col_idx)) return;
+    std::vector<int64_t>& ints = batch_.columns[col_idx].ints;
+    ints.resize(batch_.rows, kNullInt);
+    ints.push_back(v);
   }
   void PutDouble(size_t col_idx, double v) {
-    if (columns_.test(col_idx)) batch_.columns[col_idx].doubles.push_back(v);
+    if (std::isnan(v) || !columns_.test(col_idx)) return;
+    std::vector<double>& doubles = batch_.columns[col_idx].doubles;
+    doubles.resize(batch_.rows, kNullDouble);
+    doubles.push_back(v);
   }
   void PutString(size_t col_idx, std::string_view v);  // "" is null
+  // Puts the string column's value of the row above, with no compare and no hashing. Returns
+  // false (and puts nothing) when that value is null or there is no row above.
+  bool PutStringAsAbove(size_t col_idx) {
+    if (!columns_.test(col_idx)) return true;
+    std::vector<uint32_t>& ids = batch_.columns[col_idx].ids;
+    if (batch_.rows == 0 || ids.size() != batch_.rows || ids.back() == 0) return false;
+    ids.push_back(ids.back());
+    return true;
+  }
   void EndRow() { ++batch_.rows; }
+  // Makes room for `rows` rows in every column (a hint: no copying while the columns grow).
+  void Reserve(size_t rows);
   size_t rows() const { return batch_.rows; }
   // Returns the batch and leaves the builder empty (ready for reuse with the same columns).
   ColumnBatch Finish();

@@ -344,15 +344,22 @@ Status EmbeddedStore::FlushLocked() {
   ColumnBatchBuilder* last_builder = nullptr;
   std::pair<std::string, int64_t> last_key;
   Status write_status;
+  // Room for the rows a builder will likely hold (an encoded event takes some tens of bytes), so
+  // that its columns do not grow by copying; capacity no row uses stays virtual memory.
+  const size_t reserve_rows =
+      static_cast<size_t>(std::min<uint64_t>(kMaxSegmentRows, flushing_->bytes() / 32));
   auto pick = [&](std::string_view project, int64_t ts) -> ColumnBatchBuilder* {
     int64_t day = ts / kMillisPerDay - (ts % kMillisPerDay < 0 ? 1 : 0);
     if (last_builder == nullptr || day != last_key.second || project != last_key.first) {
       last_key = {std::string(project), day};
-      last_builder = &builders[last_key];
+      auto [it, added] = builders.try_emplace(last_key);
+      last_builder = &it->second;
+      if (added) last_builder->Reserve(reserve_rows);
     }
     if (last_builder->rows() == kMaxSegmentRows) {
       Status s = write_segment(last_key, *last_builder);
       if (!s.ok() && write_status.ok()) write_status = s;
+      last_builder->Reserve(reserve_rows);
     }
     ++events;
     return last_builder;

@@ -146,16 +146,19 @@ Status DecodeEventBatchInto(std::string_view in, const BuilderPicker& pick) {
   if (!GetVarint64(&in, &n) || n > in.size() / min_event_bytes) {
     return Status::Corruption("event batch: bad event count");
   }
-  // The previous event's values, for repeated columns; strings view the record itself.
+  // The previous event's values, for repeated columns; strings view the record itself. Only the
+  // columns in `prev_mask` (the previous event's non-null ones) are valid.
   std::array<int64_t, kNumColumns> prev_int;
   std::array<double, kNumColumns> prev_double;
   std::array<std::string_view, kNumColumns> prev_string;
+  uint64_t prev_mask = 0;
+  const ColumnBatchBuilder* prev_builder = nullptr;
   for (uint64_t event_idx = 0; event_idx < n; ++event_idx) {
     uint64_t present = 0, repeated = 0;
     bool masks_ok = version == 1 ? GetFixed64(&in, &present)
                                  : GetVarint64(&in, &present) && GetVarint64(&in, &repeated);
     if (!masks_ok) return Status::Corruption("event batch: truncated event");
-    if ((present & repeated) != 0 || (repeated != 0 && event_idx == 0)) {
+    if ((present & repeated) != 0 || (repeated & ~prev_mask) != 0) {
       return Status::Corruption("event batch: bad masks");
     }
     if constexpr (kNumColumns < 64) {
@@ -163,48 +166,48 @@ Status DecodeEventBatchInto(std::string_view in, const BuilderPicker& pick) {
         return Status::Corruption("event batch: unknown column bits");
       }
     }
-    ColumnBatchBuilder* builder = nullptr;
-    for (size_t col_idx = 0; col_idx < kNumColumns; ++col_idx) {
-      const uint64_t bit = uint64_t{1} << col_idx;
+    // ts is column 0: it picks the builder (a null ts picks with kNullInt).
+    ColumnBatchBuilder* builder = (present | repeated) & 1 ? nullptr : pick(project, kNullInt);
+    // Only the event's non-null columns, in column order (the order of the values).
+    for (uint64_t bits = present | repeated; bits != 0; bits &= bits - 1) {
+      const size_t col_idx = static_cast<size_t>(__builtin_ctzll(bits));
+      const bool is_present = (present >> col_idx) & 1;
       switch (kColumns[col_idx].kind) {
         case ColumnKind::kInt64: {
-          int64_t v = kNullInt;
-          if (present & bit) {
-            if (!GetValue(&in, &v)) return Status::Corruption("event batch: truncated value");
-          } else if (repeated & bit) {
-            v = prev_int[col_idx];
+          int64_t& v = prev_int[col_idx];
+          if (is_present && !GetValue(&in, &v)) {
+            return Status::Corruption("event batch: truncated value");
           }
-          prev_int[col_idx] = v;
-          if (col_idx == 0) builder = pick(project, v);  // ts is column 0: it picks the builder
+          if (col_idx == 0) builder = pick(project, v);
           if (builder) builder->PutInt(col_idx, v);
           break;
         }
         case ColumnKind::kDouble: {
-          double v = kNullDouble;
-          if (present & bit) {
-            if (!GetValue(&in, &v)) return Status::Corruption("event batch: truncated value");
-          } else if (repeated & bit) {
-            v = prev_double[col_idx];
+          double& v = prev_double[col_idx];
+          if (is_present && !GetValue(&in, &v)) {
+            return Status::Corruption("event batch: truncated value");
           }
-          prev_double[col_idx] = v;
           if (builder) builder->PutDouble(col_idx, v);
           break;
         }
         case ColumnKind::kString: {
-          std::string_view v;
-          if (present & bit) {
-            if (!GetLengthPrefixed(&in, &v))
-              return Status::Corruption("event batch: truncated value");
-          } else if (repeated & bit) {
-            v = prev_string[col_idx];
+          std::string_view& v = prev_string[col_idx];
+          if (is_present && !GetLengthPrefixed(&in, &v)) {
+            return Status::Corruption("event batch: truncated value");
           }
-          prev_string[col_idx] = v;
-          if (builder) builder->PutString(col_idx, v);
+          if (builder == nullptr) break;
+          // A repeated value is the one the previous event put in the row above, when both
+          // events went to this builder (and it has not been emptied since).
+          if (is_present || builder != prev_builder || !builder->PutStringAsAbove(col_idx)) {
+            builder->PutString(col_idx, v);
+          }
           break;
         }
       }
     }
     if (builder) builder->EndRow();
+    prev_mask = present | repeated;
+    prev_builder = builder;
   }
   if (!in.empty()) return Status::Corruption("event batch: trailing bytes");
   return Status::Ok();

@@ -97,6 +97,32 @@ TEST(EventCodecTest, DecodingIntoColumnsMatchesDecodingEvents) {
   }
 }
 
+TEST(EventCodecTest, RepeatedValuesAreRightWhenConsecutiveEventsGoToDifferentBuilders) {
+  // Events of one batch split over two builders (as over two UTC days): a value repeated from the
+  // previous event must not be taken from the wrong builder's row above.
+  EventBatch batch;
+  batch.project = "p";
+  const char* releases[] = {"1.0", "1.0", "2.0", "2.0", "2.0", "", "3.0", "3.0"};
+  for (int idx = 0; idx < 8; ++idx) {
+    batch.events.push_back(Vital(1000 + idx % 3, "LCP", idx, releases[idx]));
+  }
+  std::string encoded;
+  EncodeEventBatch(batch, &encoded);
+  ColumnBatchBuilder builders[3];
+  ASSERT_TRUE(DecodeEventBatchInto(encoded, [&](std::string_view, int64_t ts) {
+                return &builders[ts - 1000];
+              }).ok());
+  for (int b = 0; b < 3; ++b) {
+    ColumnBatch got = builders[b].Finish();
+    std::vector<std::string> want, have;
+    for (int idx = b; idx < 8; idx += 3) want.push_back(releases[idx]);
+    for (size_t row = 0; row < got.rows; ++row) {
+      have.emplace_back(got.col(ColumnId::release).str(row));
+    }
+    EXPECT_EQ(have, want) << "builder " << b;
+  }
+}
+
 TEST(EventCodecTest, ReadsVersionOneBatches) {
   // Version 1: one fixed64 presence mask per event (ts, type, name, value set).
   const std::string v1(

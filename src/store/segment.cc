@@ -17,6 +17,7 @@ constexpr uint64_t kFooterVersion = 1;
 constexpr size_t kTrailerSize = 4 + 4 + 8;
 
 void EncodeColumn(const Column& col, ColumnKind kind, size_t rows, std::string* out) {
+  out->reserve(rows * 2);  // typical: one or two bytes per row
   switch (kind) {
     case ColumnKind::kInt64: {
       int64_t prev = 0;
