@@ -47,32 +47,33 @@ void JsonWriter::BeforeValue() {
     after_key_ = false;
     return;
   }
-  if (!first_in_scope_.empty()) {
-    if (!first_in_scope_.back()) out_.push_back(',');
-    first_in_scope_.back() = false;
+  if (depth_ > 0) {
+    const uint64_t bit = uint64_t{1} << (depth_ - 1);
+    if (!(first_in_scope_ & bit)) out_.push_back(',');
+    first_in_scope_ &= ~bit;
   }
 }
 
 void JsonWriter::BeginObject() {
   BeforeValue();
   out_.push_back('{');
-  first_in_scope_.push_back(true);
+  first_in_scope_ |= uint64_t{1} << depth_++;
 }
 
 void JsonWriter::EndObject() {
   out_.push_back('}');
-  first_in_scope_.pop_back();
+  --depth_;
 }
 
 void JsonWriter::BeginArray() {
   BeforeValue();
   out_.push_back('[');
-  first_in_scope_.push_back(true);
+  first_in_scope_ |= uint64_t{1} << depth_++;
 }
 
 void JsonWriter::EndArray() {
   out_.push_back(']');
-  first_in_scope_.pop_back();
+  --depth_;
 }
 
 void JsonWriter::Key(std::string_view key) {

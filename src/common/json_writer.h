@@ -2,18 +2,22 @@
 //
 // Usage: w.BeginObject(); w.Key("a"); w.Int(1); w.EndObject(); w.str().
 // The writer inserts commas itself; it does not check that calls form valid JSON (a programmer
-// error shows up in tests as unparseable output). Non-finite doubles are written as null.
+// error shows up in tests as unparseable output). Objects and arrays nest at most 64 deep.
+// Non-finite doubles are written as null.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace sightline {
 
 class JsonWriter {
  public:
+  JsonWriter() = default;
+  // Writes into `buffer` (its contents are dropped, its capacity reused).
+  explicit JsonWriter(std::string buffer) : out_(std::move(buffer)) { out_.clear(); }
+
   void BeginObject();
   void EndObject();
   void BeginArray();
@@ -33,7 +37,8 @@ class JsonWriter {
  private:
   void BeforeValue();
   std::string out_;
-  std::vector<bool> first_in_scope_;  // one entry per open object/array
+  uint64_t first_in_scope_ = 0;  // bit d: nothing written yet in the open scope at depth d
+  int depth_ = 0;                // open objects and arrays
   bool after_key_ = false;
 };
 

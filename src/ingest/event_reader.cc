@@ -39,7 +39,9 @@ FieldReader::FieldReader(simdjson::dom::object obj, std::string prefix, const Li
       indexed_ = false;
       break;
     }
-    members_[member_count_++] = {KeyTag(member.key), member.key, member.value};
+    const uint64_t tag = KeyTag(member.key);
+    members_[member_count_++] = {tag, member.key, member.value};
+    tags_seen_ |= TagBit(tag);
   }
 }
 
@@ -52,6 +54,7 @@ uint64_t FieldReader::KeyTag(std::string_view key) {
 bool FieldReader::Find(std::string_view key, simdjson::dom::element* value) const {
   if (!indexed_) return obj_[key].get(*value) == simdjson::SUCCESS && !value->is_null();
   const uint64_t tag = KeyTag(key);
+  if (!(tags_seen_ & TagBit(tag))) return false;  // most absent keys end here
   for (size_t idx = 0; idx < member_count_; ++idx) {
     const Member& member = members_[idx];
     // First match wins, as in the document's own lookup.
@@ -152,16 +155,6 @@ FieldCheck FieldReader::StringList(std::string_view key, std::string* out, size_
     seen.push_back(std::move(flag));
   }
   return std::nullopt;
-}
-
-FieldCheck FieldReader::Object(std::string_view key,
-                               const std::function<FieldCheck(FieldReader&)>& read) {
-  simdjson::dom::element el;
-  if (!Find(key, &el)) return std::nullopt;
-  simdjson::dom::object obj;
-  if (el.get(obj)) return Invalid(key, "must be an object");
-  FieldReader nested(obj, Path(key) + ".", limits_, truncated_);
-  return read(nested);
 }
 
 FieldCheck FieldReader::Json(std::string_view key, std::string* out, bool want_array) {

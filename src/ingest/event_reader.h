@@ -42,8 +42,16 @@ class FieldReader {
   // A list of strings stored joined by kFlagSeparator.
   FieldCheck StringList(std::string_view key, std::string* out, size_t max_items,
                         size_t max_item_bytes);
-  // A nested object read by `read` with a reader prefixed "key.".
-  FieldCheck Object(std::string_view key, const std::function<FieldCheck(FieldReader&)>& read);
+  // A nested object read by `read(FieldReader&) -> FieldCheck` with a reader prefixed "key.".
+  template <typename Read>
+  FieldCheck Object(std::string_view key, Read read) {
+    simdjson::dom::element el;
+    if (!Find(key, &el)) return std::nullopt;
+    simdjson::dom::object obj;
+    if (el.get(obj)) return Invalid(key, "must be an object");
+    FieldReader nested(obj, Path(key) + ".", limits_, truncated_);
+    return read(nested);
+  }
   // A JSON object (want_array = false) or array stored as its minified text, at most
   // limits.max_text_bytes; a longer one is dropped and reported as truncated.
   FieldCheck Json(std::string_view key, std::string* out, bool want_array);
@@ -54,6 +62,8 @@ class FieldReader {
   // A member key's length, first and last byte in one word, so that a lookup compares one
   // integer per member and the bytes only when those match.
   static uint64_t KeyTag(std::string_view key);
+  // One bit of a 64-bit set per tag: a key whose bit is clear is not among the members.
+  static uint64_t TagBit(uint64_t tag) { return uint64_t{1} << ((tag * 0x9e3779b97f4a7c15) >> 58); }
   // The member `key`; false when it is absent or null.
   bool Find(std::string_view key, simdjson::dom::element* value) const;
   FieldCheck Missing(std::string_view key) const;
@@ -70,6 +80,7 @@ class FieldReader {
   simdjson::dom::object obj_;
   std::array<Member, kMaxIndexed> members_;
   size_t member_count_ = 0;
+  uint64_t tags_seen_ = 0;  // TagBit of every member
   bool indexed_ = true;
   std::string prefix_;
   const LimitsConfig& limits_;

@@ -96,9 +96,7 @@ void BeaconRoutes::Register(HttpServer* server) {
 }
 
 void BeaconRoutes::AllowOrigin(std::string_view origin, HttpResponse* res) const {
-  if (origin.empty()) return;
-  res->headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
-  res->headers.emplace_back("Vary", "Origin");
+  res->allow_origin.assign(origin);
 }
 
 void BeaconRoutes::Refuse(const HttpRequest& req, const ProjectConfig* project, HttpResponse* res,
@@ -108,9 +106,7 @@ void BeaconRoutes::Refuse(const HttpRequest& req, const ProjectConfig* project, 
   // A page of an origin the key's project allows may read why it was refused; without a known
   // project (no or unknown key, unparsable body) no origin is vouched for.
   std::string_view origin = req.header(http::field::origin);
-  bool has_cors = false;
-  for (const auto& [name, value] : res->headers) has_cors |= name == "Access-Control-Allow-Origin";
-  if (project != nullptr && status != 403 && !has_cors &&
+  if (project != nullptr && status != 403 && res->allow_origin.empty() &&
       Admission::OriginAllowed(*project, origin)) {
     AllowOrigin(origin, res);
   }
@@ -221,7 +217,7 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
     events_rejected_[static_cast<size_t>(r.code)]->Inc();
   }
 
-  JsonWriter w;
+  JsonWriter w(std::move(res->body));  // the connection's buffer, reused
   w.BeginObject();
   w.Key("accepted");
   w.Int(static_cast<int64_t>(lane.parsed.batch.events.size()));
@@ -287,7 +283,7 @@ void BeaconRoutes::CommitPending(Lane& lane) {
       continue;
     }
     HttpResponse unavailable;
-    unavailable.headers = std::move(p.response.headers);  // keep CORS
+    unavailable.allow_origin = std::move(p.response.allow_origin);  // keep CORS
     SetError(&unavailable, 503, "unavailable", "",
              "the store could not write the beacon; retry later");
     unavailable.headers.emplace_back("Retry-After", "1");

@@ -50,6 +50,7 @@ void HttpResponse::Clear() {
   content_type = "application/json";
   body.clear();
   headers.clear();
+  allow_origin.clear();
   close = false;
 }
 
@@ -201,6 +202,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     head_ += response_.content_type;
     head_ += "\r\nContent-Length: ";
     AppendInt(&head_, response_.body.size());
+    if (!response_.allow_origin.empty()) {
+      head_ += "\r\nAccess-Control-Allow-Origin: ";
+      head_ += response_.allow_origin;
+      head_ += "\r\nVary: Origin";
+    }
     for (const auto& [name, value] : response_.headers) {
       head_ += "\r\n";
       head_ += name;

@@ -57,6 +57,9 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // When not empty: sent as Access-Control-Allow-Origin, with Vary: Origin. Kept apart from
+  // `headers` so that its buffer is reused from request to request.
+  std::string allow_origin;
   bool close = false;
 
   void Clear();
