@@ -126,11 +126,17 @@ struct ColumnCpp<ColumnKind::kString> {
 };
 }  // namespace detail
 
+inline constexpr uint64_t ColumnBit(ColumnId id) { return uint64_t{1} << static_cast<size_t>(id); }
+
 struct Event {
 #define SL_EVENT_MEMBER(member, kind) \
   detail::ColumnCpp<ColumnKind::kind>::type member = detail::ColumnCpp<ColumnKind::kind>::kNull;
   SIGHTLINE_EVENT_COLUMNS(SL_EVENT_MEMBER)
 #undef SL_EVENT_MEMBER
+  // Not a column: a hint for encoders. Bit c (ColumnBit) set: column c holds the value that every
+  // event of the batch with bit c set holds (the beacon's context, as the parser copied it), so
+  // two such events need no comparison. 0 (the default) promises nothing.
+  uint64_t shared_columns = 0;
 };
 
 // The events of one beacon, all of one project.

@@ -36,15 +36,32 @@ struct BeaconContext {
 };
 
 // event = base, cheaper: most of base's columns are null, and clearing a string keeps its buffer.
+// Marks base's non-null columns as shared (Event::shared_columns).
 void ResetTo(const Event& base, Event* event) {
-#define SL_RESET(member, kind)   \
-  if (IsNull(base.member)) {     \
-    SetNull(&event->member);     \
-  } else {                       \
-    event->member = base.member; \
-  }
+  uint64_t shared = 0;
+  size_t col_idx = 0;
+#define SL_RESET(member, kind)        \
+  if (IsNull(base.member)) {          \
+    SetNull(&event->member);          \
+  } else {                            \
+    event->member = base.member;      \
+    shared |= uint64_t{1} << col_idx; \
+  }                                   \
+  ++col_idx;
   SIGHTLINE_EVENT_COLUMNS(SL_RESET)
 #undef SL_RESET
+  event->shared_columns = shared;
+}
+
+// Clears the shared bit of the context columns an event may have overridden with its own value.
+void UnshareOverrides(const Event& base, Event* event) {
+  auto check = [&](ColumnId id, bool same) {
+    if (!same) event->shared_columns &= ~ColumnBit(id);
+  };
+  check(ColumnId::url, event->url == base.url);
+  check(ColumnId::route, event->route == base.route);
+  check(ColumnId::page_view_id, event->page_view_id == base.page_view_id);
+  check(ColumnId::truncated, event->truncated == base.truncated);
 }
 
 std::optional<BeaconError> ToBeaconError(const FieldCheck& check) {
@@ -179,6 +196,7 @@ std::optional<BeaconError> BeaconParser::Parse(std::string_view body, int64_t no
     } else {
       for (std::string& field : truncated) out->truncated.push_back({index, std::move(field)});
       if (!truncated.empty()) event.truncated = 1;
+      UnshareOverrides(ctx.base, &event);
       ++used;
     }
     ++index;

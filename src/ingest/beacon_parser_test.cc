@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "ingest/event_reader.h"
+#include "store/event_codec.h"
 
 namespace sightline {
 namespace {
@@ -175,6 +176,42 @@ TEST_F(BeaconParserTest, RoutesComeFromThePathOnlyAndFollowAnEventsOwnUrl) {
   EXPECT_EQ(out_.batch.events[1].route, "/");
   EXPECT_EQ(out_.batch.events[2].route, "/orders/7");
   EXPECT_EQ(out_.batch.events[3].route, "/a/:id");
+}
+
+TEST_F(BeaconParserTest, EventsThatOverrideTheContextSurviveTheWalEncoding) {
+  // The parser marks the context columns an event shares with its neighbours so that the encoder
+  // need not compare them; an event's own url, route, page_view_id or truncation must still be
+  // stored as its own.
+  std::string ts = std::to_string(kNow);
+  std::string vital = R"({"type":"vital","name":"LCP","value":1,"ts":)" + ts;
+  std::string events = vital + "}," + vital + R"(,"url":"https://shop.example/b"},)" + vital +
+                       "}," + vital + R"(,"route":"/r/:id","page_view_id":"pv2"},)" + vital + "}," +
+                       R"({"type":"custom","name":")" + std::string(300, 'n') + R"(","ts":)" + ts +
+                       "}," + vital + "}";
+  ASSERT_FALSE(Parse(Beacon(events)));
+  ASSERT_EQ(out_.batch.events.size(), 7u);
+  std::string encoded;
+  EncodeEventBatch(out_.batch, &encoded);
+  EventBatch decoded;
+  ASSERT_TRUE(DecodeEventBatch(encoded, &decoded).ok());
+  ASSERT_EQ(decoded.events.size(), 7u);
+  for (size_t idx = 0; idx < 7; ++idx) {
+    const Event& want = out_.batch.events[idx];
+    const Event& got = decoded.events[idx];
+    EXPECT_EQ(got.url, want.url) << idx;
+    EXPECT_EQ(got.route, want.route) << idx;
+    EXPECT_EQ(got.page_view_id, want.page_view_id) << idx;
+    EXPECT_EQ(got.truncated, want.truncated) << idx;
+    EXPECT_EQ(got.session_id, "s1") << idx;
+    EXPECT_EQ(got.release, "2.4.1") << idx;
+  }
+  EXPECT_EQ(decoded.events[1].url, "https://shop.example/b");
+  EXPECT_EQ(decoded.events[2].url, decoded.events[0].url);
+  EXPECT_EQ(decoded.events[3].route, "/r/:id");
+  EXPECT_EQ(decoded.events[3].page_view_id, "pv2");
+  EXPECT_EQ(decoded.events[4].page_view_id, "pv1");
+  EXPECT_EQ(decoded.events[5].truncated, 1);
+  EXPECT_TRUE(IsNull(decoded.events[6].truncated));
 }
 
 TEST_F(BeaconParserTest, ARepeatedFlagIsStoredOnce) {

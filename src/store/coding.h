@@ -23,6 +23,17 @@ inline void PutFixed64(std::string* out, uint64_t v) {
   out->append(buf, 8);
 }
 
+// Writes `v` as a varint at `p` (room for kMaxVarint64Bytes) and returns the end.
+constexpr size_t kMaxVarint64Bytes = 10;
+inline char* EncodeVarint64(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
 inline void PutVarint64(std::string* out, uint64_t v) {
   if (v < 0x80) {  // most values: one byte, no call into the generic append
     out->push_back(static_cast<char>(v));

@@ -52,14 +52,16 @@ void EncodeEventBatch(const EventBatch& batch, std::string* out) {
   for (const Event& event : batch.events) {
     uint64_t present = 0, repeated = 0;
     int bit = 0;
-#define SL_MASK(member, kind)                                  \
-  if (!IsNull(event.member)) {                                 \
-    if (prev != nullptr && Same(event.member, prev->member)) { \
-      repeated |= uint64_t{1} << bit;                          \
-    } else {                                                   \
-      present |= uint64_t{1} << bit;                           \
-    }                                                          \
-  }                                                            \
+    // Columns both events share with the batch's context are equal without a comparison.
+    const uint64_t shared = prev != nullptr ? event.shared_columns & prev->shared_columns : 0;
+#define SL_MASK(member, kind)                                                           \
+  if (!IsNull(event.member)) {                                                          \
+    if (prev != nullptr && ((shared >> bit) & 1 || Same(event.member, prev->member))) { \
+      repeated |= uint64_t{1} << bit;                                                   \
+    } else {                                                                            \
+      present |= uint64_t{1} << bit;                                                    \
+    }                                                                                   \
+  }                                                                                     \
   ++bit;
     SIGHTLINE_EVENT_COLUMNS(SL_MASK)
 #undef SL_MASK

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <memory>
 
 #include "store/coding.h"
 
@@ -16,17 +17,20 @@ constexpr std::string_view kTailMagic = "SLSEGEND";
 constexpr uint64_t kFooterVersion = 1;
 constexpr size_t kTrailerSize = 4 + 4 + 8;
 
-void EncodeColumn(const Column& col, ColumnKind kind, size_t rows, std::string* out) {
-  out->reserve(rows * 2);  // typical: one or two bytes per row
+// `scratch` has room for `rows` varints.
+void EncodeColumn(const Column& col, ColumnKind kind, size_t rows, char* scratch,
+                  std::string* out) {
+  char* p = scratch;
   switch (kind) {
     case ColumnKind::kInt64: {
       int64_t prev = 0;
       for (size_t row = 0; row < rows; ++row) {
         // Wrapping subtraction: the delta of kNullInt and a value must not overflow.
         uint64_t delta = static_cast<uint64_t>(col.ints[row]) - static_cast<uint64_t>(prev);
-        PutVarint64(out, ZigZag(static_cast<int64_t>(delta)));
+        p = EncodeVarint64(p, ZigZag(static_cast<int64_t>(delta)));
         prev = col.ints[row];
       }
+      out->append(scratch, p);
       break;
     }
     case ColumnKind::kDouble:
@@ -35,7 +39,8 @@ void EncodeColumn(const Column& col, ColumnKind kind, size_t rows, std::string* 
     case ColumnKind::kString:
       PutVarint64(out, col.dict.size());
       for (const std::string& entry : col.dict) PutLengthPrefixed(out, entry);
-      for (size_t row = 0; row < rows; ++row) PutVarint64(out, col.ids[row]);
+      for (size_t row = 0; row < rows; ++row) p = EncodeVarint64(p, col.ids[row]);
+      out->append(scratch, p);
       break;
   }
 }
@@ -115,12 +120,16 @@ Result<SegmentInfo> WriteSegment(Env* env, const std::string& path, const Column
   PutVarint64(&footer, ZigZag(info.max_ts));
   PutVarint64(&footer, kNumColumns);
   std::string raw, compressed;
+  std::unique_ptr<char[]> scratch(new char[batch.rows * kMaxVarint64Bytes + 1]);
+  // One compression context for all the columns (ZSTD_compress would set one up per call).
+  std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
+  if (!cctx) return Status::IOError("zstd: cannot create a compression context");
   for (size_t col_idx = 0; col_idx < kNumColumns; ++col_idx) {
     raw.clear();
-    EncodeColumn(batch.columns[col_idx], kColumns[col_idx].kind, batch.rows, &raw);
+    EncodeColumn(batch.columns[col_idx], kColumns[col_idx].kind, batch.rows, scratch.get(), &raw);
     compressed.resize(ZSTD_compressBound(raw.size()));
-    size_t n =
-        ZSTD_compress(compressed.data(), compressed.size(), raw.data(), raw.size(), zstd_level);
+    size_t n = ZSTD_compressCCtx(cctx.get(), compressed.data(), compressed.size(), raw.data(),
+                                 raw.size(), zstd_level);
     if (ZSTD_isError(n)) return Status::IOError(std::string("zstd: ") + ZSTD_getErrorName(n));
     compressed.resize(n);
     PutLengthPrefixed(&footer, kColumns[col_idx].name);
