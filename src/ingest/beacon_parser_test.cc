@@ -214,6 +214,20 @@ TEST_F(BeaconParserTest, EventsThatOverrideTheContextSurviveTheWalEncoding) {
   EXPECT_TRUE(IsNull(decoded.events[6].truncated));
 }
 
+TEST_F(BeaconParserTest, ARepeatedKeyKeepsItsFirstValueAndLargeObjectsAreReadWhole) {
+  std::string ts = std::to_string(kNow);
+  std::string padding;  // more members than the reader indexes
+  for (int idx = 0; idx < 40; ++idx) padding += "\"x" + std::to_string(idx) + "\":" + "1,";
+  std::string events = R"({"type":"vital","name":"LCP","name":"INP","value":5,"ts":)" + ts + "}," +
+                       R"({)" + padding + R"("type":"vital","name":"CLS","value":0.5,)" +
+                       R"("value":0.7,"ts":)" + ts + "}";
+  ASSERT_FALSE(Parse(Beacon(events)));
+  ASSERT_EQ(out_.batch.events.size(), 2u) << (out_.rejected.empty() ? "" : out_.rejected[0].reason);
+  EXPECT_EQ(out_.batch.events[0].name, "LCP");
+  EXPECT_EQ(out_.batch.events[1].name, "CLS");
+  EXPECT_EQ(out_.batch.events[1].value, 0.5);
+}
+
 TEST_F(BeaconParserTest, ARepeatedFlagIsStoredOnce) {
   ASSERT_FALSE(Parse(R"({"v":1,"context":{"flags":["a","b","a"]},"events":[)" + Lcp(1) + "]}"));
   ASSERT_EQ(out_.batch.events.size(), 1u);

@@ -40,30 +40,23 @@ FieldReader::FieldReader(simdjson::dom::object obj, std::string prefix, const Li
       break;
     }
     const uint64_t tag = KeyTag(member.key);
-    members_[member_count_++] = {tag, member.key, member.value};
-    tags_seen_ |= TagBit(tag);
-  }
-}
-
-uint64_t FieldReader::KeyTag(std::string_view key) {
-  if (key.empty()) return 0;
-  return key.size() | uint64_t{static_cast<unsigned char>(key.front())} << 32 |
-         uint64_t{static_cast<unsigned char>(key.back())} << 40;
-}
-
-bool FieldReader::Find(std::string_view key, simdjson::dom::element* value) const {
-  if (!indexed_) return obj_[key].get(*value) == simdjson::SUCCESS && !value->is_null();
-  const uint64_t tag = KeyTag(key);
-  if (!(tags_seen_ & TagBit(tag))) return false;  // most absent keys end here
-  for (size_t idx = 0; idx < member_count_; ++idx) {
-    const Member& member = members_[idx];
-    // First match wins, as in the document's own lookup.
-    if (member.tag == tag && member.key == key) {
-      *value = member.value;
-      return !value->is_null();
+    members_[member_count_] = {tag, member.key, member.value};
+    size_t slot = SlotOf(tag);
+    bool duplicate = false;  // a repeated key keeps its first value, as the document's lookup does
+    for (; slots_[slot] != 0; slot = (slot + 1) & (kSlots - 1)) {
+      const Member& other = members_[slots_[slot] - 1];
+      if (other.tag == tag && other.key == member.key) {
+        duplicate = true;
+        break;
+      }
     }
+    if (duplicate) continue;
+    slots_[slot] = static_cast<uint8_t>(++member_count_);
   }
-  return false;
+}
+
+bool FieldReader::FindInDocument(std::string_view key, simdjson::dom::element* value) const {
+  return obj_[key].get(*value) == simdjson::SUCCESS && !value->is_null();
 }
 
 FieldCheck FieldReader::Missing(std::string_view key) const {

@@ -28,8 +28,8 @@ using FieldCheck = std::optional<FieldError>;
 
 class FieldReader {
  public:
-  // Indexes the object's members once (a beacon's objects are small), so that each read is a
-  // scan of (length, bytes) pairs instead of a walk of the parsed document.
+  // Indexes the object's members once in a small hash table (a beacon's objects are small), so
+  // that each read is a probe or two instead of a walk of the parsed document.
   FieldReader(simdjson::dom::object obj, std::string prefix, const LimitsConfig& limits,
               std::vector<std::string>* truncated);
 
@@ -59,13 +59,28 @@ class FieldReader {
   std::string Path(std::string_view key) const { return prefix_ + std::string(key); }
 
  private:
-  // A member key's length, first and last byte in one word, so that a lookup compares one
-  // integer per member and the bytes only when those match.
-  static uint64_t KeyTag(std::string_view key);
-  // One bit of a 64-bit set per tag: a key whose bit is clear is not among the members.
-  static uint64_t TagBit(uint64_t tag) { return uint64_t{1} << ((tag * 0x9e3779b97f4a7c15) >> 58); }
-  // The member `key`; false when it is absent or null.
-  bool Find(std::string_view key, simdjson::dom::element* value) const;
+  // A member key's length, first and last byte in one word: what the table hashes, and compared
+  // before the bytes are.
+  static uint64_t KeyTag(std::string_view key) {
+    if (key.empty()) return 0;
+    return key.size() | uint64_t{static_cast<unsigned char>(key.front())} << 32 |
+           uint64_t{static_cast<unsigned char>(key.back())} << 40;
+  }
+  static size_t SlotOf(uint64_t tag) { return (tag * 0x9e3779b97f4a7c15) >> (64 - kSlotBits); }
+  // The member `key`; false when it is absent or null. Inline: a literal key's tag folds away.
+  bool Find(std::string_view key, simdjson::dom::element* value) const {
+    if (!indexed_) return FindInDocument(key, value);
+    const uint64_t tag = KeyTag(key);
+    for (size_t slot = SlotOf(tag);; slot = (slot + 1) & (kSlots - 1)) {
+      if (slots_[slot] == 0) return false;
+      const Member& member = members_[slots_[slot] - 1];
+      if (member.tag == tag && member.key == key) {
+        *value = member.value;
+        return !value->is_null();
+      }
+    }
+  }
+  bool FindInDocument(std::string_view key, simdjson::dom::element* value) const;
   FieldCheck Missing(std::string_view key) const;
   FieldCheck Invalid(std::string_view key, std::string reason) const;
   void AssignTruncated(std::string_view value, size_t max_bytes, std::string_view key,
@@ -77,10 +92,12 @@ class FieldReader {
     simdjson::dom::element value;
   };
   static constexpr size_t kMaxIndexed = 32;  // larger objects fall back to the document's lookup
+  static constexpr size_t kSlotBits = 6;
+  static constexpr size_t kSlots = size_t{1} << kSlotBits;  // at most half full
   simdjson::dom::object obj_;
   std::array<Member, kMaxIndexed> members_;
+  std::array<uint8_t, kSlots> slots_{};  // open addressing: member index + 1, 0 = empty
   size_t member_count_ = 0;
-  uint64_t tags_seen_ = 0;  // TagBit of every member
   bool indexed_ = true;
   std::string prefix_;
   const LimitsConfig& limits_;
