@@ -185,18 +185,17 @@ namespace {
 class WalGroup final : public AppendGroup {
  public:
   void Add(const EventBatch& batch) override {
-    record_.clear();
-    EncodeEventBatch(batch, &record_);
-    size_t offset = Wal::Frame(record_, &framed_);
-    payloads_.emplace_back(offset, record_.size());
+    const size_t header_at = framed_.size();
+    framed_.append(Wal::kFrameHeaderBytes, '\0');
+    EncodeEventBatch(batch, &framed_);
+    Wal::FrameInPlace(&framed_, header_at);
+    const size_t offset = header_at + Wal::kFrameHeaderBytes;
+    payloads_.emplace_back(offset, framed_.size() - offset);
   }
   bool empty() const override { return payloads_.empty(); }
 
   std::string framed_;                               // the records, as the WAL stores them
   std::vector<std::pair<size_t, size_t>> payloads_;  // each record's payload: offset, size
-
- private:
-  std::string record_;  // encoding buffer, reused
 };
 
 }  // namespace

@@ -11,13 +11,20 @@ namespace {
 // Version 2 adds the repeat mask; version 1 (one fixed64 presence mask) is still read.
 constexpr uint64_t kBatchVersion = 2;
 
-void PutValue(std::string* out, int64_t v) { PutVarint64(out, ZigZag(v)); }
-void PutValue(std::string* out, double v) {
-  uint64_t bits;
-  std::memcpy(&bits, &v, 8);
-  PutFixed64(out, bits);
+// The most bytes EncodeValue writes for a value, and the value written at `p` (returns the end).
+size_t MaxEncodedSize(int64_t) { return kMaxVarint64Bytes; }
+size_t MaxEncodedSize(double) { return sizeof(double); }
+size_t MaxEncodedSize(const std::string& v) { return kMaxVarint64Bytes + v.size(); }
+char* EncodeValue(char* p, int64_t v) { return EncodeVarint64(p, ZigZag(v)); }
+char* EncodeValue(char* p, double v) {
+  std::memcpy(p, &v, sizeof(double));  // little-endian, as PutFixed64
+  return p + sizeof(double);
 }
-void PutValue(std::string* out, const std::string& v) { PutLengthPrefixed(out, v); }
+char* EncodeValue(char* p, const std::string& v) {
+  p = EncodeVarint64(p, v.size());
+  std::memcpy(p, v.data(), v.size());
+  return p + v.size();
+}
 
 bool Same(int64_t a, int64_t b) { return a == b; }
 bool Same(double a, double b) { return std::memcmp(&a, &b, sizeof(double)) == 0; }
@@ -65,14 +72,26 @@ void EncodeEventBatch(const EventBatch& batch, std::string* out) {
   ++bit;
     SIGHTLINE_EVENT_COLUMNS(SL_MASK)
 #undef SL_MASK
-    PutVarint64(out, present);
-    PutVarint64(out, repeated);
+    // Values are written in place: room for the event's largest encoding, then cut to size.
+    size_t bound = 2 * kMaxVarint64Bytes;
     bit = 0;
-#define SL_PUT(member, kind)                                       \
-  if (present & (uint64_t{1} << bit)) PutValue(out, event.member); \
+#define SL_BOUND(member, kind)                                     \
+  if ((present >> bit) & 1) bound += MaxEncodedSize(event.member); \
+  ++bit;
+    SIGHTLINE_EVENT_COLUMNS(SL_BOUND)
+#undef SL_BOUND
+    const size_t start = out->size();
+    out->resize(start + bound);
+    char* p = out->data() + start;
+    p = EncodeVarint64(p, present);
+    p = EncodeVarint64(p, repeated);
+    bit = 0;
+#define SL_PUT(member, kind)                                  \
+  if ((present >> bit) & 1) p = EncodeValue(p, event.member); \
   ++bit;
     SIGHTLINE_EVENT_COLUMNS(SL_PUT)
 #undef SL_PUT
+    out->resize(static_cast<size_t>(p - out->data()));
     prev = &event;
   }
 }

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 #include "store/coding.h"
 
@@ -30,6 +31,16 @@ Result<std::unique_ptr<Wal>> Wal::Open(Env* env, std::string dir, uint64_t seq) 
   wal->seq_ = seq;
   SL_RETURN_IF_ERROR(env->SyncDir(wal->dir_));
   return wal;
+}
+
+void Wal::FrameInPlace(std::string* out, size_t header_at) {
+  std::string_view payload = std::string_view(*out).substr(header_at + kFrameHeaderBytes);
+  char length[4];
+  const auto size = static_cast<uint32_t>(payload.size());
+  std::memcpy(length, &size, 4);  // little-endian, as PutFixed32
+  const uint32_t crc = Crc32Extend(Crc32(std::string_view(length, 4)), payload);
+  std::memcpy(out->data() + header_at, length, 4);
+  std::memcpy(out->data() + header_at + 4, &crc, 4);
 }
 
 size_t Wal::Frame(std::string_view payload, std::string* out) {

@@ -35,6 +35,10 @@ class Wal {
   // Appends the record of `payload` to `out` (for AppendFramed), returning the payload's offset
   // in `out`.
   static size_t Frame(std::string_view payload, std::string* out);
+  // Frames in place a payload already appended to `out` after kFrameHeaderBytes of room at
+  // `header_at` (so a record is encoded straight into the group's buffer).
+  static constexpr size_t kFrameHeaderBytes = 8;
+  static void FrameInPlace(std::string* out, size_t header_at);
   // Writes records framed by Frame() with one write (group commit). Errors as Append.
   Status AppendFramed(std::string_view records);
   // fdatasync of the current file; a no-op when nothing was appended since the last Sync.

@@ -38,6 +38,18 @@ TEST(WalTest, AppendedRecordsReplayInOrder) {
   EXPECT_FALSE(result.torn_tail);
 }
 
+TEST(WalTest, FramingInPlaceWritesTheSameRecordAsFrame) {
+  for (std::string payload : {std::string(), std::string("x"), std::string(5000, 'p')}) {
+    std::string framed = "prefix";
+    Wal::Frame(payload, &framed);
+    std::string in_place = "prefix";
+    in_place.append(Wal::kFrameHeaderBytes, '\0');
+    in_place += payload;
+    Wal::FrameInPlace(&in_place, 6);
+    EXPECT_EQ(in_place, framed) << payload.size();
+  }
+}
+
 TEST(WalTest, TornTailIsIgnoredAtEveryCutPoint) {
   TempDir dir;
   std::string path = JoinPath(dir.path(), Wal::FileName(1));
