@@ -14,6 +14,7 @@ namespace {
 
 constexpr size_t kHeaderLimit = 16 * 1024;
 constexpr size_t kReadBufferBytes = 16 * 1024;
+constexpr size_t kArenaInlineBytes = 4 * 1024;
 constexpr int64_t kNoDeadline = std::numeric_limits<int64_t>::max();
 constexpr int64_t kLingerUs = 2 * 1000 * 1000;
 constexpr auto kSweepInterval = std::chrono::milliseconds(250);
@@ -98,7 +99,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int64_t Now() const { return server_->env_->MonotonicMicros(); }
 
   void WaitForRequest() {
-    parser_.emplace();
+    parser_.reset();
+    arena_.release();  // the previous request is gone: its memory is reused
+    parser_.emplace(std::piecewise_construct, std::make_tuple(RequestAllocator(&arena_)),
+                    std::make_tuple(RequestAllocator(&arena_)));
     parser_->body_limit(server_->limits_.max_body_bytes);
     parser_->header_limit(kHeaderLimit);
     if (buffer_.size() > 0) {  // a pipelined request is already here
@@ -247,7 +251,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   tcp::socket socket_;
   std::string client_;
   boost::beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  // A typical request (headers and a beacon) fits in the inline part; a larger one takes more
+  // from the heap until the next request. Declared before parser_, which must not outlive it.
+  std::array<std::byte, kArenaInlineBytes> arena_inline_;
+  std::pmr::monotonic_buffer_resource arena_{arena_inline_.data(), arena_inline_.size()};
+  std::optional<http::request_parser<RequestBody, RequestAllocator>> parser_;
   HttpRequest request_{};
   HttpResponse response_;
   std::string head_;

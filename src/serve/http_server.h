@@ -20,6 +20,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,11 +39,18 @@ namespace http = boost::beast::http;
 
 class Connection;
 
+// A request's header fields and body take their memory from their connection's arena, which is
+// reset for the next request instead of going to malloc (and free) for every field.
+using RequestAllocator = std::pmr::polymorphic_allocator<char>;
+using RequestBody = http::basic_string_body<char, std::char_traits<char>, RequestAllocator>;
+using RequestFields = http::basic_fields<RequestAllocator>;
+using Request = http::request<RequestBody, RequestFields>;
+
 struct HttpRequest {
   http::verb method;
-  std::string_view path;                        // target without the query string
-  std::string_view query;                       // after '?', still percent-encoded
-  const http::request<http::string_body>* raw;  // headers and body
+  std::string_view path;        // target without the query string
+  std::string_view query;       // after '?', still percent-encoded
+  const Request* raw;           // headers and body
   std::string_view client;      // the peer's address bytes: for rate limiting only, never stored
   Connection* connection;       // for Defer()
   size_t io_thread;             // which I/O thread runs this request: 0 .. io_threads() - 1
