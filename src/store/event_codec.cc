@@ -61,25 +61,20 @@ void EncodeEventBatch(const EventBatch& batch, std::string* out) {
     int bit = 0;
     // Columns both events share with the batch's context are equal without a comparison.
     const uint64_t shared = prev != nullptr ? event.shared_columns & prev->shared_columns : 0;
+    // Values are written in place: room for the event's largest encoding, then cut to size.
+    size_t bound = 2 * kMaxVarint64Bytes;
 #define SL_MASK(member, kind)                                                           \
   if (!IsNull(event.member)) {                                                          \
     if (prev != nullptr && ((shared >> bit) & 1 || Same(event.member, prev->member))) { \
       repeated |= uint64_t{1} << bit;                                                   \
     } else {                                                                            \
       present |= uint64_t{1} << bit;                                                    \
+      bound += MaxEncodedSize(event.member);                                            \
     }                                                                                   \
   }                                                                                     \
   ++bit;
     SIGHTLINE_EVENT_COLUMNS(SL_MASK)
 #undef SL_MASK
-    // Values are written in place: room for the event's largest encoding, then cut to size.
-    size_t bound = 2 * kMaxVarint64Bytes;
-    bit = 0;
-#define SL_BOUND(member, kind)                                     \
-  if ((present >> bit) & 1) bound += MaxEncodedSize(event.member); \
-  ++bit;
-    SIGHTLINE_EVENT_COLUMNS(SL_BOUND)
-#undef SL_BOUND
     const size_t start = out->size();
     out->resize(start + bound);
     char* p = out->data() + start;
