@@ -116,6 +116,7 @@ Status DecodeEventBatch(std::string_view in, EventBatch* batch) {
   }
   batch->project.assign(project);
   batch->events.resize(n);  // existing Events are overwritten below: their buffers are reused
+  uint64_t prev_mask = 0;   // the previous event's non-null columns
   for (size_t event_idx = 0; event_idx < n; ++event_idx) {
     Event& event = batch->events[event_idx];
     const Event* prev = event_idx > 0 ? &batch->events[event_idx - 1] : nullptr;
@@ -123,7 +124,8 @@ Status DecodeEventBatch(std::string_view in, EventBatch* batch) {
     bool masks_ok = version == 1 ? GetFixed64(&in, &present)
                                  : GetVarint64(&in, &present) && GetVarint64(&in, &repeated);
     if (!masks_ok) return Status::Corruption("event batch: truncated event");
-    if ((present & repeated) != 0 || (repeated != 0 && prev == nullptr)) {
+    // A repeated column repeats a value: the previous event must have one there.
+    if ((present & repeated) != 0 || (repeated & ~prev_mask) != 0) {
       return Status::Corruption("event batch: bad masks");
     }
     if constexpr (kNumColumns < 64) {
@@ -145,6 +147,7 @@ Status DecodeEventBatch(std::string_view in, EventBatch* batch) {
     SIGHTLINE_EVENT_COLUMNS(SL_GET)
 #undef SL_GET
     if (!ok) return Status::Corruption("event batch: truncated value");
+    prev_mask = present | repeated;
   }
   if (!in.empty()) return Status::Corruption("event batch: trailing bytes");
   return Status::Ok();

@@ -123,6 +123,16 @@ TEST(EventCodecTest, RepeatedValuesAreRightWhenConsecutiveEventsGoToDifferentBui
   }
 }
 
+TEST(EventCodecTest, BothDecodersRefuseARepeatOfANullColumn) {
+  // Version 2, project "\x02t", two events: the second repeats ts, which the first does not have.
+  const std::string record("\x02\x02\x02t\x02\x00\x00\x00\x01", 9);
+  EventBatch batch;
+  EXPECT_FALSE(DecodeEventBatch(record, &batch).ok());
+  ColumnBatchBuilder builder;
+  EXPECT_FALSE(
+      DecodeEventBatchInto(record, [&](std::string_view, int64_t) { return &builder; }).ok());
+}
+
 TEST(EventCodecTest, ReadsVersionOneBatches) {
   // Version 1: one fixed64 presence mask per event (ts, type, name, value set).
   const std::string v1(
