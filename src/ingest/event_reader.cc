@@ -40,12 +40,16 @@ FieldReader::FieldReader(simdjson::dom::object obj, std::string prefix, const Li
       break;
     }
     const uint64_t tag = KeyTag(member.key);
-    members_[member_count_] = {tag, member.key, member.value};
+    Member& slot_member = members_[member_count_];
+    slot_member.tag = tag;
+    slot_member.key_data = member.key.data();
+    slot_member.key_size = member.key.size();
+    new (&slot_member.value) simdjson::dom::element(member.value);
     size_t slot = SlotOf(tag);
     bool duplicate = false;  // a repeated key keeps its first value, as the document's lookup does
     for (; slots_[slot] != 0; slot = (slot + 1) & (kSlots - 1)) {
       const Member& other = members_[slots_[slot] - 1];
-      if (other.tag == tag && other.key == member.key) {
+      if (other.tag == tag && other.key() == member.key) {
         duplicate = true;
         break;
       }

@@ -74,7 +74,7 @@ class FieldReader {
     for (size_t slot = SlotOf(tag);; slot = (slot + 1) & (kSlots - 1)) {
       if (slots_[slot] == 0) return false;
       const Member& member = members_[slots_[slot] - 1];
-      if (member.tag == tag && member.key == key) {
+      if (member.tag == tag && member.key() == key) {
         *value = member.value;
         return !value->is_null();
       }
@@ -86,10 +86,17 @@ class FieldReader {
   void AssignTruncated(std::string_view value, size_t max_bytes, std::string_view key,
                        std::string* out);
 
+  // Left uninitialised until filled (the table is sized for the largest object, a reader is made
+  // per object), hence raw fields and a union.
   struct Member {
+    Member() {}
+    std::string_view key() const { return {key_data, key_size}; }
     uint64_t tag;
-    std::string_view key;
-    simdjson::dom::element value;
+    const char* key_data;
+    size_t key_size;
+    union {
+      simdjson::dom::element value;
+    };
   };
   static constexpr size_t kMaxIndexed = 32;  // larger objects fall back to the document's lookup
   static constexpr size_t kSlotBits = 6;
