@@ -257,11 +257,37 @@ std::string UrlPath(std::string_view url) {
 
 namespace {
 
-FieldCheck ReadTypeFields(FieldReader& r, const LimitsConfig& limits, Event* e) {
+enum class EventType {
+  kPageView,
+  kVital,
+  kError,
+  kApiCall,
+  kAction,
+  kCustom,
+  kResource,
+  kLongTask
+};
+
+// The type named by an event's "type" field; false for an unknown one.
+bool ParseEventType(std::string_view name, EventType* type) {
+  static constexpr std::pair<std::string_view, EventType> kTypes[] = {
+      {"page_view", EventType::kPageView}, {"vital", EventType::kVital},
+      {"error", EventType::kError},        {"api_call", EventType::kApiCall},
+      {"action", EventType::kAction},      {"custom", EventType::kCustom},
+      {"resource", EventType::kResource},  {"long_task", EventType::kLongTask}};
+  for (const auto& [known, value] : kTypes) {
+    if (name == known) {
+      *type = value;
+      return true;
+    }
+  }
+  return false;
+}
+
+FieldCheck ReadTypeFields(FieldReader& r, const LimitsConfig& limits, EventType type, Event* e) {
   const uint32_t max = limits.max_string_bytes;
   const uint32_t max_text = limits.max_text_bytes;
-  const std::string& type = e->type;
-  if (type == "page_view") {
+  if (type == EventType::kPageView) {
     if (auto c = r.String("route", &e->route, max)) return c;
     if (auto c = r.Bool("soft", &e->soft)) return c;
     return r.Object("timing", [&](FieldReader& t) -> FieldCheck {
@@ -278,7 +304,7 @@ FieldCheck ReadTypeFields(FieldReader& r, const LimitsConfig& limits, Event* e) 
       return std::nullopt;
     });
   }
-  if (type == "vital") {
+  if (type == EventType::kVital) {
     if (auto c = r.String("name", &e->name, 8, true)) return c;
     if (RateVital(e->name, 0).empty()) {
       return FieldError{"name", "must be one of LCP, INP, CLS, FCP, TTFB, FID"};
@@ -300,7 +326,7 @@ FieldCheck ReadTypeFields(FieldReader& r, const LimitsConfig& limits, Event* e) 
     }
     return r.Json("attribution", &e->attribution, false);
   }
-  if (type == "error") {
+  if (type == EventType::kError) {
     e->kind = "Error";
     if (auto c = r.String("kind", &e->kind, 128)) return c;
     if (auto c = r.String("message", &e->message, max)) return c;
@@ -310,7 +336,7 @@ FieldCheck ReadTypeFields(FieldReader& r, const LimitsConfig& limits, Event* e) 
     if (auto c = r.Int("column", &e->column, 0, INT32_MAX)) return c;
     return r.Json("breadcrumbs", &e->breadcrumbs, true);
   }
-  if (type == "api_call") {
+  if (type == EventType::kApiCall) {
     if (auto c = r.String("method", &e->method, 16)) return c;
     if (auto c = r.String("url", &e->request_url, max, true)) return c;
     if (auto c = r.Int("status", &e->status, 0, 999)) return c;
@@ -329,12 +355,12 @@ FieldCheck ReadTypeFields(FieldReader& r, const LimitsConfig& limits, Event* e) 
     }
     return std::nullopt;
   }
-  if (type == "action") {
+  if (type == EventType::kAction) {
     if (auto c = r.String("action", &e->action, 64, true)) return c;
     if (auto c = r.String("target", &e->target, max)) return c;
     return r.String("feature", &e->feature, 256);
   }
-  if (type == "custom") {
+  if (type == EventType::kCustom) {
     if (auto c = r.String("name", &e->name, 256, true)) return c;
     if (auto c = r.Number("value", &e->value, -1e15, 1e15, false)) return c;
     return r.Json("attributes", &e->attributes, false);
@@ -357,11 +383,8 @@ std::optional<EventRejection> ReadEvent(simdjson::dom::element element, size_t i
   };
   FieldReader r(obj, "", limits, truncated);
   if (auto c = r.String("type", &event->type, 32, true)) return reject(*c);
-  static constexpr std::string_view kTypes[] = {"page_view", "vital",  "error",    "api_call",
-                                                "action",    "custom", "resource", "long_task"};
-  bool known = false;
-  for (std::string_view t : kTypes) known = known || event->type == t;
-  if (!known) {
+  EventType type;
+  if (!ParseEventType(event->type, &type)) {
     return EventRejection{index, "type", "unknown event type \"" + event->type + "\"",
                           RejectReason::kUnknownType};
   }
@@ -381,17 +404,17 @@ std::optional<EventRejection> ReadEvent(simdjson::dom::element element, size_t i
   }
   // Per-event overrides of the context (single-page apps batch several page views). An event's
   // own url also replaces the context's route unless the event names its route.
-  if (auto c = r.String("url", event->type == "api_call" ? &event->request_url : &event->url,
+  if (auto c = r.String("url", type == EventType::kApiCall ? &event->request_url : &event->url,
                         limits.max_string_bytes)) {
     return reject(*c);
   }
   if (event->url != context.url) event->route.clear();
-  if (event->consent == "full") {
+  if (context.consent == "full") {
     if (auto c = r.String("page_view_id", &event->page_view_id, 128)) return reject(*c);
   }
   if (auto c = r.String("route", &event->route, limits.max_string_bytes)) return reject(*c);
-  if (auto c = ReadTypeFields(r, limits, event)) return reject(*c);
-  if (event->type == "resource" || event->type == "long_task") {
+  if (auto c = ReadTypeFields(r, limits, type, event)) return reject(*c);
+  if (type == EventType::kResource || type == EventType::kLongTask) {
     MinifyJson(element, &event->attributes);
     if (event->attributes.size() > limits.max_text_bytes) {
       event->attributes.clear();

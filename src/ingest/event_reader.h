@@ -74,13 +74,20 @@ class FieldReader {
     for (size_t slot = SlotOf(tag);; slot = (slot + 1) & (kSlots - 1)) {
       if (slots_[slot] == 0) return false;
       const Member& member = members_[slots_[slot] - 1];
-      if (member.tag == tag && member.key() == key) {
+      if (member.tag == tag && SameBytes(member.key_data, key.data(), key.size())) {
         *value = member.value;
         return !value->is_null();
       }
     }
   }
   bool FindInDocument(std::string_view key, simdjson::dom::element* value) const;
+  // Keys are short: a loop beats a call to memcmp. The tags already matched the lengths.
+  static bool SameBytes(const char* a, const char* b, size_t n) {
+    for (size_t idx = 0; idx < n; ++idx) {
+      if (a[idx] != b[idx]) return false;
+    }
+    return true;
+  }
   FieldCheck Missing(std::string_view key) const;
   FieldCheck Invalid(std::string_view key, std::string reason) const;
   void AssignTruncated(std::string_view value, size_t max_bytes, std::string_view key,
