@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
-echo "Starting Sightline with config/demo.yaml (data in ./data). Stop with Ctrl-C."
+echo "Starting Sightline with config/demo.yaml (data in ./data unless --data says otherwise)." \
+  "Stop with Ctrl-C."
 exec build/sightline serve --config config/demo.yaml "$@"
