@@ -229,7 +229,15 @@ Status EmbeddedStore::Commit(AppendGroup& base_group) {
   group.framed_.clear();
   group.payloads_.clear();
   SL_RETURN_IF_ERROR(written);
-  if (flush_due) wake_.notify_all();
+  if (flush_due) {
+    // Only the commit that finds no flush requested yet wakes the flusher.
+    std::unique_lock<std::mutex> lock(wake_mu_);
+    if (!flush_requested_) {
+      flush_requested_ = true;
+      lock.unlock();
+      flush_wake_.notify_one();
+    }
+  }
   return Status::Ok();
 }
 
@@ -398,8 +406,10 @@ Status EmbeddedStore::FlushLocked() {
 void EmbeddedStore::SyncLoop() {
   const auto interval = std::chrono::milliseconds(options_.wal_fsync_interval_ms);
   std::unique_lock<std::mutex> lock(wake_mu_);
+  auto next_sync = std::chrono::steady_clock::now() + interval;
   while (!stopping_) {
-    wake_.wait_for(lock, interval);
+    if (sync_wake_.wait_until(lock, next_sync, [this] { return stopping_; })) break;
+    next_sync = std::chrono::steady_clock::now() + interval;
     lock.unlock();
     const int64_t started_us = env_->MonotonicMicros();
     bool synced = false;
@@ -414,8 +424,10 @@ void EmbeddedStore::SyncLoop() {
 void EmbeddedStore::FlushLoop() {
   std::unique_lock<std::mutex> lock(wake_mu_);
   while (!stopping_) {
-    wake_.wait_for(lock, std::chrono::seconds(1));
+    flush_wake_.wait_for(lock, std::chrono::seconds(1),
+                         [this] { return stopping_ || flush_requested_; });
     if (stopping_) break;
+    flush_requested_ = false;
     lock.unlock();
     bool due;
     {
@@ -439,7 +451,8 @@ Status EmbeddedStore::Close() {
     std::lock_guard<std::mutex> lock(wake_mu_);
     stopping_ = true;
   }
-  wake_.notify_all();
+  sync_wake_.notify_all();
+  flush_wake_.notify_all();
   if (flusher_.joinable()) flusher_.join();
   if (syncer_.joinable()) syncer_.join();
   Status flushed = Flush();

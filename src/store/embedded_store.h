@@ -101,8 +101,10 @@ class EmbeddedStore final : public Store {
   uint64_t recovered_records_ = 0;
 
   std::mutex wake_mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // GUARDED_BY(wake_mu_)
+  std::condition_variable sync_wake_;   // the syncer: only to stop
+  std::condition_variable flush_wake_;  // the flusher: a memtable is full, or stop
+  bool stopping_ = false;               // GUARDED_BY(wake_mu_)
+  bool flush_requested_ = false;        // GUARDED_BY(wake_mu_)
   bool closed_ = false;
   std::thread syncer_;
   std::thread flusher_;
