@@ -31,9 +31,17 @@ BeaconError InvalidBeacon(std::string field, std::string reason) {
 
 // Beacon-level fields shared by every event (the context), applied to each event before its own.
 struct BeaconContext {
-  Event base;
-  std::vector<std::string> truncated_fields;
+  Event& base;
+  std::vector<std::string>& truncated_fields;
 };
+
+// Every column of `event` null, keeping its strings' buffers.
+void SetAllNull(Event* event) {
+#define SL_SET_NULL(member, kind) SetNull(&event->member);
+  SIGHTLINE_EVENT_COLUMNS(SL_SET_NULL)
+#undef SL_SET_NULL
+  event->shared_columns = 0;
+}
 
 // event = base, cheaper: most of base's columns are null, and clearing a string keeps its buffer.
 // Marks base's non-null columns as shared (Event::shared_columns).
@@ -161,7 +169,10 @@ std::optional<BeaconError> BeaconParser::Parse(std::string_view body, int64_t no
   simdjson::dom::object obj;
   if (root.get(obj)) return InvalidBeacon("", "a beacon must be a JSON object");
 
-  BeaconContext ctx;
+  // The context is reused across beacons, like the events: its strings keep their buffers.
+  SetAllNull(&context_);
+  context_truncated_.clear();
+  BeaconContext ctx{context_, context_truncated_};
   out->key.clear();
   if (auto err = ReadContext(obj, limits_, &ctx, &out->key)) return err;
   for (const std::string& field : ctx.truncated_fields)

@@ -8,22 +8,11 @@ void ColumnBatchBuilder::Reset() {
   batch_ = ColumnBatch();
   batch_.present = columns_;
   for (size_t col_idx = 0; col_idx < kNumColumns; ++col_idx) {
-    lookup_[col_idx].clear();
+    interners_[col_idx].Clear();
     if (columns_.test(col_idx) && kColumns[col_idx].kind == ColumnKind::kString) {
       batch_.columns[col_idx].dict.push_back("");
-      lookup_[col_idx].emplace("", 0);
     }
   }
-}
-
-uint32_t ColumnBatchBuilder::Intern(size_t col_idx, std::string_view value) {
-  auto& lookup = lookup_[col_idx];
-  auto it = lookup.find(value);
-  if (it != lookup.end()) return it->second;
-  auto id = static_cast<uint32_t>(batch_.columns[col_idx].dict.size());
-  batch_.columns[col_idx].dict.emplace_back(value);
-  lookup.emplace(std::string(value), id);
-  return id;
 }
 
 void ColumnBatchBuilder::PutString(size_t col_idx, std::string_view v) {
@@ -32,7 +21,8 @@ void ColumnBatchBuilder::PutString(size_t col_idx, std::string_view v) {
   // no hashing.
   Column& col = batch_.columns[col_idx];
   uint32_t previous = col.ids.empty() ? 0 : col.ids.back();
-  uint32_t id = previous != 0 && col.dict[previous] == v ? previous : Intern(col_idx, v);
+  uint32_t id = previous != 0 && col.dict[previous] == v ? previous
+                                                         : interners_[col_idx].Intern(v, &col.dict);
   col.ids.resize(batch_.rows, 0);
   col.ids.push_back(id);
 }

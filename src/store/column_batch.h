@@ -10,10 +10,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "common/event.h"
+#include "store/string_interner.h"
 
 namespace sightline {
 
@@ -79,18 +79,11 @@ class ColumnBatchBuilder {
   ColumnBatch Finish();
 
  private:
-  // Lets the dictionaries be searched by string_view without building a std::string.
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
   void Reset();
-  uint32_t Intern(size_t col_idx, std::string_view value);
 
   ColumnSet columns_;
   ColumnBatch batch_;
-  std::array<std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>, kNumColumns>
-      lookup_;
+  std::array<StringInterner, kNumColumns> interners_;  // of the string columns' dictionaries
 };
 
 }  // namespace sightline

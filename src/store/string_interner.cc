@@ -1,0 +1,48 @@
+#include "store/string_interner.h"
+
+#include <xxhash.h>
+
+namespace sightline {
+namespace {
+
+uint32_t HashOf(std::string_view value) {
+  return static_cast<uint32_t>(XXH3_64bits(value.data(), value.size()));
+}
+
+}  // namespace
+
+uint32_t StringInterner::Intern(std::string_view value, std::vector<std::string>* dict) {
+  if (value.empty()) return 0;
+  if (2 * (used_ + 1) > slots_.size()) Grow();
+  const uint32_t hash = HashOf(value);
+  const size_t mask = slots_.size() - 1;
+  for (size_t pos = hash & mask;; pos = (pos + 1) & mask) {
+    Slot& slot = slots_[pos];
+    if (slot.id == 0) {
+      slot = {hash, static_cast<uint32_t>(dict->size())};
+      dict->emplace_back(value);
+      ++used_;
+      return slot.id;
+    }
+    if (slot.hash == hash && (*dict)[slot.id] == value) return slot.id;
+  }
+}
+
+void StringInterner::Clear() {
+  slots_.clear();
+  used_ = 0;
+}
+
+void StringInterner::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 64 : old.size() * 2, Slot{0, 0});
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.id == 0) continue;
+    size_t pos = slot.hash & mask;
+    while (slots_[pos].id != 0) pos = (pos + 1) & mask;
+    slots_[pos] = slot;
+  }
+}
+
+}  // namespace sightline
