@@ -133,16 +133,17 @@ struct Event {
   detail::ColumnCpp<ColumnKind::kind>::type member = detail::ColumnCpp<ColumnKind::kind>::kNull;
   SIGHTLINE_EVENT_COLUMNS(SL_EVENT_MEMBER)
 #undef SL_EVENT_MEMBER
-  // Not a column: a hint for encoders. Bit c (ColumnBit) set: column c holds the value that every
-  // event of the batch with bit c set holds (the beacon's context, as the parser copied it), so
-  // two such events need no comparison. 0 (the default) promises nothing.
-  uint64_t shared_columns = 0;
+  // Not a column. Bit c set (ColumnBit): column c's value is the batch's context value
+  // (EventBatch::context), and the event's own member for c is not read. A beacon's events share
+  // its context this way instead of each holding a copy; 0 means the event holds all its values.
+  uint64_t inherited = 0;
 };
 
 // The events of one beacon, all of one project.
 struct EventBatch {
   std::string project;
   std::vector<Event> events;
+  Event context;  // the values events inherit (Event::inherited); its own `inherited` is 0
 };
 
 inline bool IsNull(int64_t v) { return v == kNullInt; }
@@ -154,5 +155,11 @@ inline void SetNull(std::string* v) { v->clear(); }  // keeps the buffer for reu
 
 // Looks a column up by name; returns false when there is none.
 bool FindColumn(std::string_view name, ColumnId* id);
+
+// The bits (ColumnBit) of the columns `event` itself holds a value for.
+uint64_t NonNullColumns(const Event& event);
+
+// batch.events[index] with its inherited values filled in from batch.context (inherited = 0).
+Event ResolvedEvent(const EventBatch& batch, size_t index);
 
 }  // namespace sightline

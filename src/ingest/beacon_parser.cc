@@ -29,47 +29,19 @@ BeaconError InvalidBeacon(std::string field, std::string reason) {
   return {400, "invalid_beacon", std::move(field), std::move(reason)};
 }
 
-// Beacon-level fields shared by every event (the context), applied to each event before its own.
+// Beacon-level fields shared by every event (the context), which events inherit unless they
+// have their own value.
 struct BeaconContext {
   Event& base;
   std::vector<std::string>& truncated_fields;
 };
 
-// Every column of `event` null, keeping its strings' buffers.
+// Every column of `event` null, keeping its strings' buffers; nothing inherited.
 void SetAllNull(Event* event) {
 #define SL_SET_NULL(member, kind) SetNull(&event->member);
   SIGHTLINE_EVENT_COLUMNS(SL_SET_NULL)
 #undef SL_SET_NULL
-  event->shared_columns = 0;
-}
-
-// event = base, cheaper: most of base's columns are null, and clearing a string keeps its buffer.
-// Marks base's non-null columns as shared (Event::shared_columns).
-void ResetTo(const Event& base, Event* event) {
-  uint64_t shared = 0;
-  size_t col_idx = 0;
-#define SL_RESET(member, kind)        \
-  if (IsNull(base.member)) {          \
-    SetNull(&event->member);          \
-  } else {                            \
-    event->member = base.member;      \
-    shared |= uint64_t{1} << col_idx; \
-  }                                   \
-  ++col_idx;
-  SIGHTLINE_EVENT_COLUMNS(SL_RESET)
-#undef SL_RESET
-  event->shared_columns = shared;
-}
-
-// Clears the shared bit of the context columns an event may have overridden with its own value.
-void UnshareOverrides(const Event& base, Event* event) {
-  auto check = [&](ColumnId id, bool same) {
-    if (!same) event->shared_columns &= ~ColumnBit(id);
-  };
-  check(ColumnId::url, event->url == base.url);
-  check(ColumnId::route, event->route == base.route);
-  check(ColumnId::page_view_id, event->page_view_id == base.page_view_id);
-  check(ColumnId::truncated, event->truncated == base.truncated);
+  event->inherited = 0;
 }
 
 std::optional<BeaconError> ToBeaconError(const FieldCheck& check) {
@@ -170,14 +142,18 @@ std::optional<BeaconError> BeaconParser::Parse(std::string_view body, int64_t no
   if (root.get(obj)) return InvalidBeacon("", "a beacon must be a JSON object");
 
   // The context is reused across beacons, like the events: its strings keep their buffers.
-  SetAllNull(&context_);
+  Event& context = out->batch.context;
+  SetAllNull(&context);
   context_truncated_.clear();
-  BeaconContext ctx{context_, context_truncated_};
+  BeaconContext ctx{context, context_truncated_};
   out->key.clear();
   if (auto err = ReadContext(obj, limits_, &ctx, &out->key)) return err;
   for (const std::string& field : ctx.truncated_fields)
     out->truncated.push_back({kBeaconLevel, field});
-  if (!ctx.truncated_fields.empty()) ctx.base.truncated = 1;
+  if (!ctx.truncated_fields.empty()) context.truncated = 1;
+  // The route of an event that has neither its own url nor its own route.
+  if (context.route.empty() && !context.url.empty()) context.route = UrlPath(context.url);
+  const uint64_t context_columns = NonNullColumns(context);
 
   simdjson::dom::array events;
   simdjson::dom::element events_element;
@@ -198,16 +174,26 @@ std::optional<BeaconError> BeaconParser::Parse(std::string_view body, int64_t no
   for (simdjson::dom::element element : events) {
     if (used == slots.size()) slots.emplace_back();
     Event& event = slots[used];
-    ResetTo(ctx.base, &event);
+    SetAllNull(&event);
     truncated.clear();
     std::optional<EventRejection> rejection =
-        ReadEvent(element, index, limits_, window, ctx.base, &event, &truncated);
+        ReadEvent(element, index, limits_, window, context, &event, &truncated);
     if (rejection) {
       out->rejected.push_back(std::move(*rejection));
     } else {
       for (std::string& field : truncated) out->truncated.push_back({index, std::move(field)});
       if (!truncated.empty()) event.truncated = 1;
-      UnshareOverrides(ctx.base, &event);
+      // What the event has of its own it does not inherit; an event of another url than the
+      // context's has its own route too (ReadEvent set it).
+      uint64_t own = 0;
+      if (!event.url.empty()) {
+        own |= ColumnBit(ColumnId::url);
+        if (event.url != context.url) own |= ColumnBit(ColumnId::route);
+      }
+      if (!event.route.empty()) own |= ColumnBit(ColumnId::route);
+      if (!event.page_view_id.empty()) own |= ColumnBit(ColumnId::page_view_id);
+      if (!IsNull(event.truncated)) own |= ColumnBit(ColumnId::truncated);
+      event.inherited = context_columns & ~own;
       ++used;
     }
     ++index;

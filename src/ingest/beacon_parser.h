@@ -70,7 +70,6 @@ class BeaconParser {
  private:
   LimitsConfig limits_;
   simdjson::dom::parser parser_;
-  Event context_;                               // the beacon's context, as its events inherit it
   std::vector<std::string> context_truncated_;  // the context's truncated fields
 };
 

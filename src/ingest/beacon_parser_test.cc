@@ -12,9 +12,15 @@ constexpr int64_t kNow = 1795806000000;
 
 class BeaconParserTest : public ::testing::Test {
  protected:
+  // Parses `body` into out_, and into events_ the accepted events with their inherited context.
   std::optional<BeaconError> Parse(const std::string& body) {
     out_ = ParsedBeacon();
-    return parser_.Parse(body, kNow, &out_);
+    std::optional<BeaconError> error = parser_.Parse(body, kNow, &out_);
+    events_.clear();
+    for (size_t idx = 0; idx < out_.batch.events.size(); ++idx) {
+      events_.push_back(ResolvedEvent(out_.batch, idx));
+    }
+    return error;
   }
   static std::string Beacon(const std::string& events, const std::string& extra = "") {
     return R"({"v":1,"key":"k","session_id":"s1","page_view_id":"pv1",)" + extra +
@@ -32,17 +38,18 @@ class BeaconParserTest : public ::testing::Test {
   LimitsConfig limits_;
   BeaconParser parser_{limits_};
   ParsedBeacon out_;
+  std::vector<Event> events_;
 };
 
 TEST_F(BeaconParserTest, AValidBeaconCarriesItsContextIntoEveryEvent) {
   ASSERT_FALSE(Parse(Beacon(Lcp(2310.5) + "," + Lcp(5000))));
-  ASSERT_EQ(out_.batch.events.size(), 2u);
+  ASSERT_EQ(events_.size(), 2u);
   EXPECT_EQ(out_.key, "k");
-  const Event& e = out_.batch.events[0];
+  const Event& e = events_[0];
   EXPECT_EQ(e.type, "vital");
   EXPECT_EQ(e.value, 2310.5);
   EXPECT_EQ(e.rating, "good");  // derived from Google's thresholds when absent
-  EXPECT_EQ(out_.batch.events[1].rating, "poor");
+  EXPECT_EQ(events_[1].rating, "poor");
   EXPECT_EQ(e.session_id, "s1");
   EXPECT_EQ(e.release, "2.4.1");
   EXPECT_EQ(e.tier, "paid");
@@ -53,6 +60,10 @@ TEST_F(BeaconParserTest, AValidBeaconCarriesItsContextIntoEveryEvent) {
   EXPECT_EQ(e.save_data, 0);
   EXPECT_EQ(e.route, "/products/42");  // query string and fragment dropped
   EXPECT_EQ(e.sample_rate, 1);
+  // The context is held once, by the batch: the events inherit it rather than copy it.
+  EXPECT_EQ(out_.batch.context.release, "2.4.1");
+  EXPECT_TRUE(out_.batch.events[0].release.empty());
+  EXPECT_NE(out_.batch.events[0].inherited & ColumnBit(ColumnId::release), 0u);
 }
 
 TEST_F(BeaconParserTest, AnInvalidEventIsRejectedAloneWithItsFieldAndReason) {
@@ -64,8 +75,8 @@ TEST_F(BeaconParserTest, AnInvalidEventIsRejectedAloneWithItsFieldAndReason) {
                        std::to_string(kNow) + R"(,"timing":{"dns":-1}},)" + R"("not an object",)" +
                        Lcp(300);
   ASSERT_FALSE(Parse(Beacon(events)));
-  ASSERT_EQ(out_.batch.events.size(), 2u);
-  EXPECT_EQ(out_.batch.events[1].value, 300);
+  ASSERT_EQ(events_.size(), 2u);
+  EXPECT_EQ(events_[1].value, 300);
   ASSERT_EQ(out_.rejected.size(), 7u);
   auto expect = [&](size_t i, size_t index, const std::string& field, RejectReason code) {
     EXPECT_EQ(out_.rejected[i].index, index);
@@ -86,8 +97,8 @@ TEST_F(BeaconParserTest, TimestampsOutsideTheWindowAreRejected) {
   std::string events = Lcp(1, kNow - 25 * 3600 * 1000LL) + "," + Lcp(2, kNow + 10 * 60 * 1000) +
                        "," + Lcp(3, kNow + 60 * 1000);
   ASSERT_FALSE(Parse(Beacon(events)));
-  ASSERT_EQ(out_.batch.events.size(), 1u);
-  EXPECT_EQ(out_.batch.events[0].value, 3);
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0].value, 3);
   ASSERT_EQ(out_.rejected.size(), 2u);
   EXPECT_EQ(out_.rejected[0].field, "ts");
   EXPECT_EQ(out_.rejected[1].field, "ts");
@@ -99,8 +110,8 @@ TEST_F(BeaconParserTest, LongTextIsTruncatedAtACharacterBoundaryAndFlagged) {
   std::string events = R"({"type":"error","ts":)" + std::to_string(kNow) + R"(,"message":")" +
                        message + R"(","line":3})";
   ASSERT_FALSE(Parse(Beacon(events)));
-  ASSERT_EQ(out_.batch.events.size(), 1u);
-  const Event& e = out_.batch.events[0];
+  ASSERT_EQ(events_.size(), 1u);
+  const Event& e = events_[0];
   EXPECT_EQ(e.message.size(), 1024u);
   EXPECT_EQ(e.truncated, 1);
   EXPECT_EQ(e.kind, "Error");
@@ -111,8 +122,8 @@ TEST_F(BeaconParserTest, LongTextIsTruncatedAtACharacterBoundaryAndFlagged) {
 
 TEST_F(BeaconParserTest, MinimalConsentDropsEveryIdentifier) {
   ASSERT_FALSE(Parse(Beacon(Lcp(1), R"("consent":"minimal",)")));
-  ASSERT_EQ(out_.batch.events.size(), 1u);
-  const Event& e = out_.batch.events[0];
+  ASSERT_EQ(events_.size(), 1u);
+  const Event& e = events_[0];
   EXPECT_EQ(e.consent, "minimal");
   EXPECT_TRUE(e.session_id.empty());
   EXPECT_TRUE(e.page_view_id.empty());
@@ -141,7 +152,7 @@ TEST_F(BeaconParserTest, EveryEventTypeKeepsItsFields) {
       ts + R"(,"duration":120,"script":"app.js"})";
   ASSERT_FALSE(Parse(Beacon(events)));
   ASSERT_EQ(out_.rejected.size(), 0u) << out_.rejected[0].field << ": " << out_.rejected[0].reason;
-  const auto& ev = out_.batch.events;
+  const auto& ev = events_;
   ASSERT_EQ(ev.size(), 6u);
   EXPECT_EQ(ev[0].route, "/products/:id");
   EXPECT_EQ(ev[0].soft, 1);
@@ -171,17 +182,17 @@ TEST_F(BeaconParserTest, RoutesComeFromThePathOnlyAndFollowAnEventsOwnUrl) {
                        R"({"type":"page_view","ts":)" +
                        ts + R"(,"url":"https://x.example/a","route":"/a/:id"})";
   ASSERT_FALSE(Parse(Beacon(events, R"("x":0,)")));
-  ASSERT_EQ(out_.batch.events.size(), 4u);
-  EXPECT_EQ(out_.batch.events[0].route, "/");
-  EXPECT_EQ(out_.batch.events[1].route, "/");
-  EXPECT_EQ(out_.batch.events[2].route, "/orders/7");
-  EXPECT_EQ(out_.batch.events[3].route, "/a/:id");
+  ASSERT_EQ(events_.size(), 4u);
+  EXPECT_EQ(events_[0].route, "/");
+  EXPECT_EQ(events_[1].route, "/");
+  EXPECT_EQ(events_[2].route, "/orders/7");
+  EXPECT_EQ(events_[3].route, "/a/:id");
 }
 
 TEST_F(BeaconParserTest, EventsThatOverrideTheContextSurviveTheWalEncoding) {
-  // The parser marks the context columns an event shares with its neighbours so that the encoder
-  // need not compare them; an event's own url, route, page_view_id or truncation must still be
-  // stored as its own.
+  // Events inherit the context's columns unless they have their own value, and the encoder writes
+  // inherited columns without comparing them; an event's own url, route, page_view_id or
+  // truncation must still be stored as its own.
   std::string ts = std::to_string(kNow);
   std::string vital = R"({"type":"vital","name":"LCP","value":1,"ts":)" + ts;
   std::string events = vital + "}," + vital + R"(,"url":"https://shop.example/b"},)" + vital +
@@ -189,14 +200,14 @@ TEST_F(BeaconParserTest, EventsThatOverrideTheContextSurviveTheWalEncoding) {
                        R"({"type":"custom","name":")" + std::string(300, 'n') + R"(","ts":)" + ts +
                        "}," + vital + "}";
   ASSERT_FALSE(Parse(Beacon(events)));
-  ASSERT_EQ(out_.batch.events.size(), 7u);
+  ASSERT_EQ(events_.size(), 7u);
   std::string encoded;
   EncodeEventBatch(out_.batch, &encoded);
   EventBatch decoded;
   ASSERT_TRUE(DecodeEventBatch(encoded, &decoded).ok());
   ASSERT_EQ(decoded.events.size(), 7u);
   for (size_t idx = 0; idx < 7; ++idx) {
-    const Event& want = out_.batch.events[idx];
+    const Event& want = events_[idx];
     const Event& got = decoded.events[idx];
     EXPECT_EQ(got.url, want.url) << idx;
     EXPECT_EQ(got.route, want.route) << idx;
@@ -222,16 +233,16 @@ TEST_F(BeaconParserTest, ARepeatedKeyKeepsItsFirstValueAndLargeObjectsAreReadWho
                        R"({)" + padding + R"("type":"vital","name":"CLS","value":0.5,)" +
                        R"("value":0.7,"ts":)" + ts + "}";
   ASSERT_FALSE(Parse(Beacon(events)));
-  ASSERT_EQ(out_.batch.events.size(), 2u) << (out_.rejected.empty() ? "" : out_.rejected[0].reason);
-  EXPECT_EQ(out_.batch.events[0].name, "LCP");
-  EXPECT_EQ(out_.batch.events[1].name, "CLS");
-  EXPECT_EQ(out_.batch.events[1].value, 0.5);
+  ASSERT_EQ(events_.size(), 2u) << (out_.rejected.empty() ? "" : out_.rejected[0].reason);
+  EXPECT_EQ(events_[0].name, "LCP");
+  EXPECT_EQ(events_[1].name, "CLS");
+  EXPECT_EQ(events_[1].value, 0.5);
 }
 
 TEST_F(BeaconParserTest, ARepeatedFlagIsStoredOnce) {
   ASSERT_FALSE(Parse(R"({"v":1,"context":{"flags":["a","b","a"]},"events":[)" + Lcp(1) + "]}"));
-  ASSERT_EQ(out_.batch.events.size(), 1u);
-  EXPECT_EQ(out_.batch.events[0].flags, std::string("a") + kFlagSeparator + "b");
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0].flags, std::string("a") + kFlagSeparator + "b");
 }
 
 TEST_F(BeaconParserTest, BadTraceIdsAreRejected) {

@@ -408,7 +408,6 @@ std::optional<EventRejection> ReadEvent(simdjson::dom::element element, size_t i
                         limits.max_string_bytes)) {
     return reject(*c);
   }
-  if (event->url != context.url) event->route.clear();
   if (context.consent == "full") {
     if (auto c = r.String("page_view_id", &event->page_view_id, 128)) return reject(*c);
   }
@@ -421,7 +420,9 @@ std::optional<EventRejection> ReadEvent(simdjson::dom::element element, size_t i
       truncated->push_back("attributes");
     }
   }
-  if (event->route.empty() && !event->url.empty()) event->route = UrlPath(event->url);
+  if (event->route.empty() && !event->url.empty() && event->url != context.url) {
+    event->route = UrlPath(event->url);
+  }
   return std::nullopt;
 }
 

@@ -123,8 +123,16 @@ struct EventWindow {
   int64_t max_ts;  // inclusive
 };
 
-// Reads and validates one element of `events` into `event`, which holds the beacon's `context`
-// on entry. Returns the rejection, or nullopt when the event is valid.
+// The context columns an event may hold a value of its own for (ReadEvent writes no other context
+// column): everything else of the context, every event inherits.
+inline constexpr uint64_t kOverridableContextColumns =
+    ColumnBit(ColumnId::url) | ColumnBit(ColumnId::route) | ColumnBit(ColumnId::page_view_id) |
+    ColumnBit(ColumnId::truncated);
+
+// Reads and validates one element of `events` into `event`, whose columns are all null on entry:
+// it gets the event's own values only (the caller decides what it inherits from the beacon's
+// `context`). An event with its own url other than the context's gets the route of that url
+// unless it names its own. Returns the rejection, or nullopt when the event is valid.
 std::optional<EventRejection> ReadEvent(simdjson::dom::element element, size_t index,
                                         const LimitsConfig& limits, const EventWindow& window,
                                         const Event& context, Event* event,

@@ -55,23 +55,30 @@ void EncodeEventBatch(const EventBatch& batch, std::string* out) {
   PutVarint64(out, kBatchVersion);
   PutLengthPrefixed(out, batch.project);
   PutVarint64(out, batch.events.size());
+  const Event& context = batch.context;
   const Event* prev = nullptr;
   for (const Event& event : batch.events) {
     uint64_t present = 0, repeated = 0;
     int bit = 0;
-    // Columns both events share with the batch's context are equal without a comparison.
-    const uint64_t shared = prev != nullptr ? event.shared_columns & prev->shared_columns : 0;
+    // Columns both events inherit from the context are equal without a comparison.
+    const uint64_t both_inherit = prev != nullptr ? event.inherited & prev->inherited : 0;
     // Values are written in place: room for the event's largest encoding, then cut to size.
     size_t bound = 2 * kMaxVarint64Bytes;
-#define SL_MASK(member, kind)                                                           \
-  if (!IsNull(event.member)) {                                                          \
-    if (prev != nullptr && ((shared >> bit) & 1 || Same(event.member, prev->member))) { \
-      repeated |= uint64_t{1} << bit;                                                   \
-    } else {                                                                            \
-      present |= uint64_t{1} << bit;                                                    \
-      bound += MaxEncodedSize(event.member);                                            \
-    }                                                                                   \
-  }                                                                                     \
+    // The value of a column for an event: its own, or the context's when it inherits it.
+#define SL_VALUE(e, member, bit) (((e).inherited >> (bit)) & 1 ? context.member : (e).member)
+#define SL_MASK(member, kind)                                                         \
+  {                                                                                   \
+    const auto& value = SL_VALUE(event, member, bit);                                 \
+    if (!IsNull(value)) {                                                             \
+      if (prev != nullptr &&                                                          \
+          ((both_inherit >> bit) & 1 || Same(value, SL_VALUE(*prev, member, bit)))) { \
+        repeated |= uint64_t{1} << bit;                                               \
+      } else {                                                                        \
+        present |= uint64_t{1} << bit;                                                \
+        bound += MaxEncodedSize(value);                                               \
+      }                                                                               \
+    }                                                                                 \
+  }                                                                                   \
   ++bit;
     SIGHTLINE_EVENT_COLUMNS(SL_MASK)
 #undef SL_MASK
@@ -81,11 +88,12 @@ void EncodeEventBatch(const EventBatch& batch, std::string* out) {
     p = EncodeVarint64(p, present);
     p = EncodeVarint64(p, repeated);
     bit = 0;
-#define SL_PUT(member, kind)                                  \
-  if ((present >> bit) & 1) p = EncodeValue(p, event.member); \
+#define SL_PUT(member, kind)                                                  \
+  if ((present >> bit) & 1) p = EncodeValue(p, SL_VALUE(event, member, bit)); \
   ++bit;
     SIGHTLINE_EVENT_COLUMNS(SL_PUT)
 #undef SL_PUT
+#undef SL_VALUE
     out->resize(static_cast<size_t>(p - out->data()));
     prev = &event;
   }
@@ -115,8 +123,9 @@ Status DecodeEventBatch(std::string_view in, EventBatch* batch) {
     return Status::Corruption("event batch: bad event count");
   }
   batch->project.assign(project);
-  batch->events.resize(n);  // existing Events are overwritten below: their buffers are reused
-  uint64_t prev_mask = 0;   // the previous event's non-null columns
+  batch->context = Event();  // decoded events hold all their values
+  batch->events.resize(n);   // existing Events are overwritten below: their buffers are reused
+  uint64_t prev_mask = 0;    // the previous event's non-null columns
   for (size_t event_idx = 0; event_idx < n; ++event_idx) {
     Event& event = batch->events[event_idx];
     const Event* prev = event_idx > 0 ? &batch->events[event_idx - 1] : nullptr;
@@ -133,6 +142,7 @@ Status DecodeEventBatch(std::string_view in, EventBatch* batch) {
         return Status::Corruption("event batch: unknown column bits");
       }
     }
+    event.inherited = 0;
     int bit = 0;
     bool ok = true;
 #define SL_GET(member, kind)                    \

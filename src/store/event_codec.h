@@ -13,6 +13,8 @@
 // keeps each shared value once per record. Version 1 (one fixed64 presence mask per event, no
 // repeats) is still decoded.
 //
+// Encode writes each event's values with its inherited ones taken from the batch's context;
+// Decode gives events that hold all their values (no context, nothing inherited).
 // Encode never fails. Decode returns Corruption for any malformed input and never reads out of
 // bounds, so it is safe on a torn or corrupted WAL tail.
 #pragma once
