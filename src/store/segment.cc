@@ -119,26 +119,34 @@ Result<SegmentInfo> WriteSegment(Env* env, const std::string& path, const Column
   PutVarint64(&footer, ZigZag(info.min_ts));
   PutVarint64(&footer, ZigZag(info.max_ts));
   PutVarint64(&footer, kNumColumns);
-  std::string raw, compressed;
+  std::string raw;
   std::unique_ptr<char[]> scratch(new char[batch.rows * kMaxVarint64Bytes + 1]);
+  // Uninitialised, unlike a std::string resized to the bound: zeroing it per column would cost
+  // as much as copying the column.
+  std::unique_ptr<char[]> compressed;
+  size_t compressed_capacity = 0;
   // One compression context for all the columns (ZSTD_compress would set one up per call).
   std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
   if (!cctx) return Status::IOError("zstd: cannot create a compression context");
   for (size_t col_idx = 0; col_idx < kNumColumns; ++col_idx) {
     raw.clear();
     EncodeColumn(batch.columns[col_idx], kColumns[col_idx].kind, batch.rows, scratch.get(), &raw);
-    compressed.resize(ZSTD_compressBound(raw.size()));
-    size_t n = ZSTD_compressCCtx(cctx.get(), compressed.data(), compressed.size(), raw.data(),
+    const size_t bound = ZSTD_compressBound(raw.size());
+    if (bound > compressed_capacity) {
+      compressed.reset(new char[bound]);
+      compressed_capacity = bound;
+    }
+    size_t n = ZSTD_compressCCtx(cctx.get(), compressed.get(), compressed_capacity, raw.data(),
                                  raw.size(), zstd_level);
     if (ZSTD_isError(n)) return Status::IOError(std::string("zstd: ") + ZSTD_getErrorName(n));
-    compressed.resize(n);
+    const std::string_view block(compressed.get(), n);
     PutLengthPrefixed(&footer, kColumns[col_idx].name);
     footer.push_back(static_cast<char>(kColumns[col_idx].kind));
     PutVarint64(&footer, file.size());
-    PutVarint64(&footer, compressed.size());
+    PutVarint64(&footer, block.size());
     PutVarint64(&footer, raw.size());
-    PutFixed32(&footer, Crc32(compressed));
-    file.append(compressed);
+    PutFixed32(&footer, Crc32(block));
+    file.append(block);
   }
   file.append(footer);
   PutFixed32(&file, static_cast<uint32_t>(footer.size()));
