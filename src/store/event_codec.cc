@@ -56,44 +56,51 @@ void EncodeEventBatch(const EventBatch& batch, std::string* out) {
   PutLengthPrefixed(out, batch.project);
   PutVarint64(out, batch.events.size());
   const Event& context = batch.context;
+  // Room for all the context's values, for an event that writes some of them.
+  size_t context_bound = 0;
+#define SL_CONTEXT_BOUND(member, kind) \
+  if (!IsNull(context.member)) context_bound += MaxEncodedSize(context.member);
+  SIGHTLINE_EVENT_COLUMNS(SL_CONTEXT_BOUND)
+#undef SL_CONTEXT_BOUND
   const Event* prev = nullptr;
   for (const Event& event : batch.events) {
-    uint64_t present = 0, repeated = 0;
-    int bit = 0;
-    // Columns both events inherit from the context are equal without a comparison.
-    const uint64_t both_inherit = prev != nullptr ? event.inherited & prev->inherited : 0;
+    const uint64_t inherited = event.inherited;
+    const uint64_t prev_inherited = prev != nullptr ? prev->inherited : 0;
+    // A column both events inherit repeats without a comparison; one only this event inherits is
+    // written (the previous event had its own value there, or there is no previous event).
+    uint64_t repeated = prev != nullptr ? inherited & prev_inherited : 0;
+    uint64_t present = inherited & ~repeated;
     // Values are written in place: room for the event's largest encoding, then cut to size.
-    size_t bound = 2 * kMaxVarint64Bytes;
-    // The value of a column for an event: its own, or the context's when it inherits it.
-#define SL_VALUE(e, member, bit) (((e).inherited >> (bit)) & 1 ? context.member : (e).member)
-#define SL_MASK(member, kind)                                                         \
-  {                                                                                   \
-    const auto& value = SL_VALUE(event, member, bit);                                 \
-    if (!IsNull(value)) {                                                             \
-      if (prev != nullptr &&                                                          \
-          ((both_inherit >> bit) & 1 || Same(value, SL_VALUE(*prev, member, bit)))) { \
-        repeated |= uint64_t{1} << bit;                                               \
-      } else {                                                                        \
-        present |= uint64_t{1} << bit;                                                \
-        bound += MaxEncodedSize(value);                                               \
-      }                                                                               \
-    }                                                                                 \
-  }                                                                                   \
+    size_t bound = 2 * kMaxVarint64Bytes + (present != 0 ? context_bound : 0);
+    int bit = 0;
+    // The event's own values: repeated when equal to the previous event's value of the column.
+#define SL_PREV_VALUE(member) (((prev_inherited >> bit) & 1) ? context.member : prev->member)
+#define SL_MASK(member, kind)                                           \
+  if (!((inherited >> bit) & 1) && !IsNull(event.member)) {             \
+    if (prev != nullptr && Same(event.member, SL_PREV_VALUE(member))) { \
+      repeated |= uint64_t{1} << bit;                                   \
+    } else {                                                            \
+      present |= uint64_t{1} << bit;                                    \
+      bound += MaxEncodedSize(event.member);                            \
+    }                                                                   \
+  }                                                                     \
   ++bit;
     SIGHTLINE_EVENT_COLUMNS(SL_MASK)
 #undef SL_MASK
+#undef SL_PREV_VALUE
     const size_t start = out->size();
     out->resize(start + bound);
     char* p = out->data() + start;
     p = EncodeVarint64(p, present);
     p = EncodeVarint64(p, repeated);
     bit = 0;
-#define SL_PUT(member, kind)                                                  \
-  if ((present >> bit) & 1) p = EncodeValue(p, SL_VALUE(event, member, bit)); \
+#define SL_PUT(member, kind)                                                      \
+  if ((present >> bit) & 1) {                                                     \
+    p = EncodeValue(p, ((inherited >> bit) & 1) ? context.member : event.member); \
+  }                                                                               \
   ++bit;
     SIGHTLINE_EVENT_COLUMNS(SL_PUT)
 #undef SL_PUT
-#undef SL_VALUE
     out->resize(static_cast<size_t>(p - out->data()));
     prev = &event;
   }
