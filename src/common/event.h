@@ -13,6 +13,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sightline {
@@ -134,13 +135,17 @@ struct Event {
   SIGHTLINE_EVENT_COLUMNS(SL_EVENT_MEMBER)
 #undef SL_EVENT_MEMBER
   // Not a column. Bit c set (ColumnBit): column c's value is the batch's context value
-  // (EventBatch::context), and the event's own member for c is not read. A beacon's events share
+  // (EventBatch::context), and the event's own member for c is null. A beacon's events share
   // its context this way instead of each holding a copy; 0 means the event holds all its values.
   uint64_t inherited = 0;
 };
 
 // The events of one beacon, all of one project.
 struct EventBatch {
+  EventBatch() = default;
+  EventBatch(std::string project_id, std::vector<Event> batch_events)
+      : project(std::move(project_id)), events(std::move(batch_events)) {}
+
   std::string project;
   std::vector<Event> events;
   Event context;  // the values events inherit (Event::inherited); its own `inherited` is 0

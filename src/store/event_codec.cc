@@ -75,15 +75,15 @@ void EncodeEventBatch(const EventBatch& batch, std::string* out) {
     int bit = 0;
     // The event's own values: repeated when equal to the previous event's value of the column.
 #define SL_PREV_VALUE(member) (((prev_inherited >> bit) & 1) ? context.member : prev->member)
-#define SL_MASK(member, kind)                                           \
-  if (!((inherited >> bit) & 1) && !IsNull(event.member)) {             \
-    if (prev != nullptr && Same(event.member, SL_PREV_VALUE(member))) { \
-      repeated |= uint64_t{1} << bit;                                   \
-    } else {                                                            \
-      present |= uint64_t{1} << bit;                                    \
-      bound += MaxEncodedSize(event.member);                            \
-    }                                                                   \
-  }                                                                     \
+#define SL_MASK(member, kind)                                                 \
+  if (!IsNull(event.member)) { /* an inherited column's own member is null */ \
+    if (prev != nullptr && Same(event.member, SL_PREV_VALUE(member))) {       \
+      repeated |= uint64_t{1} << bit;                                         \
+    } else {                                                                  \
+      present |= uint64_t{1} << bit;                                          \
+      bound += MaxEncodedSize(event.member);                                  \
+    }                                                                         \
+  }                                                                           \
   ++bit;
     SIGHTLINE_EVENT_COLUMNS(SL_MASK)
 #undef SL_MASK
