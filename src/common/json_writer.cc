@@ -2,15 +2,41 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace sightline {
+
+namespace {
+
+// Whether any of the 8 bytes of `word` needs escaping in JSON: a control character (below 0x20),
+// '"' or '\\'. May answer true for a clean word (then the bytes are checked one by one), never
+// false for one that needs escaping.
+bool MayNeedEscape(uint64_t word) {
+  constexpr uint64_t kOnes = 0x0101010101010101;
+  constexpr uint64_t kHighs = 0x8080808080808080;
+  auto has_zero_byte = [](uint64_t x) { return (x - kOnes) & ~x & kHighs; };
+  const uint64_t below_space = (word - kOnes * 0x20) & ~word & kHighs;
+  return (below_space | has_zero_byte(word ^ (kOnes * '"')) |
+          has_zero_byte(word ^ (kOnes * '\\'))) != 0;
+}
+
+}  // namespace
 
 void AppendJsonString(std::string* out, std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t plain_from = 0;  // start of the run of bytes that need no escape, appended in one go
   for (size_t idx = 0; idx < value.size(); ++idx) {
+    // Skip clean 8-byte blocks a word at a time.
+    while (idx + 8 <= value.size()) {
+      uint64_t word;
+      std::memcpy(&word, value.data() + idx, 8);
+      if (MayNeedEscape(word)) break;
+      idx += 8;
+    }
+    if (idx == value.size()) break;
     const char c = value[idx];
     auto u = static_cast<unsigned char>(c);
     if (u >= 0x20 && c != '"' && c != '\\') continue;

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
 
 namespace sightline {
 namespace {
@@ -30,6 +33,37 @@ TEST(JsonWriterTest, EscapesControlCharactersQuotesAndBackslashes) {
   JsonWriter w;
   w.String(std::string("a\"b\\c\nd\x01", 8));
   EXPECT_EQ(w.str(), "\"a\\\"b\\\\c\\nd\\u0001\"");
+}
+
+TEST(JsonWriterTest, EscapesACharacterWhereverItFallsInALongString) {
+  // Long runs are scanned a word at a time: an escape at any offset, among ASCII and UTF-8 text
+  // (bytes above 0x7f need no escape), must still be found.
+  for (char special : {'"', '\\', '\n', '\x1f', '\0'}) {
+    for (size_t pos = 0; pos < 40; ++pos) {
+      std::string text(40, 'a');
+      text.replace(10, 2, "\xc3\xa9");  // é
+      text[pos] = special;
+      std::string expected = "\"";
+      for (char c : text) {
+        if (c == '"' || c == '\\') {
+          expected += '\\';
+          expected += c;
+        } else if (c == '\n') {
+          expected += "\\n";
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+          char hex[8];
+          std::snprintf(hex, sizeof(hex), "\\u%04x", static_cast<unsigned char>(c));
+          expected += hex;
+        } else {
+          expected += c;
+        }
+      }
+      expected += '"';
+      std::string out;
+      AppendJsonString(&out, text);
+      EXPECT_EQ(out, expected) << "byte " << static_cast<int>(special) << " at " << pos;
+    }
+  }
 }
 
 TEST(JsonWriterTest, NonFiniteNumbersBecomeNull) {
