@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "store/event_codec.h"
@@ -299,19 +300,26 @@ Status EmbeddedStore::Flush() {
 Status EmbeddedStore::FlushLocked() {
   const int64_t started_us = env_->MonotonicMicros();
   uint64_t new_wal_start;
+  std::optional<Wal::Switched> switched;
   {
     std::lock_guard<std::mutex> lock(mu_);
     // A memtable whose earlier flush failed is retried before the active one is touched.
     if (!flushing_) {
       if (active_->empty()) return Status::Ok();
-      Result<uint64_t> rotated = wal_->Rotate();
-      if (!rotated.ok()) return rotated.status();
-      flushing_wal_start_ = *rotated;
+      // The WAL file and the memtable change together: a record is in the old file and the
+      // flushed memtable, or in the new file and the new memtable.
+      Result<Wal::Switched> next = wal_->Switch();
+      if (!next.ok()) return next.status();
+      switched = std::move(next).value();
+      flushing_wal_start_ = switched->seq;
       flushing_ = std::move(active_);
       active_ = std::make_unique<Memtable>();
     }
     new_wal_start = flushing_wal_start_;
   }
+  // The syncs of the switch happen outside the lock, so that appends do not wait for them. On
+  // failure the flush is retried with the memtable already taken.
+  if (switched) SL_RETURN_IF_ERROR(wal_->CompleteSwitch(*switched));
 
   // Split the flushed batches by project and UTC day. A builder that reaches kMaxSegmentRows is
   // written out at once, which bounds the flush's memory whatever the memtable holds.

@@ -81,16 +81,27 @@ Status Wal::Sync(bool* synced) {
   return file->Sync();
 }
 
-Result<uint64_t> Wal::Rotate() {
+Result<Wal::Switched> Wal::Switch() {
   std::lock_guard<std::mutex> lock(mu_);
-  SL_RETURN_IF_ERROR(file_->Sync());
   Result<std::unique_ptr<AppendFile>> next = env_->OpenAppend(JoinPath(dir_, FileName(seq_ + 1)));
   if (!next.ok()) return next.status();
-  SL_RETURN_IF_ERROR(env_->SyncDir(dir_));
+  Switched switched{seq_ + 1, std::move(file_)};
   file_ = std::move(next).value();
   ++seq_;
-  unsynced_bytes_ = 0;
-  return seq_;
+  unsynced_bytes_ = 0;  // the previous file's are synced by CompleteSwitch
+  return switched;
+}
+
+Status Wal::CompleteSwitch(const Switched& switched) {
+  SL_RETURN_IF_ERROR(switched.previous->Sync());
+  return env_->SyncDir(dir_);
+}
+
+Result<uint64_t> Wal::Rotate() {
+  Result<Switched> switched = Switch();
+  if (!switched.ok()) return switched.status();
+  SL_RETURN_IF_ERROR(CompleteSwitch(*switched));
+  return switched->seq;
 }
 
 uint64_t Wal::current_seq() const {

@@ -44,7 +44,15 @@ class Wal {
   // fdatasync of the current file; a no-op when nothing was appended since the last Sync.
   // Reports whether it synced anything through `synced`.
   Status Sync(bool* synced = nullptr);
-  // Syncs the current file and switches to file `seq + 1`; returns the new file's number.
+  // Switches appends to file `seq + 1` (Switch, quick: appends wait for it) and then makes the
+  // previous file and the new file's directory entry durable (CompleteSwitch, which syncs: call it
+  // outside any lock that appends wait for). Rotate() does both.
+  struct Switched {
+    uint64_t seq;                          // the new file's number
+    std::shared_ptr<AppendFile> previous;  // the file appended to before
+  };
+  Result<Switched> Switch();
+  Status CompleteSwitch(const Switched& switched);
   Result<uint64_t> Rotate();
   uint64_t current_seq() const;
   uint64_t bytes_appended() const;
@@ -59,7 +67,7 @@ class Wal {
   Env* const env_;
   const std::string dir_;
   mutable std::mutex mu_;
-  // shared_ptr: Sync() keeps syncing a file outside the lock while Rotate() replaces it.
+  // shared_ptr: Sync() and CompleteSwitch() sync a file outside the lock while it is replaced.
   std::shared_ptr<AppendFile> file_;  // GUARDED_BY(mu_)
   uint64_t seq_ = 0;                  // GUARDED_BY(mu_)
   uint64_t unsynced_bytes_ = 0;       // GUARDED_BY(mu_)
