@@ -7,7 +7,7 @@
 # Each run prints beacons/s, events/s (beacons/s times the beacon's events), wrk's p99 latency,
 # the non-2xx answers, and the server's resident memory at the start and end of the run and its
 # peak so far (VmRSS, VmHWM of the process that serves: nginx's worker, sightline itself). Then
-# the medians and the ratio sightline/nginx.
+# the medians, the ratio sightline/nginx of the medians, and the median of the per-run ratios.
 #
 # Needs build/sightline (scripts/build.sh), nginx, wrk, curl. Builds nothing.
 # Environment: DURATION seconds per run (10), CONNECTIONS (32), THREADS wrk threads (1), RUNS (3).
@@ -223,10 +223,22 @@ nginx_bps="$(column_of nginx 1 | median)"
 nginx_p99="$(column_of nginx 2 | median)"
 sightline_bps="$(column_of sightline 1 | median)"
 sightline_p99="$(column_of sightline 2 | median)"
+# Each run's own ratio (sightline against the nginx run just before it) cancels the machine's slow
+# drifts in speed, which the ratio of the medians does not.
+run_ratios() {
+  local run nginx_line sightline_line
+  for run in $(seq 1 "$RUNS"); do
+    nginx_line="${results["nginx $run"]}"
+    sightline_line="${results["sightline $run"]}"
+    awk -v n="${nginx_line%% *}" -v s="${sightline_line%% *}" 'BEGIN { printf "%.4f\n", s / n }'
+  done
+}
+run_ratio="$(run_ratios | median)"
 echo
 awk -v nb="$nginx_bps" -v np="$nginx_p99" -v sb="$sightline_bps" -v sp="$sightline_p99" \
-  -v ev="$events" 'BEGIN {
+  -v ev="$events" -v rr="$run_ratio" 'BEGIN {
     printf "median     nginx      %10.0f beacons/s %11.0f events/s   p99 %.2f ms\n", nb, nb * ev, np
     printf "median     sightline  %10.0f beacons/s %11.0f events/s   p99 %.2f ms\n", sb, sb * ev, sp
     printf "ratio sightline/nginx: throughput %.3f, p99 latency %.2fx\n", sb / nb, sp / np
+    printf "median of the per-run ratios sightline/nginx: throughput %.3f\n", rr
   }'
