@@ -239,6 +239,24 @@ TEST_F(BeaconParserTest, ARepeatedKeyKeepsItsFirstValueAndLargeObjectsAreReadWho
   EXPECT_EQ(events_[1].value, 0.5);
 }
 
+TEST_F(BeaconParserTest, AKeyIsNotTakenForAnotherOfTheSameLengthFirstAndLastByte) {
+  // Unknown decoys that differ from a known key only inside (in every part a word compare
+  // covers: the middle byte of 3, either half of 4 to 7, each word and the overlapping last word
+  // of 8 and more) come first; the known keys must still read their own values.
+  std::string ts = std::to_string(kNow);
+  std::string events = R"({"type":"page_view","ts":)" + ts +
+                       R"(,"timing":{"dxs":-1,"lxad":-1,"loXd":-1,"reqXest":-1,"requesX":-2,)"
+                       R"("dom_interXctive":-1,"dom_interactivX":-2,"doX_interactive":-3,)"
+                       R"("dns":1,"load":2,"request":3,"dom_interactive":4}})";
+  ASSERT_FALSE(Parse(Beacon(events)));
+  ASSERT_EQ(out_.rejected.size(), 0u) << out_.rejected[0].field << ": " << out_.rejected[0].reason;
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0].dns, 1);
+  EXPECT_EQ(events_[0].load, 2);
+  EXPECT_EQ(events_[0].request, 3);
+  EXPECT_EQ(events_[0].dom_interactive, 4);
+}
+
 TEST_F(BeaconParserTest, ARepeatedFlagIsStoredOnce) {
   ASSERT_FALSE(Parse(R"({"v":1,"context":{"flags":["a","b","a"]},"events":[)" + Lcp(1) + "]}"));
   ASSERT_EQ(events_.size(), 1u);
