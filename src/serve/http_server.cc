@@ -110,10 +110,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     deadline_us_ = Now() + int64_t{server_->server_.idle_timeout_ms} * 1000;
-    socket_.async_wait(tcp::socket::wait_read,
-                       [self = shared_from_this()](boost::system::error_code ec) {
-                         if (!ec) self->ReadHeader();
-                       });
+    // Reading (not waiting for readability) lets Asio try the socket at once and keep it
+    // registered with epoll as it is; a wait would re-arm it with epoll_ctl on every request.
+    socket_.async_read_some(buffer_.prepare(kReadBufferBytes),
+                            [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                              if (ec) return;  // peer closed, socket error or the idle sweep
+                              self->buffer_.commit(n);
+                              self->ReadHeader();
+                            });
   }
 
   void ReadHeader() {
