@@ -9,6 +9,9 @@ namespace sightline {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+// Bound to its I/O thread's io_context: a concrete executor type spares every operation the
+// type-erased executor's copies and queries (the default tcp::socket's any_io_executor).
+using Socket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
 
 namespace {
 
@@ -19,7 +22,7 @@ constexpr int64_t kNoDeadline = std::numeric_limits<int64_t>::max();
 constexpr int64_t kLingerUs = 2 * 1000 * 1000;
 constexpr auto kSweepInterval = std::chrono::milliseconds(250);
 
-std::string ClientKey(const tcp::socket& socket) {
+std::string ClientKey(const Socket& socket) {
   boost::system::error_code ec;
   tcp::endpoint peer = socket.remote_endpoint(ec);
   if (ec) return "";
@@ -58,7 +61,7 @@ void HttpResponse::Clear() {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // Counted in the server's connection_count_ from construction to destruction.
-  Connection(HttpServer* server, HttpServer::IoThread* thread, tcp::socket socket)
+  Connection(HttpServer* server, HttpServer::IoThread* thread, Socket socket)
       : server_(server), thread_(thread), socket_(std::move(socket)), client_(ClientKey(socket_)) {
     server_->connection_count_.fetch_add(1, std::memory_order_relaxed);
     server_->open_connections_.Add(1);
@@ -252,7 +255,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   HttpServer* server_;
   HttpServer::IoThread* thread_;
-  tcp::socket socket_;
+  Socket socket_;
   std::string client_;
   boost::beast::flat_buffer buffer_;
   // A typical request (headers and a beacon) fits in the inline part; a larger one takes more
@@ -377,34 +380,33 @@ Result<uint16_t> HttpServer::Start() {
 
 void HttpServer::Accept() {
   IoThread* thread = threads_[next_thread_].get();
-  acceptor_.async_accept(
-      *thread->io, [this, thread](boost::system::error_code ec, tcp::socket socket) {
-        if (stopped_.load(std::memory_order_relaxed)) return;
-        if (!ec) {
-          if (connection_count_.load(std::memory_order_relaxed) >= server_.max_connections) {
-            refused_connections_.Inc();
-            static const std::string kBusy = [] {
-              std::string body =
-                  R"({"error":"too_many_connections","reason":"server.max_connections reached"})";
-              return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                     "Content-Length: " +
-                     std::to_string(body.size()) +
-                     "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body;
-            }();
-            boost::system::error_code ignored;
-            socket.non_blocking(true, ignored);
-            socket.write_some(asio::buffer(kBusy), ignored);
-            socket.close(ignored);
-          } else {
-            boost::system::error_code ignored;
-            socket.set_option(tcp::no_delay(true), ignored);
-            auto conn = std::make_shared<Connection>(this, thread, std::move(socket));
-            asio::post(*thread->io, [conn = std::move(conn)] { conn->Start(); });
-            next_thread_ = (next_thread_ + 1) % threads_.size();
-          }
-        }
-        Accept();
-      });
+  acceptor_.async_accept(*thread->io, [this, thread](boost::system::error_code ec, Socket socket) {
+    if (stopped_.load(std::memory_order_relaxed)) return;
+    if (!ec) {
+      if (connection_count_.load(std::memory_order_relaxed) >= server_.max_connections) {
+        refused_connections_.Inc();
+        static const std::string kBusy = [] {
+          std::string body =
+              R"({"error":"too_many_connections","reason":"server.max_connections reached"})";
+          return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                 "Content-Length: " +
+                 std::to_string(body.size()) + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" +
+                 body;
+        }();
+        boost::system::error_code ignored;
+        socket.non_blocking(true, ignored);
+        socket.write_some(asio::buffer(kBusy), ignored);
+        socket.close(ignored);
+      } else {
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        auto conn = std::make_shared<Connection>(this, thread, std::move(socket));
+        asio::post(*thread->io, [conn = std::move(conn)] { conn->Start(); });
+        next_thread_ = (next_thread_ + 1) % threads_.size();
+      }
+    }
+    Accept();
+  });
 }
 
 void HttpServer::ScheduleSweep(IoThread* thread) {
