@@ -1,0 +1,49 @@
+// Builds the browser agent: dist/sightline.js (IIFE, global `Sightline`), dist/sightline.esm.js,
+// and dist/loader.min.js (the async loader snippet). Prints each file's minified and gzip sizes.
+//   node agent/build.mjs [--check]   --check fails when the core bundle is over its budget
+import { build } from 'esbuild';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, 'dist');
+export const CORE_BUDGET_GZIP_BYTES = 12 * 1024;
+export const LOADER_BUDGET_BYTES = 1024;
+
+const common = { bundle: true, minify: true, target: ['es2020'], legalComments: 'none',
+  logLevel: 'warning' };
+
+export async function buildAgent() {
+  mkdirSync(dist, { recursive: true });
+  await build({ ...common, entryPoints: [join(here, 'src/index.js')], format: 'iife',
+    outfile: join(dist, 'sightline.js') });
+  await build({ ...common, entryPoints: [join(here, 'src/esm.js')], format: 'esm',
+    outfile: join(dist, 'sightline.esm.js') });
+  await build({ ...common, bundle: false, entryPoints: [join(here, 'src/loader.js')],
+    outfile: join(dist, 'loader.min.js') });
+  const sizes = {};
+  for (const name of ['sightline.js', 'sightline.esm.js', 'loader.min.js']) {
+    const bytes = readFileSync(join(dist, name));
+    sizes[name] = { minified: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+  }
+  writeFileSync(join(dist, 'sizes.json'), JSON.stringify(sizes, null, 2) + '\n');
+  return sizes;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const sizes = await buildAgent();
+  for (const [name, s] of Object.entries(sizes)) {
+    console.log(`${name}: ${s.minified} bytes minified, ${s.gzip} bytes gzip`);
+  }
+  if (process.argv.includes('--check')) {
+    const core = sizes['sightline.js'].gzip;
+    const loader = sizes['loader.min.js'].minified;
+    if (core > CORE_BUDGET_GZIP_BYTES || loader > LOADER_BUDGET_BYTES) {
+      console.error(`over budget: core ${core} B gzip (budget ${CORE_BUDGET_GZIP_BYTES}), ` +
+        `loader ${loader} B (budget ${LOADER_BUDGET_BYTES})`);
+      process.exit(1);
+    }
+  }
+}

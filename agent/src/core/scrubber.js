@@ -1,0 +1,100 @@
+// Removes personal data from a string before it leaves the browser: e-mail addresses, phone
+// numbers, US social security numbers, card numbers (Luhn-checked), IPv4 and IPv6 addresses, and
+// the values of query parameters whose names say they are secret. Each becomes
+// `[REDACTED_<TYPE>]`. The collector scrubs again; this keeps the data off the wire too.
+
+export const DEFAULT_SECRET_PARAMS = [
+  'token', 'access_token', 'id_token', 'refresh_token', 'auth', 'authorization', 'password',
+  'passwd', 'pwd', 'secret', 'api_key', 'apikey', 'key', 'session', 'sessionid', 'code', 'email',
+  'signature', 'sig',
+];
+
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+// A card number: 13 to 19 digits, optionally grouped by single spaces or dashes.
+const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
+const SSN = /\b\d{3}-\d{2}-\d{4}\b/g;
+const IPV4 = /\b(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\b/g;
+// Full and compressed forms (at least two groups and one "::" or seven colons).
+const IPV6 =
+  /(?<![\w:])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,7}:|(?:[0-9A-Fa-f]{1,4}:){1,6}(?::[0-9A-Fa-f]{1,4}){1,6}|::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4})(?![\w:])/g;
+// International (+CC ...) or grouped national numbers. Groups are separated by spaces or dashes
+// (dots only after a +CC), so that versions (131.0.6778.85) and dates stay.
+const PHONE =
+  /(?<![\w+.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ -]?)?\d{2,4}(?:[ -]\d{2,4}){1,4}(?![\w.-])/g;
+const INTERNATIONAL_DOTTED = /(?<![\w+])\+\d{1,3}(?:[.]\d{2,4}){2,5}(?![\w.])/g;
+// Issuer prefixes of the major card networks (Visa, Mastercard, Amex, Diners, Discover, JCB,
+// UnionPay): a 13-digit millisecond timestamp that happens to pass Luhn is not a card.
+const CARD_PREFIX = /^(?:4|5[1-5]|2[2-7]|3[0478]|6(?:011|5|2))/;
+
+function luhnValid(digits) {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+function countDigits(s) {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) n++;
+  }
+  return n;
+}
+
+// Query parameters named in `names` (case-insensitive) keep their name and lose their value, in
+// URLs and in query-like text (`?a=1&token=x`).
+function scrubParams(text, names) {
+  if (!names.length || text.indexOf('=') < 0) return text;
+  return text.replace(/([?&;#])([^=&;#?\s]+)=([^&;#\s]*)/g, (all, sep, name, value) => {
+    if (!value) return all;
+    let decoded = name;
+    try {
+      decoded = decodeURIComponent(name);
+    } catch {
+      // keep the raw name
+    }
+    return names.includes(decoded.toLowerCase()) ? `${sep}${name}=[REDACTED_PARAM]` : all;
+  });
+}
+
+export function createScrubber(options = {}) {
+  const names = (options.secretParams || DEFAULT_SECRET_PARAMS).map((n) => String(n).toLowerCase());
+  return function scrub(text) {
+    if (typeof text !== 'string' || text.length === 0) return text;
+    let out = scrubParams(text, names);
+    out = out.replace(EMAIL, '[REDACTED_EMAIL]');
+    out = out.replace(SSN, '[REDACTED_SSN]');
+    out = out.replace(CARD, (m) => {
+      const digits = m.replace(/[ -]/g, '');
+      return CARD_PREFIX.test(digits) && luhnValid(digits) ? '[REDACTED_CARD]' : m;
+    });
+    out = out.replace(IPV4, '[REDACTED_IPV4]');
+    out = out.replace(IPV6, '[REDACTED_IPV6]');
+    out = out.replace(PHONE, (m) => {
+      const n = countDigits(m);
+      // Nine digits at least (a date has eight), seven with a country code.
+      return n <= 15 && (n >= 9 || (m[0] === '+' && n >= 7)) ? '[REDACTED_PHONE]' : m;
+    });
+    out = out.replace(INTERNATIONAL_DOTTED, '[REDACTED_PHONE]');
+    return out;
+  };
+}
+
+// Scrubs every string inside a JSON-like value (objects and arrays are copied).
+export function scrubDeep(value, scrub, depth = 0) {
+  if (typeof value === 'string') return scrub(value);
+  if (value === null || typeof value !== 'object' || depth > 8) return value;
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, scrub, depth + 1));
+  const out = {};
+  for (const k of Object.keys(value)) out[k] = scrubDeep(value[k], scrub, depth + 1);
+  return out;
+}

@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Batcher, RetryQueue, buildBodies } from '../src/core/transport.js';
+
+const envelope = (events) => ({ v: 1, key: 'k', events });
+
+test('events are split into beacons by count and by size', () => {
+  const events = Array.from({ length: 7 }, (_, i) => ({ type: 'custom', name: `e${i}` }));
+  const bodies = buildBodies(events, envelope, 3);
+  assert.deepEqual(bodies.map((b) => JSON.parse(b).events.length), [3, 3, 1]);
+  const big = Array.from({ length: 5 }, () => ({ type: 'custom', name: 'x'.repeat(400) }));
+  for (const body of buildBodies(big, envelope, 50, 1000)) assert.ok(body.length <= 1000);
+  // An event that alone exceeds the cap is dropped, not sent as an oversized beacon.
+  assert.equal(buildBodies([{ type: 'custom', name: 'y'.repeat(2000) }], envelope, 50, 1000).length, 0);
+});
+
+test('the batcher flushes at its size cap and on demand', () => {
+  const sent = [];
+  const b = new Batcher({ maxEvents: 2, envelope, send: (body, opts) => sent.push([body, opts]) });
+  b.add({ type: 'custom', name: 'a' });
+  assert.equal(sent.length, 0);
+  b.add({ type: 'custom', name: 'b' });
+  assert.equal(sent.length, 1);
+  b.add({ type: 'custom', name: 'c' });
+  assert.equal(b.flush(true), 1);
+  assert.deepEqual(sent[1][1], { final: true });
+  assert.equal(b.flush(true), 0);
+});
+
+test('the retry queue is bounded and backs off', () => {
+  const q = new RetryQueue({ capacity: 2, baseDelayMs: 100, maxDelayMs: 1000 });
+  q.push('a');
+  q.push('b');
+  q.push('c');
+  assert.deepEqual(q.items, ['b', 'c']);
+  assert.equal(q.dropped, 1);
+  q.failures = 1;
+  assert.equal(q.delay(), 100);
+  q.failures = 3;
+  assert.equal(q.delay(), 400);
+  q.failures = 30;
+  assert.equal(q.delay(), 1000);
+});
