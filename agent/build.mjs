@@ -1,6 +1,7 @@
-// Builds the browser agent: dist/sightline.js (IIFE, global `Sightline`), dist/sightline.esm.js,
-// and dist/loader.min.js (the async loader snippet). Prints each file's minified and gzip sizes.
-//   node agent/build.mjs [--check]   --check fails when the core bundle is over its budget
+// Builds the browser agent: sightline.js (IIFE, global `Sightline`), sightline.esm.js and
+// loader.min.js (the async loader snippet), in agent/dist or the --outdir given. Prints each
+// file's minified and gzip sizes.
+//   node agent/build.mjs [--outdir DIR] [--check]   --check fails when over the size budgets
 import { build } from 'esbuild';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -8,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = join(here, 'dist');
+const outdirAt = process.argv.indexOf('--outdir');
+const dist = outdirAt > 0 ? process.argv[outdirAt + 1] : join(here, 'dist');
 export const CORE_BUDGET_GZIP_BYTES = 12 * 1024;
 export const LOADER_BUDGET_BYTES = 1024;
 

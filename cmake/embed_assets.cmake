@@ -1,19 +1,23 @@
 # Generates a C++ source defining kEmbeddedAssets (serve/static_routes.h) from files.
-# Invoked as: cmake -DOUTPUT=<file.cc> -DASSETS="<url>|<content type>|<file>;..." -P embed_assets.cmake
+# Invoked as:
+#   cmake -DOUTPUT=<file.cc> -DASSETS="<url>|<content type>|<Cache-Control>|<file>@@..." -P embed_assets.cmake
 set(body "#include \"serve/static_routes.h\"\n\nnamespace sightline {\nnamespace {\n")
 set(table "")
 set(index 0)
-foreach(entry IN LISTS ASSETS)
+string(REPLACE "@@" ";" asset_list "${ASSETS}")
+foreach(entry IN LISTS asset_list)
   string(REPLACE "|" ";" parts "${entry}")
   list(GET parts 0 url)
   list(GET parts 1 type)
-  list(GET parts 2 file)
+  list(GET parts 2 cache)
+  list(GET parts 3 file)
   file(READ "${file}" hex HEX)
   string(LENGTH "${hex}" hex_len)
   math(EXPR size "${hex_len} / 2")
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "'\\\\x\\1'," bytes "${hex}")
   string(APPEND body "const char kAsset${index}[] = {${bytes} 0};\n")
-  string(APPEND table "    {\"${url}\", \"${type}\", std::string_view(kAsset${index}, ${size})},\n")
+  string(APPEND table
+         "    {\"${url}\", \"${type}\", \"${cache}\", std::string_view(kAsset${index}, ${size})},\n")
   math(EXPR index "${index} + 1")
 endforeach()
 string(APPEND body "}  // namespace\n\nconst EmbeddedAsset kEmbeddedAssets[] = {\n${table}};\n")

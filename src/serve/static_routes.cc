@@ -14,7 +14,9 @@ void RegisterStaticRoutes(HttpServer* server) {
     server->Handle(http::verb::get, std::string(asset.path), "static",
                    [asset, etag = std::string(etag)](const HttpRequest& req, HttpResponse* res) {
                      res->headers.emplace_back("ETag", etag);
-                     res->headers.emplace_back("Cache-Control", "no-cache");
+                     res->headers.emplace_back("Cache-Control", std::string(asset.cache_control));
+                     // Scripts may be loaded with crossorigin="anonymous" (full error details).
+                     if (asset.content_type == "application/javascript") res->allow_origin = "*";
                      if (req.header(http::field::if_none_match) == etag) {
                        res->status = 304;
                        return true;

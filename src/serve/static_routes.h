@@ -1,6 +1,6 @@
-// Files compiled into the binary (the demo page today, the dashboard and the agent later), served
-// with their content type, an ETag and caching headers. The table is generated at build time from
-// the repository's web/ files (cmake/embed_assets.cmake).
+// Files compiled into the binary (the demo page and the browser agent's bundle; the dashboard
+// later), served with their content type, an ETag and their Cache-Control. The table is generated
+// at build time (cmake/embed_assets.cmake, listed in src/serve/CMakeLists.txt).
 #pragma once
 
 #include <string_view>
@@ -12,6 +12,7 @@ namespace sightline {
 struct EmbeddedAsset {
   std::string_view path;  // URL path, e.g. "/" or "/demo/app.js"
   std::string_view content_type;
+  std::string_view cache_control;
   std::string_view data;
 };
 
