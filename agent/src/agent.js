@@ -12,6 +12,7 @@ import { createScrubber, scrubDeep } from './core/scrubber.js';
 import { forgetSession, touchSession } from './core/session.js';
 import { Batcher, RetryQueue, createSender } from './core/transport.js';
 import { startActions } from './signals/actions.js';
+import { customEvent } from './signals/custom.js';
 import { startErrors } from './signals/errors.js';
 import { startLongTasks } from './signals/longtasks.js';
 import { startNavigation } from './signals/navigation.js';
@@ -187,11 +188,7 @@ export function createAgent() {
       setInterval(safe(() => batcher.flush(false)), config.flushIntervalMs);
     }),
 
-    track: safe((name, data = {}) => {
-      const { value, ...attributes } = data || {};
-      emit({ type: 'custom', name: String(name), value: typeof value === 'number' ? value : undefined,
-        attributes }, { interaction: false });
-    }),
+    track: safe((name, data) => emit(customEvent(name, data))),
 
     identify: safe((info = {}) => {
       if (info.tier !== undefined) user.tier = String(info.tier);
