@@ -1,0 +1,127 @@
+// Main-thread cost of the browser agent: loads a test page in headless Chromium RUNS times each
+// with nothing, with web-vitals alone (attribution build, all five metrics) and with the Sightline
+// agent (served by a real `sightline serve`), and prints the median extra script time of each over
+// the bare page (Chrome DevTools Protocol `Performance.getMetrics`, ScriptDuration), and the
+// agent's cost as a multiple of web-vitals'.
+//
+//   node bench/agent_mainthread.mjs        (needs build/sightline, chromium, npm packages)
+// Environment: RUNS (10), CHROMIUM_PATH (/usr/bin/chromium).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RUNS = Number(process.env.RUNS || 10);
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const WEB_VITALS = fs.readFileSync(path.join(root, 'node_modules/web-vitals/dist/web-vitals.attribution.iife.js'));
+
+function listen(server) {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+}
+
+async function startCollector() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sightline-agent-bench-'));
+  const probe = http.createServer();
+  const port = await listen(probe);
+  probe.close();
+  fs.writeFileSync(path.join(dir, 'config.yaml'), [
+    `listen: 127.0.0.1:${port}`, `data_dir: ${JSON.stringify(path.join(dir, 'data'))}`,
+    'limits:', '  beacons_per_second_per_client: 0', '  beacons_per_second_per_key: 0',
+    'projects:', '  - id: bench', '    ingest_keys: [bench-key]', '    read_tokens: [bench-read]',
+    '    allowed_origins: ["http://127.0.0.1:*"]', ''].join('\n'));
+  const proc = spawn(path.join(root, 'build/sightline'), ['serve', '--config', path.join(dir, 'config.yaml')],
+    { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return { url, stop: () => proc.kill('SIGTERM'), dir };
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  proc.kill('SIGKILL');
+  throw new Error('sightline serve did not start');
+}
+
+// A product page: some DOM, styles, an image, a little script of its own.
+function page(head) {
+  const items = Array.from({ length: 60 }, (_, i) =>
+    `<li class="item"><a href="/p/${i}">Product ${i}</a> <span>${(i * 3.7).toFixed(2)} EUR</span> <button>Add</button></li>`).join('');
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Bench shop</title>
+<style>body{font:16px sans-serif}.item{padding:4px}img{width:600px;height:300px;background:#ccd}</style>
+${head}</head><body><h1>Spring sale</h1><img src="/hero.svg" alt=""><ul>${items}</ul>
+<script>document.querySelectorAll('button').forEach((b) => b.addEventListener('click', () => { b.textContent = 'Added'; }));</script>
+</body></html>`;
+}
+
+const collector = await startCollector();
+const heads = {
+  none: '',
+  'web-vitals': `<script src="/web-vitals.js"></script><script>
+for (const on of ['onLCP','onINP','onCLS','onFCP','onTTFB']) webVitals[on](() => {});</script>`,
+  sightline: `<script>!function(w,d,s,n){var q=w[n]=w[n]||{q:[]};["init","track","identify","setFlags","setConsent"].forEach(function(m){q[m]=q[m]||function(){q.q.push([m,[].slice.call(arguments)])}});var e=d.createElement("script");e.async=1;e.src=s;d.head.appendChild(e)}(window,document,"${collector.url}/sightline.js","Sightline");
+Sightline.init({ key: 'bench-key', endpoint: '${collector.url}/v1/beacon', release: '1.0.0', respectDNT: false });</script>`,
+};
+const site = http.createServer((req, res) => {
+  const variant = new URL(req.url, 'http://x').searchParams.get('v');
+  if (req.url.startsWith('/web-vitals.js')) {
+    res.writeHead(200, { 'content-type': 'application/javascript' });
+    return res.end(WEB_VITALS);
+  }
+  if (req.url.startsWith('/hero.svg')) {
+    res.writeHead(200, { 'content-type': 'image/svg+xml' });
+    return res.end('<svg xmlns="http://www.w3.org/2000/svg" width="600" height="300"><rect width="600" height="300" fill="#88a"/></svg>');
+  }
+  res.writeHead(200, { 'content-type': 'text/html' });
+  res.end(page(heads[variant] ?? ''));
+});
+const sitePort = await listen(site);
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+
+async function scriptMs(variant) {
+  const context = await browser.newContext();
+  const tab = await context.newPage();
+  const cdp = await context.newCDPSession(tab);
+  await cdp.send('Performance.enable');
+  await tab.goto(`http://127.0.0.1:${sitePort}/?v=${variant}`, { waitUntil: 'load' });
+  await tab.waitForTimeout(500);
+  await tab.click('li:nth-child(3) button');
+  await tab.waitForTimeout(300);
+  // What happens when the user leaves: the vitals are reported and (for the agent) sent.
+  await tab.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await tab.waitForTimeout(200);
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  await context.close();
+  return metrics.find((m) => m.name === 'ScriptDuration').value * 1000;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const samples = { none: [], 'web-vitals': [], sightline: [] };
+try {
+  await scriptMs('none');  // warm-up: the first page of a browser pays for its start
+  for (let run = 0; run < RUNS; run++) {
+    for (const variant of Object.keys(samples)) samples[variant].push(await scriptMs(variant));
+  }
+} finally {
+  await browser.close();
+  site.close();
+  collector.stop();
+}
+const base = median(samples.none);
+console.log(`${RUNS} loads each; script time in ms (medians)`);
+for (const [variant, xs] of Object.entries(samples)) {
+  console.log(`${variant.padEnd(11)} ${median(xs).toFixed(1).padStart(7)} ms` +
+    (variant === 'none' ? '' : `   extra ${(median(xs) - base).toFixed(1)} ms`));
+}
+const wv = median(samples['web-vitals']) - base;
+const agent = median(samples.sightline) - base;
+console.log(`agent / web-vitals extra script time: ${(agent / wv).toFixed(2)} (goal <= 1.5)`);
