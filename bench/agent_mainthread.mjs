@@ -5,7 +5,8 @@
 // agent's cost as a multiple of web-vitals'.
 //
 //   node bench/agent_mainthread.mjs        (needs build/sightline, chromium, npm packages)
-// Environment: RUNS (10), CHROMIUM_PATH (/usr/bin/chromium).
+// Environment: RUNS (10), CHROMIUM_PATH (/usr/bin/chromium), AGENT_OPTIONS (JSON merged into the
+// agent's init options, e.g. '{"trackResources":false}' to see what one signal costs).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -63,7 +64,7 @@ const heads = {
   'web-vitals': `<script src="/web-vitals.js"></script><script>
 for (const on of ['onLCP','onINP','onCLS','onFCP','onTTFB']) webVitals[on](() => {});</script>`,
   sightline: `<script>!function(w,d,s,n){var q=w[n]=w[n]||{q:[]};["init","track","identify","setFlags","setConsent"].forEach(function(m){q[m]=q[m]||function(){q.q.push([m,[].slice.call(arguments)])}});var e=d.createElement("script");e.async=1;e.src=s;d.head.appendChild(e)}(window,document,"${collector.url}/sightline.js","Sightline");
-Sightline.init({ key: 'bench-key', endpoint: '${collector.url}/v1/beacon', release: '1.0.0', respectDNT: false });</script>`,
+Sightline.init(Object.assign({ key: 'bench-key', endpoint: '${collector.url}/v1/beacon', release: '1.0.0', respectDNT: false }, ${process.env.AGENT_OPTIONS || '{}'}));</script>`,
 };
 const site = http.createServer((req, res) => {
   const variant = new URL(req.url, 'http://x').searchParams.get('v');
