@@ -1,45 +1,51 @@
-// The agent: init, the public API, consent and sampling gates, page views and the page's
-// lifecycle. Signals (./signals) observe the page and call `emit`; nothing they do may break it:
-// every callback runs through `safe`, which swallows and counts errors and measures the agent's
-// own main-thread time.
+// The agent: init, the public API, consent and sampling gates, sessions, page views and the
+// page's lifecycle. Signals (./signals) observe the page and call `emit`; nothing they do may
+// break it: every callback runs through `safe`, which swallows and counts errors and measures the
+// agent's own main-thread time.
 
 import { normaliseConfig } from './core/config.js';
 import { effectiveConsent, normaliseConsent } from './core/consent.js';
-import { randomId, sha256Hex } from './core/ids.js';
+import { randomHex, sha256Hex } from './core/ids.js';
+import { linkedSessionId } from './core/links.js';
 import { createPlugins } from './core/plugins.js';
-import { isSampled, sessionRate } from './core/sampling.js';
+import { isSampled, remoteRate, sessionRate } from './core/sampling.js';
 import { createScrubber, scrubDeep } from './core/scrubber.js';
-import { forgetSession, touchSession } from './core/session.js';
-import { Batcher, RetryQueue, createSender } from './core/transport.js';
-import { startActions } from './signals/actions.js';
+import { SESSION_TIMEOUT_MS, cookieStorage, forgetSession, saveSession, touchSession } from './core/session.js';
+import { OFFLINE_KEY, createBatcher, createRetryQueue, createSender } from './core/transport.js';
 import { customEvent } from './signals/custom.js';
 import { startErrors } from './signals/errors.js';
-import { startLongTasks } from './signals/longtasks.js';
 import { startNavigation } from './signals/navigation.js';
 import { startNetwork } from './signals/network.js';
-import { startResources } from './signals/resources.js';
 import { startVitals } from './signals/vitals.js';
 
 const MAX_BREADCRUMBS = 20;
-const MAX_UNSAMPLED_BUFFER = 200;
+const MAX_HELD_EVENTS = 200;
+const SESSION_SAVE_MS = 15000;  // how often activity is written through to the session store
+const REMOTE_WAIT_MS = 3000;    // how long a new session waits for the collector's rates
+// Interactions before the extras arrive are kept (at most MAX_EARLY_EVENTS) and replayed to them.
+const EARLY_EVENTS = ['click', 'submit', 'focusin', 'focusout', 'input'];
+const MAX_EARLY_EVENTS = 300;
 
-export function createAgent() {
-  let config = null;
+// `loadExtras(config, ready)` calls ready(extras) once the signals not needed at page start have
+// arrived: {startActions, startResources, startLongTasks, decorateLinks} (./extras.js).
+export function createAgent(loadExtras) {
+  let config;
   let consent = 'none';
   let session = null;
-  let sampled = true;
   let rate = 1;
+  let sampled = true;  // false: not sampled; undefined: waiting for the collector's rates
+  let held = [];       // this page's events held back while not sampled or undecided
   let pageViewId = '';
-  let user = { id: '', tier: '' };
   let flags = [];
   let scrub = (s) => s;
-  let batcher = null;
-  let plugins = null;
+  let batcher;
+  let plugins;
+  let retry;
+  const user = { id: '', tier: '' };
   const crumbs = [];
-  const pageViewListeners = [];
-  const pageHideListeners = [];
-  let unsampledBuffer = [];
-  const footprint = { scriptMs: 0, bytes: 0, beacons: 0, errors: 0 };
+  const onView = [];
+  const onHide = [];
+  const footprint = { ms: 0, errors: 0, bytes: 0, beacons: 0 };
 
   function safe(fn) {
     return function guarded(...args) {
@@ -48,105 +54,139 @@ export function createAgent() {
         return fn.apply(this, args);
       } catch {
         footprint.errors++;
-        return undefined;
       } finally {
-        footprint.scriptMs += performance.now() - start;
+        footprint.ms += performance.now() - start;
       }
     };
   }
 
-  function storage() {
-    if (consent !== 'full') return null;
+  const full = () => consent === 'full';
+  const storage = (name) => {
     try {
-      return globalThis.sessionStorage;
+      return full() ? globalThis[name] : null;
     } catch {
-      return null;
+      return null;  // blocked (sandboxed frames, some privacy modes)
     }
+  };
+  // Where the session lives: the parent domain's cookie when configured, else sessionStorage.
+  const sessionStore = () => full() && config.trackSessions &&
+    (config.cookieDomain ? cookieStorage(config.cookieDomain) : storage('sessionStorage'));
+
+  // Decides this session's rate once: the stored decision, else the collector's rates for the
+  // visitor (fetched, waiting at most REMOTE_WAIT_MS), else the local configuration.
+  function decide(remote) {
+    if (!session || session.rate != null) return;
+    const info = { id: session.id, userTier: user.tier, featureFlags: flags,
+      region: remote && remote.region, remoteRate: remoteRate(remote, { userTier: user.tier, featureFlags: flags }) };
+    session.rate = sessionRate(config, info);
+    saveSession(sessionStore(), session);
+    applyRate();
   }
 
-  function startSession() {
-    if (consent !== 'full' || !config.trackSessions) {
-      session = null;
-      sampled = true;
-      rate = 1;
-      return;
+  function applyRate() {
+    rate = session && session.rate != null ? session.rate : 1;
+    sampled = !session || (session.rate == null ? undefined : isSampled(session.id, rate));
+    if (sampled) release();
+  }
+
+  function release() {
+    const events = held;
+    held = [];
+    events.forEach(enqueue);
+  }
+
+  function startSession(linkedId) {
+    const store = sessionStore();
+    session = store ? touchSession(store, Date.now(), linkedId) : null;
+    if (session) session.saved = Date.now();
+    applyRate();
+    if (sampled !== undefined) return;
+    if (!config.configUrl) return decide();
+    const timer = setTimeout(safe(decide), REMOTE_WAIT_MS);
+    fetch(`${config.configUrl}?key=${encodeURIComponent(config.key)}`, { credentials: 'omit' })
+      .then((r) => (r.ok ? r.json() : null))
+      .catch(() => null)
+      .then(safe((remote) => {
+        clearTimeout(timer);
+        decide(remote);
+      }));
+  }
+
+  // Activity extends the session; after 30 minutes without any, the next event starts a new one.
+  // The store is read and written again every SESSION_SAVE_MS (other tabs and subdomains share it).
+  function activity() {
+    const now = Date.now();
+    if (now - session.last < SESSION_TIMEOUT_MS && now - session.saved < SESSION_SAVE_MS) {
+      session.last = now;
+    } else {
+      startSession();
     }
-    session = touchSession(storage(), Date.now());
-    rate = sessionRate(config, { id: session.id, userTier: user.tier, featureFlags: flags });
-    sampled = isSampled(session.id, rate);
   }
 
   function envelope(events) {
-    const nav = globalThis.navigator || {};
-    const conn = nav.connection || {};
-    const full = consent === 'full';
+    const conn = navigator.connection || {};
     const context = {
-      url: scrub(location.href), referrer: scrub(document.referrer || ''),
-      release: config.release, environment: config.environment, service: config.service,
-      user: { id: full ? user.id : '', tier: user.tier }, flags,
+      url: scrub(location.href), referrer: scrub(document.referrer), release: config.release,
+      environment: config.environment, service: config.service,
+      user: { id: full() ? user.id : '', tier: user.tier }, flags,
     };
     if (conn.effectiveType) {
       context.network = { effective_type: conn.effectiveType, rtt: conn.rtt,
         downlink: conn.downlink, save_data: !!conn.saveData };
     }
-    return { v: 1, session_id: full && session ? session.id : undefined,
-      page_view_id: full ? pageViewId : undefined, consent: full ? 'full' : 'minimal',
+    return { v: 1, session_id: full() && session ? session.id : undefined,
+      page_view_id: full() ? pageViewId : undefined, consent: full() ? 'full' : 'minimal',
       sample_rate: sampled ? rate : config.errorSampleRate, context, events };
   }
 
   function enqueue(event) {
     const edited = plugins.beforeSend(event);
     if (edited) batcher.add(edited);
+    return edited;
   }
 
-  // kind: {performance, interaction, error}. Returns nothing; the event may be dropped.
+  // kind: {performance, interaction, error}. The event may be dropped (consent, configuration)
+  // or held back (sampling). Returns the event as it will be sent, while it waits, or undefined.
   function emit(event, kind = {}) {
-    if (!config || consent === 'none') return;
-    if (consent === 'minimal' && !kind.error) return;
-    if (kind.performance && !config.trackPerformance) return;
-    if (kind.interaction && !config.trackInteractions) return;
-    if (kind.error && !config.trackErrors) return;
-    if (session) session = touchSession(storage(), Date.now());
+    if (!config || consent === 'none' || (consent === 'minimal' && !kind.error) ||
+      (kind.performance && !config.trackPerformance) ||
+      (kind.interaction && !config.trackInteractions) || (kind.error && !config.trackErrors)) return;
+    if (session) activity();
     const e = scrubDeep({ ...event, ts: Date.now() }, scrub);
-    if (consent === 'full') e.page_view_id = pageViewId;
+    if (full()) e.page_view_id = pageViewId;
     if (!sampled) {
-      // Not sampled: kept for this page only, and sent if an error occurs here.
+      // Not sampled (or not yet decided): kept for this page only, and sent if an error occurs.
       if (!kind.error) {
-        unsampledBuffer.push(e);
-        if (unsampledBuffer.length > MAX_UNSAMPLED_BUFFER) unsampledBuffer.shift();
-        return;
+        held.push(e);
+        if (held.length > MAX_HELD_EVENTS) held.shift();
+        return e;
       }
-      const buffered = unsampledBuffer;
-      unsampledBuffer = [];
-      for (const b of buffered) enqueue(b);
+      release();
     }
-    enqueue(e);
+    return enqueue(e);
   }
 
   const api = {
     init: safe((options) => {
       if (config) return;  // once per page
       config = normaliseConfig(options);
-      consent = effectiveConsent(config.consent, config.respectDNT, globalThis.navigator);
-      scrub = createScrubber({ secretParams: config.secretParams || undefined });
-      user = { id: '', tier: config.metadata.userTier };
+      consent = effectiveConsent(config.consent, config.respectDNT, navigator);
+      scrub = createScrubber({ secretParams: config.secretParams });
+      user.tier = config.metadata.userTier;
       flags = config.metadata.featureFlags;
       plugins = createPlugins(config, safe);
-      const url = `${config.endpoint}${config.endpoint.includes('?') ? '&' : '?'}key=${encodeURIComponent(config.key)}`;
-      const retry = new RetryQueue();
-      const stats = { bytes: 0, beacons: 0 };
-      const send = createSender({ url, gzipEnabled: config.gzip, retry, stats,
-        allowRetry: () => consent === 'full' });
-      batcher = new Batcher({ maxEvents: config.maxBatchEvents, maxBytes: config.maxBatchBytes,
-        envelope, send: (body, opts) => {
-          send(body, opts);
-          footprint.bytes = stats.bytes;
-          footprint.beacons = stats.beacons;
-        } });
-      startSession();
-      pageViewId = randomId(16);
+      retry = createRetryQueue();
+      const { send, restore } = createSender({
+        url: `${config.endpoint}${config.endpoint.includes('?') ? '&' : '?'}key=${encodeURIComponent(config.key)}`,
+        gzipEnabled: config.gzip, retry, stats: footprint,
+        store: () => storage('localStorage') });
+      batcher = createBatcher({ maxEvents: config.maxBatchEvents, maxBytes: config.maxBatchBytes,
+        envelope, send });
+      startSession(full() ? linkedSessionId(location.search, Date.now()) : undefined);
+      pageViewId = randomHex(8);
       const agent = {
         config, safe, emit, scrub: (s) => scrub(s),
+        pending: (e) => held.includes(e) || batcher.has(e),
         breadcrumb: (c) => {
           crumbs.push({ ...c, ts: Date.now() });
           if (crumbs.length > MAX_BREADCRUMBS) crumbs.shift();
@@ -154,37 +194,59 @@ export function createAgent() {
         breadcrumbs: () => crumbs.slice(),
         newPageView: () => {
           batcher.flush(false);
-          pageViewId = randomId(16);
-          unsampledBuffer = [];
-          pageViewListeners.forEach((l) => l());
+          pageViewId = randomHex(8);
+          if (sampled === false) held = [];
+          onView.forEach((l) => l());
         },
-        onPageView: (l) => pageViewListeners.push(l),
-        onPageHide: (l) => pageHideListeners.push(l),
+        onPageView: (l) => onView.push(l),
+        onPageHide: (l) => onHide.push(l),
       };
-      const errors = startErrors(agent);
-      if (config.trackPerformance) {
-        startNavigation(agent);
-        startVitals(agent);
-        if (config.trackResources) startResources(agent);
-        startLongTasks(agent);
+      // Each signal starts on its own: one that cannot run here leaves the others running.
+      const start = (fn, on = true) => on && safe(fn)(agent);
+      const errors = start(startErrors) || {};
+      start(startNavigation, config.trackPerformance);
+      start(startVitals, config.trackPerformance);
+      start(startNetwork, config.trackNetwork);
+
+      // The extras, loaded once the page has: actions, resources, long tasks, link decoration.
+      // One capture listener per interaction type keeps the events until the extras' handlers
+      // (set with `agent.on`) arrive, then hands each event to them.
+      const handlers = {};
+      const early = [];
+      agent.on = (type, fn) => (handlers[type] = safe(fn));
+      if (config.trackInteractions) {
+        for (const type of EARLY_EVENTS) {
+          addEventListener(type, (e) => (handlers[type] ? handlers[type](e) :
+            early.length < MAX_EARLY_EVENTS && early.push(e)), true);
+        }
       }
-      if (config.trackNetwork && config.trackPerformance) startNetwork(agent);
-      if (config.trackInteractions) startActions(agent);
+      if (config.trackPerformance || config.trackInteractions || config.decorateDomains.length) {
+        loadExtras(config, safe((x) => {
+          restore();
+          start(x.startResources, config.trackResources);
+          start(x.startLongTasks, config.trackPerformance);
+          start(x.startActions, config.trackInteractions);
+          early.splice(0).forEach((e) => handlers[e.type] && handlers[e.type](e));
+          if (config.decorateDomains.length) {
+            x.decorateLinks(config.decorateDomains, () => (full() && session ? session.id : ''), safe);
+          }
+        }));
+      }
       plugins.setup({ emit, track: api.track, reportError: errors.report });
 
-      const leave = safe((final) => {
-        pageHideListeners.forEach((l) => l());
-        if (consent === 'full' && footprint.beacons + batcher.queue.length > 0) {
+      // Leaving (or hiding) the page: what is pending is sent, with the agent's own footprint.
+      const leave = safe(() => {
+        onHide.forEach((l) => l());
+        if (session) saveSession(sessionStore(), session);
+        if (full() && footprint.beacons + batcher.size()) {
           emit({ type: 'custom', name: 'sightline_footprint', attributes: {
-            script_ms: Math.round(footprint.scriptMs * 10) / 10, bytes_sent: footprint.bytes,
+            script_ms: Math.round(footprint.ms * 10) / 10, bytes_sent: footprint.bytes,
             beacons: footprint.beacons, agent_errors: footprint.errors } }, { performance: true });
         }
-        batcher.flush(final);
+        batcher.flush(true);
       });
-      addEventListener('visibilitychange', () => {
-        if (document.visibilityState === 'hidden') leave(true);
-      });
-      addEventListener('pagehide', () => leave(true));
+      addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && leave());
+      addEventListener('pagehide', leave);
       setInterval(safe(() => batcher.flush(false)), config.flushIntervalMs);
     }),
 
@@ -192,12 +254,8 @@ export function createAgent() {
 
     identify: safe((info = {}) => {
       if (info.tier !== undefined) user.tier = String(info.tier);
-      if (info.id !== undefined && info.id !== null && info.id !== '') {
-        // Only a hash of the id leaves the page.
-        sha256Hex(String(info.id)).then((hash) => {
-          user.id = hash;
-        }, () => {});
-      }
+      // Only a hash of the id leaves the page.
+      if (info.id != null && info.id !== '') sha256Hex(String(info.id)).then((h) => (user.id = h), () => {});
     }),
 
     setFlags: safe((list) => {
@@ -206,13 +264,16 @@ export function createAgent() {
 
     setConsent: safe((level) => {
       const before = consent;
-      consent = effectiveConsent(normaliseConsent(level, consent), config ? config.respectDNT : true,
-        globalThis.navigator);
+      consent = effectiveConsent(normaliseConsent(level, consent), !config || config.respectDNT,
+        navigator);
       if (!config || before === consent) return;
-      if (consent !== 'full') {
-        forgetSession(globalThis.sessionStorage);
-        session = null;
-        if (consent === 'none') batcher.queue = [];
+      if (!full()) {
+        // Nothing of the visit stays in the browser below full consent.
+        forgetSession(() => sessionStorage);
+        if (config.cookieDomain) forgetSession(() => cookieStorage(config.cookieDomain));
+        forgetSession(() => localStorage, OFFLINE_KEY);
+        if (consent === 'none') batcher.clear();
+        retry.take();
       }
       startSession();
     }),

@@ -1,3 +1,7 @@
-// The ESM build's entry: `import { createAgent } from '.../sightline.esm.js'` for bundled apps.
-export { createAgent } from './agent.js';
+// The ESM build's entry: `import { createAgent } from '.../sightline.esm.js'` for bundled apps,
+// with every signal in the one module (the app's bundler decides how to split it).
+import { createAgent as create } from './agent.js';
+import { EXTRAS } from './extras.js';
+
+export const createAgent = () => create((config, ready) => ready(EXTRAS));
 export { createScrubber } from './core/scrubber.js';

@@ -15,6 +15,8 @@ test('personal data becomes REDACTED markers', () => {
     ['ssn 123-45-6789', 'ssn [REDACTED_SSN]'],
     ['from 192.168.1.20:8080', 'from [REDACTED_IPV4]:8080'],
     ['v6 2001:db8::8a2e:370:7334 and fe80::1', 'v6 [REDACTED_IPV6] and [REDACTED_IPV6]'],
+    ['full 2001:0db8:85a3:0000:0000:8a2e:0370:7334.', 'full [REDACTED_IPV6].'],
+    ['http://[::1]:8080/x', 'http://[[REDACTED_IPV6]]:8080/x'],
   ];
   for (const [input, want] of cases) assert.equal(scrub(input), want, input);
 });
@@ -34,6 +36,8 @@ test('look-alikes are left alone', () => {
     'chrome 131.0.6778.85 on Windows 10.0.19045',
     'TypeError: a.b is undefined at https://shop.example/app.js:12:34',
     'order 12345 of 3 items',
+    'std::vector<int> at Foo::bar (a.cc:1:2)',
+    'colour #ff00aa, trace 4bf92f3577b34da6a3ce929d0e0e4736',
   ]) {
     assert.equal(scrub(text), text, text);
   }

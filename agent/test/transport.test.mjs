@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Batcher, RetryQueue, buildBodies } from '../src/core/transport.js';
+import { buildBodies, createBatcher, createRetryQueue } from '../src/core/transport.js';
 
 const envelope = (events) => ({ v: 1, key: 'k', events });
 
@@ -16,7 +16,7 @@ test('events are split into beacons by count and by size', () => {
 
 test('the batcher flushes at its size cap and on demand', () => {
   const sent = [];
-  const b = new Batcher({ maxEvents: 2, envelope, send: (body, opts) => sent.push([body, opts]) });
+  const b = createBatcher({ maxEvents: 2, envelope, send: (body, opts) => sent.push([body, opts]) });
   b.add({ type: 'custom', name: 'a' });
   assert.equal(sent.length, 0);
   b.add({ type: 'custom', name: 'b' });
@@ -28,16 +28,15 @@ test('the batcher flushes at its size cap and on demand', () => {
 });
 
 test('the retry queue is bounded and backs off', () => {
-  const q = new RetryQueue({ capacity: 2, baseDelayMs: 100, maxDelayMs: 1000 });
-  q.push('a');
-  q.push('b');
-  q.push('c');
-  assert.deepEqual(q.items, ['b', 'c']);
-  assert.equal(q.dropped, 1);
+  const q = createRetryQueue();
+  for (let i = 0; i < 12; i++) q.push(`b${i}`);
+  assert.deepEqual(q.items, ['b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'b8', 'b9', 'b10', 'b11']);
   q.failures = 1;
-  assert.equal(q.delay(), 100);
-  q.failures = 3;
-  assert.equal(q.delay(), 400);
-  q.failures = 30;
   assert.equal(q.delay(), 1000);
+  q.failures = 3;
+  assert.equal(q.delay(), 4000);
+  q.failures = 30;
+  assert.equal(q.delay(), 60000);
+  assert.equal(q.take().length, 10);
+  assert.equal(q.items.length, 0);
 });

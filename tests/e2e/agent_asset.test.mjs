@@ -31,6 +31,17 @@ test('GET /sightline.js serves the agent with long-cache headers and an ETag', a
   assert.equal(again.text, '');
 });
 
+test('GET /sightline-extras.js serves the extras bundle, cached the same way', async () => {
+  const res = await request(`${server.url}/sightline-extras.js`);
+  assert.equal(res.status, 200, describeResponse(res));
+  assert.match(res.headers.get('content-type') ?? '', /^application\/javascript/);
+  assert.equal(res.headers.get('cache-control'), (await request(`${server.url}/sightline.js`)).headers.get('cache-control'));
+  // It hands its signals to the hook the core bundle sets.
+  let handed = null;
+  vm.runInContext(res.text, vm.createContext({ __sightlineExtras: (x) => (handed = x) }));
+  assert.deepEqual(Object.keys(handed).sort(), ['decorateLinks', 'startActions', 'startLongTasks', 'startResources']);
+});
+
 test('the served script replaces the loader stub with the agent', async () => {
   const res = await request(`${server.url}/sightline.js`);
   const context = vm.createContext({ Sightline: { q: [] } });

@@ -213,7 +213,7 @@ test('a visit to the shop arrives as the right events, equal to what web-vitals 
   if (eventTiming) {
     assert.ok(vital('INP')[0].value >= 250, `INP ${vital('INP')[0].value}`);
     assert.match(vital('INP')[0].attribution.element, /slow/);
-    assert.equal(vital('INP')[0].attribution.interaction_type, 'pointer');
+    assert.equal(vital('INP')[0].attribution.interactionType, 'pointer');
   }
 
   // Errors with context.

@@ -1,78 +1,63 @@
 // The options of `Sightline.init`, normalised. The seed's names are accepted as aliases:
 // `appVersion` for `release`, `allowedDomains` for `allowedOrigins`, and the minimal mode's
-// `mode: 'minimal'`, `trackErrors`, `trackPerformance`, `trackSessions`, `disableSessionReplay`.
+// `mode: 'minimal'` (errors only: no performance, interactions, resources, network or sessions),
+// `trackErrors`, `trackPerformance`, `trackSessions`, `disableSessionReplay`.
 
 import { clampRate } from './sampling.js';
 import { normaliseConsent } from './consent.js';
 
-export const DEFAULTS = {
-  key: '',
-  endpoint: '/v1/beacon',
-  service: '',
-  environment: '',
-  release: '',
-  sampleRate: 1,
-  errorSampleRate: 1,
-  sampleRateFor: null,
-  trackInteractions: true,
-  trackResources: true,
-  trackErrors: true,
-  trackPerformance: true,
-  trackSessions: true,
-  trackNetwork: true,
-  disableSessionReplay: true,
-  allowedOrigins: [],
-  metadata: { userTier: '', featureFlags: [] },
-  respectDNT: true,
-  consent: 'full',
-  secretParams: null,
-  beforeSend: null,
-  flushIntervalMs: 5000,
-  maxBatchEvents: 50,
-  maxBatchBytes: 48 * 1024,
-  maxErrorsPerPage: 25,
-  gzip: true,
-  plugins: [],
-};
+const str = (v) => (v == null ? '' : String(v));
+export const list = (v) => (Array.isArray(v) ? v : v ? [v] : []).filter(Boolean);
 
-function list(value) {
-  if (Array.isArray(value)) return value.map(String).filter(Boolean);
-  if (typeof value === 'string' && value) return [value];
-  return [];
-}
-
-export function normaliseConfig(options = {}) {
+export function normaliseConfig(options) {
   const o = options || {};
-  const c = { ...DEFAULTS };
-  for (const k of Object.keys(DEFAULTS)) if (o[k] !== undefined) c[k] = o[k];
-  c.key = String(o.key || '');
-  c.endpoint = String(o.endpoint || DEFAULTS.endpoint);
-  c.release = String(o.release || o.appVersion || '');
-  c.service = String(c.service || '');
-  c.environment = String(c.environment || '');
-  c.sampleRate = clampRate(o.sampleRate, 1);
-  c.errorSampleRate = clampRate(o.errorSampleRate, 1);
-  c.allowedOrigins = list(o.allowedOrigins !== undefined ? o.allowedOrigins : o.allowedDomains);
+  const minimal = o.mode === 'minimal';
+  const perf = !minimal && o.trackPerformance !== false;
   const meta = o.metadata || {};
-  c.metadata = { userTier: String(meta.userTier || ''), featureFlags: list(meta.featureFlags) };
-  c.consent = normaliseConsent(o.consent, 'full');
-  if (o.mode === 'minimal') {
-    // The seed's minimal mode: errors only, no sessions, no performance or interaction tracking.
-    c.trackPerformance = false;
-    c.trackInteractions = false;
-    c.trackResources = false;
-    c.trackSessions = false;
-    c.trackNetwork = false;
-    if (c.consent === 'full') c.consent = 'minimal';
-  }
-  if (o.trackPerformance === false) c.trackResources = false;
-  c.disableSessionReplay = o.disableSessionReplay !== false;
-  c.plugins = Array.isArray(o.plugins) ? o.plugins : [];
-  return c;
+  const consent = normaliseConsent(o.consent);
+  const endpoint = str(o.endpoint) || '/v1/beacon';
+  return {
+    key: str(o.key),
+    endpoint,
+    // With `remoteConfig: true`, each new session asks the collector for this visitor's sampling
+    // rates: GET /v1/config?key= next to the beacon endpoint, or `configUrl`.
+    configUrl: o.remoteConfig ? str(o.configUrl) || endpoint.replace(/beacon$/, 'config') : '',
+    extrasUrl: str(o.extrasUrl),  // where sightline-extras.js is, when not next to sightline.js
+    service: str(o.service),
+    environment: str(o.environment),
+    release: str(o.release || o.appVersion),
+    sampleRate: clampRate(o.sampleRate),
+    errorSampleRate: clampRate(o.errorSampleRate),
+    sampleRateFor: o.sampleRateFor,
+    trackErrors: o.trackErrors !== false,
+    trackPerformance: perf,
+    trackResources: perf && o.trackResources !== false,
+    trackNetwork: perf && o.trackNetwork !== false,
+    trackInteractions: !minimal && o.trackInteractions !== false,
+    trackSessions: !minimal && o.trackSessions !== false,
+    disableSessionReplay: o.disableSessionReplay !== false,
+    allowedOrigins: list(o.allowedOrigins !== undefined ? o.allowedOrigins : o.allowedDomains),
+    // A parent domain (`shop.example`) for the session cookie shared by its subdomains, and the
+    // domains whose links carry the session id (flows that cross registrable domains).
+    cookieDomain: str(o.cookieDomain),
+    decorateDomains: list(o.decorateDomains),
+    metadata: { userTier: str(meta.userTier), featureFlags: list(meta.featureFlags).map(String) },
+    respectDNT: o.respectDNT !== false,
+    consent: minimal && consent === 'full' ? 'minimal' : consent,
+    secretParams: o.secretParams,
+    beforeSend: o.beforeSend,
+    plugins: list(o.plugins),
+    flushIntervalMs: o.flushIntervalMs || 5000,
+    maxBatchEvents: o.maxBatchEvents || 50,
+    maxBatchBytes: o.maxBatchBytes || 49152,
+    maxErrorsPerPage: o.maxErrorsPerPage || 25,
+    gzip: o.gzip !== false,
+  };
 }
 
-// Whether `url` is on one of the allowed origins. Patterns: an origin (`https://api.shop.example`),
-// a host (`api.shop.example`), a wildcard host (`*.shop.example`) or a RegExp.
+// Whether `url` is on one of `patterns` or on the page's own origin. A pattern is an origin
+// (`https://api.shop.example`), a host (`api.shop.example`), a wildcard host (`*.shop.example`,
+// also after a scheme) or a RegExp tested against the origin.
 export function originAllowed(url, patterns, pageOrigin) {
   let u;
   try {
@@ -80,24 +65,10 @@ export function originAllowed(url, patterns, pageOrigin) {
   } catch {
     return false;
   }
-  if (u.origin === pageOrigin) return true;
-  for (const p of patterns) {
-    if (p instanceof RegExp) {
-      if (p.test(u.origin)) return true;
-      continue;
-    }
-    const pattern = String(p);
-    if (pattern.includes('://')) {
-      if (pattern === u.origin) return true;
-      if (pattern.includes('*.')) {
-        const [scheme, host] = pattern.split('://');
-        if (u.protocol === `${scheme}:` && u.host.endsWith(host.slice(1))) return true;
-      }
-    } else if (pattern.startsWith('*.')) {
-      if (u.host.endsWith(pattern.slice(1))) return true;
-    } else if (u.host === pattern || u.hostname === pattern) {
-      return true;
-    }
-  }
-  return false;
+  return u.origin === pageOrigin || patterns.some((p) => {
+    if (p instanceof RegExp) return p.test(u.origin);
+    const [scheme, host] = String(p).includes('://') ? String(p).split('://') : [0, String(p)];
+    return (!scheme || `${scheme}:` === u.protocol) && (host === u.host || host === u.hostname ||
+      (host.startsWith('*.') && u.hostname.endsWith(host.slice(1))));
+  });
 }

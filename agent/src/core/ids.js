@@ -1,37 +1,21 @@
 // Random ids and the hashes the agent needs, from the platform's crypto.
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
-
-export function randomId(length = 21) {
-  const bytes = new Uint8Array(length);
-  globalThis.crypto.getRandomValues(bytes);
-  let id = '';
-  for (let i = 0; i < length; i++) id += ALPHABET[bytes[i] & 63];
-  return id;
-}
+const hex = (bytes) => Array.from(bytes, (b) => (b | 256).toString(16).slice(1)).join('');
 
 // `bytes` random bytes as lowercase hex, never all zero (W3C trace context forbids it).
 export function randomHex(bytes) {
-  const buf = new Uint8Array(bytes);
-  let hex;
-  do {
-    globalThis.crypto.getRandomValues(buf);
-    hex = Array.from(buf, (b) => b.toString(16).padStart(2, '0')).join('');
-  } while (/^0+$/.test(hex));
-  return hex;
+  let h;
+  do h = hex(crypto.getRandomValues(new Uint8Array(bytes)));
+  while (!/[^0]/.test(h));
+  return h;
 }
 
 // A number in [0, 1) fixed by `text` (FNV-1a): the same session always draws the same number.
 export function unitHash(text) {
   let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
   return h / 4294967296;
 }
 
-export async function sha256Hex(text) {
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
+export const sha256Hex = async (text) =>
+  hex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));

@@ -4,9 +4,9 @@
 export const QUEUED_METHODS = ['init', 'track', 'identify', 'setFlags', 'setConsent'];
 
 export function drainQueue(api, queue) {
-  if (!Array.isArray(queue)) return 0;
-  const calls = queue.filter((c) => Array.isArray(c) && QUEUED_METHODS.includes(c[0]));
-  const ordered = [...calls.filter((c) => c[0] === 'init'), ...calls.filter((c) => c[0] !== 'init')];
-  for (const [method, args] of ordered) api[method](...(Array.isArray(args) ? args : []));
-  return ordered.length;
+  const calls = (Array.isArray(queue) ? queue : [])
+    .filter((c) => Array.isArray(c) && QUEUED_METHODS.includes(c[0]))
+    .sort((a, b) => (b[0] === 'init') - (a[0] === 'init'));
+  for (const [method, args] of calls) api[method](...(Array.isArray(args) ? args : []));
+  return calls.length;
 }

@@ -3,33 +3,32 @@
 // drop it; a hook that throws leaves the event as it was.
 
 export function createPlugins(config, safe) {
-  const list = [...(config.plugins || [])];
-  let setupApi = null;
+  const list = [...config.plugins];
+  let setupApi;
+  const setup = (p) => p.setup && safe(p.setup)(setupApi);
   return {
     add(plugin) {
       if (!plugin) return;
       list.push(plugin);
-      if (setupApi && typeof plugin.setup === 'function') safe(plugin.setup)(setupApi);
+      if (setupApi) setup(plugin);
     },
     setup(api) {
       setupApi = api;
-      for (const p of list) if (typeof p.setup === 'function') safe(p.setup)(api);
+      list.forEach(setup);
     },
     beforeSend(event) {
-      let current = event;
-      const hooks = list.filter((p) => typeof p.beforeSend === 'function').map((p) => p.beforeSend);
-      if (typeof config.beforeSend === 'function') hooks.push(config.beforeSend);
-      for (const hook of hooks) {
+      for (const hook of [...list.map((p) => p.beforeSend), config.beforeSend]) {
+        if (typeof hook !== 'function') continue;
         let next;
         try {
-          next = hook(current);
+          next = hook(event);
         } catch {
           continue;
         }
         if (next === null || next === false) return null;
-        if (next && typeof next === 'object') current = next;
+        if (next && typeof next === 'object') event = next;
       }
-      return current;
+      return event;
     },
   };
 }

@@ -3,20 +3,18 @@
 // the values of query parameters whose names say they are secret. Each becomes
 // `[REDACTED_<TYPE>]`. The collector scrubs again; this keeps the data off the wire too.
 
-export const DEFAULT_SECRET_PARAMS = [
-  'token', 'access_token', 'id_token', 'refresh_token', 'auth', 'authorization', 'password',
-  'passwd', 'pwd', 'secret', 'api_key', 'apikey', 'key', 'session', 'sessionid', 'code', 'email',
-  'signature', 'sig',
-];
+export const DEFAULT_SECRET_PARAMS = ('token access_token id_token refresh_token auth authorization ' +
+  'password passwd pwd secret api_key apikey key session sessionid code email signature sig sl_sid')
+  .split(' ');
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 // A card number: 13 to 19 digits, optionally grouped by single spaces or dashes.
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
 const SSN = /\b\d{3}-\d{2}-\d{4}\b/g;
 const IPV4 = /\b(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\b/g;
-// Full and compressed forms (at least two groups and one "::" or seven colons).
-const IPV6 =
-  /(?<![\w:])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,7}:|(?:[0-9A-Fa-f]{1,4}:){1,6}(?::[0-9A-Fa-f]{1,4}){1,6}|::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4})(?![\w:])/g;
+// Candidates: hex groups joined by colons, three at least; an address among them has exactly one
+// "::" or eight groups (so that times such as 12:30:45 stay).
+const IPV6 = /(?<![\w:.])[\dA-Fa-f]{0,4}(?::[\dA-Fa-f]{0,4}){2,7}(?![\w:])/g;
 // International (+CC ...) or grouped national numbers. Groups are separated by spaces or dashes
 // (dots only after a +CC), so that versions (131.0.6778.85) and dates stay.
 const PHONE =
@@ -41,14 +39,6 @@ function luhnValid(digits) {
   return sum % 10 === 0;
 }
 
-function countDigits(s) {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) n++;
-  }
-  return n;
-}
 
 // Query parameters named in `names` (case-insensitive) keep their name and lose their value, in
 // URLs and in query-like text (`?a=1&token=x`).
@@ -67,9 +57,10 @@ function scrubParams(text, names) {
 }
 
 export function createScrubber(options = {}) {
-  const names = (options.secretParams || DEFAULT_SECRET_PARAMS).map((n) => String(n).toLowerCase());
+  const names = (options.secretParams || DEFAULT_SECRET_PARAMS).map((n) => `${n}`.toLowerCase());
   return function scrub(text) {
-    if (typeof text !== 'string' || text.length === 0) return text;
+    // Every kind of personal data has a digit, '@', '=' or ':' in it: most strings are done here.
+    if (typeof text !== 'string' || !/[\d@=:]/.test(text)) return text;
     let out = scrubParams(text, names);
     out = out.replace(EMAIL, '[REDACTED_EMAIL]');
     out = out.replace(SSN, '[REDACTED_SSN]');
@@ -78,9 +69,12 @@ export function createScrubber(options = {}) {
       return CARD_PREFIX.test(digits) && luhnValid(digits) ? '[REDACTED_CARD]' : m;
     });
     out = out.replace(IPV4, '[REDACTED_IPV4]');
-    out = out.replace(IPV6, '[REDACTED_IPV6]');
+    out = out.replace(IPV6, (m) => {
+      const parts = m.split('::').length;
+      return m.length > 2 && (parts === 2 || (parts === 1 && m.split(':').length === 8)) ? '[REDACTED_IPV6]' : m;
+    });
     out = out.replace(PHONE, (m) => {
-      const n = countDigits(m);
+      const n = m.replace(/\D/g, '').length;
       // Nine digits at least (a date has eight), seven with a country code.
       return n <= 15 && (n >= 9 || (m[0] === '+' && n >= 7)) ? '[REDACTED_PHONE]' : m;
     });

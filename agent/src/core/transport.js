@@ -1,121 +1,118 @@
 // Batching and sending. Events wait in a queue and leave as beacons (wire format v1, see
 // docs/protocol.md) when the page is hidden or left, every few seconds, and when the queue reaches
 // its size cap. `navigator.sendBeacon` first; `fetch(keepalive)` when it refuses; gzip through
-// CompressionStream for sends that are not the page's last; failed fetches retried with backoff
-// from a small bounded queue (full consent only). No `unload` listener (it breaks the bfcache).
+// CompressionStream for sends that are not the page's last. Sends that fail, or that find the
+// browser offline, wait in a small bounded queue and are retried with backoff and when the
+// browser comes back online; with full consent that queue is kept in localStorage so that the
+// next page of the site sends it. No `unload` listener (it breaks the bfcache).
 
 export const MAX_BEACON_BYTES = 60 * 1024;  // browsers allow 64 KiB of keepalive bodies in flight
+export const OFFLINE_KEY = 'sightline_offline';
 
 // Splits events into beacon bodies of at most `maxEvents` events and `maxBytes` bytes.
-// `envelope(events)` gives the beacon object for a list of events.
+// `envelope(events)` gives the beacon object for a list of events. An event too big for any
+// beacon is dropped.
 export function buildBodies(events, envelope, maxEvents, maxBytes = MAX_BEACON_BYTES) {
   const bodies = [];
-  let chunk = [];
-  let size = 0;
   const base = JSON.stringify(envelope([])).length;
+  let chunk = [];
+  let size = base;
+  const close = () => chunk.length && bodies.push(JSON.stringify(envelope(chunk)));
   for (const event of events) {
-    const text = JSON.stringify(event);
-    if (base + text.length + 1 > maxBytes) continue;  // one event over the cap cannot be sent
-    if (chunk.length && (chunk.length >= maxEvents || base + size + text.length + 1 > maxBytes)) {
-      bodies.push(JSON.stringify(envelope(chunk)));
+    const bytes = JSON.stringify(event).length + 1;
+    if (base + bytes > maxBytes) continue;
+    if (chunk.length >= maxEvents || size + bytes > maxBytes) {
+      close();
       chunk = [];
-      size = 0;
+      size = base;
     }
     chunk.push(event);
-    size += text.length + 1;
+    size += bytes;
   }
-  if (chunk.length) bodies.push(JSON.stringify(envelope(chunk)));
+  close();
   return bodies;
 }
 
-export class Batcher {
-  // send(body, {final}) sends one beacon body; `final` when the page may be going away.
-  constructor({ maxEvents = 50, maxBytes = MAX_BEACON_BYTES, envelope, send }) {
-    this.maxEvents = maxEvents;
-    this.maxBytes = maxBytes;
-    this.envelope = envelope;
-    this.send = send;
-    this.queue = [];
-    this.bytes = 0;
-  }
-
-  add(event) {
-    this.queue.push(event);
-    this.bytes += JSON.stringify(event).length;
-    if (this.queue.length >= this.maxEvents || this.bytes >= this.maxBytes * 0.75) {
-      this.flush(false);
-    }
-  }
-
-  flush(final) {
-    if (!this.queue.length) return 0;
-    const events = this.queue;
-    this.queue = [];
-    this.bytes = 0;
-    const bodies = buildBodies(events, this.envelope, this.maxEvents, this.maxBytes);
-    for (const body of bodies) this.send(body, { final });
-    return bodies.length;
-  }
+// send(body, {final}) sends one beacon body; `final` when the page may be going away. The queue is
+// flushed when it holds `maxEvents` events (and by the agent's timer and lifecycle).
+export function createBatcher({ maxEvents = 50, maxBytes = MAX_BEACON_BYTES, envelope, send }) {
+  let queue = [];
+  const batcher = {
+    add(event) {
+      if (queue.push(event) >= maxEvents) batcher.flush(false);
+    },
+    flush(final) {
+      const bodies = buildBodies(queue, envelope, maxEvents, maxBytes);
+      queue = [];
+      bodies.forEach((body) => send(body, { final }));
+      return bodies.length;
+    },
+    clear: () => (queue = []),
+    size: () => queue.length,
+    has: (event) => queue.includes(event),
+  };
+  return batcher;
 }
 
-// Retries failed sends with exponential backoff; at most `capacity` bodies wait, the oldest go.
-export class RetryQueue {
-  constructor({ capacity = 10, baseDelayMs = 1000, maxDelayMs = 60000 } = {}) {
-    this.capacity = capacity;
-    this.baseDelayMs = baseDelayMs;
-    this.maxDelayMs = maxDelayMs;
-    this.items = [];
-    this.failures = 0;
-    this.dropped = 0;
-  }
-
-  push(body) {
-    this.items.push(body);
-    while (this.items.length > this.capacity) {
-      this.items.shift();
-      this.dropped++;
-    }
-  }
-
-  // Delay before the next attempt after `this.failures` consecutive failures.
-  delay() {
-    return Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** Math.max(0, this.failures - 1));
-  }
-
-  take() {
-    const items = this.items;
-    this.items = [];
-    return items;
-  }
+// Bodies waiting for another attempt: at most 10, the oldest go first. `delay()` is the backoff
+// after `failures` consecutive failures: 1 s, doubling up to a minute.
+export function createRetryQueue() {
+  const q = {
+    items: [],
+    failures: 0,
+    push: (body) => q.items.push(body) > 10 && q.items.shift(),
+    delay: () => Math.min(60000, 1000 * 2 ** Math.max(0, q.failures - 1)),
+    take: () => q.items.splice(0),
+  };
+  return q;
 }
 
 async function gzip(body) {
-  const stream = new Blob([body]).stream().pipeThrough(new CompressionStream('gzip'));
-  return new Response(stream).arrayBuffer();
+  return new Response(new Blob([body]).stream().pipeThrough(new CompressionStream('gzip')))
+    .arrayBuffer();
 }
 
-// The browser sender: returns send(body, {final}). `stats` counts bytes and beacons sent.
-export function createSender({ url, gzipEnabled, retry, stats, allowRetry }) {
-  const nav = globalThis.navigator;
-  let timer = null;
+// The browser sender: returns {send(body, {final}), restore()}. `stats` counts bytes and beacons
+// sent; `store()` gives the Storage for the offline queue, or null when it may not be kept.
+export function createSender({ url, gzipEnabled, retry, stats, store }) {
+  const nav = navigator;
+  let timer = 0;
 
-  function schedule() {
+  const save = () => {
+    try {
+      const s = store();
+      if (retry.items.length) s.setItem(OFFLINE_KEY, JSON.stringify(retry.items));
+      else s.removeItem(OFFLINE_KEY);
+    } catch {
+      // no storage for this consent, or full: the queue lives in memory
+    }
+  };
+  const schedule = (ms) => {
     if (timer || !retry.items.length) return;
     timer = setTimeout(() => {
-      timer = null;
-      for (const body of retry.take()) post(body, false);
-    }, retry.delay());
-  }
-
-  function failed(body) {
+      timer = 0;
+      const items = retry.take();
+      save();
+      items.forEach((body) => post(body, false));
+    }, ms);
+  };
+  const failed = (body) => {
     retry.failures++;
-    if (allowRetry()) {
-      retry.push(body);
-      schedule();
+    if (!store()) return;
+    retry.push(body);
+    save();
+    schedule(retry.delay());
+    if (!online) {
+      online = addEventListener('online', () => {
+        clearTimeout(timer);
+        timer = 0;
+        schedule(0);
+      }) || 1;
     }
-  }
+  };
 
   async function post(body, compress) {
+    if (nav.onLine === false) return failed(body);
     const headers = { 'Content-Type': 'text/plain;charset=UTF-8' };
     let payload = body;
     if (compress) {
@@ -129,7 +126,7 @@ export function createSender({ url, gzipEnabled, retry, stats, allowRetry }) {
     try {
       const res = await fetch(url, { method: 'POST', body: payload, headers, keepalive: true,
         credentials: 'omit', mode: 'cors' });
-      stats.bytes += typeof payload === 'string' ? payload.length : payload.byteLength;
+      stats.bytes += payload.length || payload.byteLength;
       if (res.status >= 500 || res.status === 429) failed(body);
       else retry.failures = 0;
     } catch {
@@ -137,19 +134,32 @@ export function createSender({ url, gzipEnabled, retry, stats, allowRetry }) {
     }
   }
 
-  return function send(body, { final }) {
-    stats.beacons++;
-    const canGzip = gzipEnabled && !final && typeof CompressionStream === 'function';
-    if (!canGzip && nav && typeof nav.sendBeacon === 'function') {
-      try {
-        if (nav.sendBeacon(url, body)) {
-          stats.bytes += body.length;
-          return;
-        }
-      } catch {
-        // fall through to fetch
-      }
+  // What an earlier page could not send: called once the page has loaded (reading localStorage
+  // costs the page time). Taking it out keeps other tabs from sending it twice.
+  const restore = () => {
+    try {
+      const saved = JSON.parse(store().getItem(OFFLINE_KEY));
+      store().removeItem(OFFLINE_KEY);
+      saved.forEach((body) => typeof body === 'string' && retry.push(body));
+      schedule(0);
+    } catch {
+      // nothing saved
     }
-    post(body, canGzip);
   };
+  let online;
+
+  const send = (body, { final }) => {
+    stats.beacons++;
+    const compress = gzipEnabled && !final && typeof CompressionStream === 'function';
+    try {
+      if (!compress && nav.onLine !== false && nav.sendBeacon(url, body)) {
+        stats.bytes += body.length;
+        return;
+      }
+    } catch {
+      // no sendBeacon: fetch
+    }
+    post(body, compress);
+  };
+  return { send, restore };
 }

@@ -1,48 +1,37 @@
 // Resources summarised per page view: count, transfer bytes, the slowest five, totals per
 // third-party domain and the render-blocking ones — one `resource` event when the page is left.
 
+const bare = (url) => url.split('?')[0];
+
 export function summariseResources(entries, pageHost) {
-  const summary = { count: 0, transfer_bytes: 0, slowest: [], third_party: {}, render_blocking: [] };
+  const s = { count: entries.length, transfer_bytes: 0, slowest: [], third_party: {},
+    render_blocking: [] };
   for (const e of entries) {
-    summary.count++;
-    summary.transfer_bytes += e.transferSize || 0;
-    let host = '';
-    try {
-      host = new URL(e.name).host;
-    } catch {
-      host = '';
-    }
-    if (host && host !== pageHost) {
-      const t = (summary.third_party[host] ||= { count: 0, transfer_bytes: 0, duration: 0 });
+    const bytes = e.transferSize || 0;
+    const host = /^https?:\/\/([^/?#]+)/.exec(e.name);
+    s.transfer_bytes += bytes;
+    if (host && host[1] !== pageHost) {
+      const t = (s.third_party[host[1]] ||= { count: 0, transfer_bytes: 0, duration: 0 });
       t.count++;
-      t.transfer_bytes += e.transferSize || 0;
+      t.transfer_bytes += bytes;
       t.duration += Math.round(e.duration);
     }
-    if (e.renderBlockingStatus === 'blocking') summary.render_blocking.push(e.name.split('?')[0]);
+    if (e.renderBlockingStatus === 'blocking') s.render_blocking.push(bare(e.name));
   }
-  summary.slowest = [...entries].sort((a, b) => b.duration - a.duration).slice(0, 5).map((e) => ({
-    url: e.name.split('?')[0], duration: Math.round(e.duration), initiator: e.initiatorType,
-    transfer_bytes: e.transferSize || 0,
-  }));
-  return summary;
+  s.slowest = [...entries].sort((a, b) => b.duration - a.duration).slice(0, 5).map((e) => ({
+    url: bare(e.name), duration: Math.round(e.duration), initiator: e.initiatorType,
+    transfer_bytes: e.transferSize || 0 }));
+  return s;
 }
 
 export function startResources(agent) {
   let entries = [];
-  try {
-    new PerformanceObserver((list) => {
-      entries.push(...list.getEntries());
-    }).observe({ type: 'resource', buffered: true });
-  } catch {
-    return;
-  }
+  new PerformanceObserver((list) => entries.push(...list.getEntries()))
+    .observe({ type: 'resource', buffered: true });
   const send = agent.safe(() => {
-    if (!entries.length) return;
-    const s = summariseResources(entries, location.host);
+    if (entries.length) agent.emit({ type: 'resource', ...summariseResources(entries, location.host) },
+      { performance: true });
     entries = [];
-    s.slowest.forEach((r) => (r.url = agent.scrub(r.url)));
-    s.render_blocking = s.render_blocking.map((u) => agent.scrub(u));
-    agent.emit({ type: 'resource', ...s }, { performance: true });
   });
   agent.onPageHide(send);
   agent.onPageView(send);
