@@ -115,6 +115,21 @@ int RunServe(const std::vector<std::string>& args) {
     return 2;
   }
 
+  Result<TrustedProxies> proxies = TrustedProxies::Parse(config.server.trusted_proxies);
+  if (!proxies.ok()) {
+    std::cerr << "sightline serve: " << proxies.status().message() << "\n";
+    return 2;
+  }
+  std::unique_ptr<GeoLocator> geo;
+  if (!config.geo.country_db.empty()) {
+    Result<std::unique_ptr<GeoLocator>> opened_geo = GeoLocator::Open(config.geo.country_db);
+    if (!opened_geo.ok()) {
+      std::cerr << "sightline serve: geo.country_db: " << opened_geo.status().message() << "\n";
+      return 2;
+    }
+    geo = std::move(opened_geo).value();
+  }
+
   // The memtable's chunks and a flush's column buffers are allocated anew every flush cycle.
   // Keep freed memory in the heap for that reuse instead of handing it back to the kernel (and
   // taking a page fault per 4 KiB when it is touched again): resident memory stays at its peak,
@@ -153,7 +168,8 @@ int RunServe(const std::vector<std::string>& args) {
   boost::asio::io_context& io = *ios[0];  // accepts, and handles signals
   boost::asio::thread_pool query_pool(config.server.query_threads);
   HttpServer server(ios, env, &logger, &metrics, config.server, config.limits);
-  BeaconRoutes beacons(env, io_threads, store.get(), &metrics, config);
+  BeaconRoutes beacons(env, io_threads, store.get(), &metrics, config, std::move(proxies).value(),
+                       geo.get());
   beacons.Register(&server);
   QueryRoutes queries(env, &logger, store.get(), config, &query_pool);
   queries.Register(&server);

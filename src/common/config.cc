@@ -125,6 +125,21 @@ Handler ReadStringList(std::vector<std::string>* out) {
   };
 }
 
+Handler ReadRateMap(RateMap* out) {
+  return [=](const YAML::Node& node, const std::string& path) -> Status {
+    if (!node.IsMap()) return TypeError(path, node, "a mapping of names to rates");
+    out->clear();
+    for (const auto& entry : node) {
+      std::string name = entry.first.as<std::string>();
+      if (name.empty()) return Status::InvalidArgument(Where(path, entry.first) + ": empty name");
+      double rate = 0;
+      SL_RETURN_IF_ERROR(ReadDouble(&rate, 0, 1)(entry.second, path + "." + name));
+      out->emplace_back(std::move(name), rate);
+    }
+    return Status::Ok();
+  };
+}
+
 bool ValidProjectId(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
@@ -142,6 +157,18 @@ Status ReadProject(const YAML::Node& node, const std::string& path, ProjectConfi
       {"read_tokens", ReadStringList(&project->read_tokens)},
       {"allowed_origins", ReadStringList(&project->allowed_origins)},
       {"retention_days", ReadInt(&project->retention_days, 1, 36500)},
+      {"sampling",
+       [&](const YAML::Node& sampling, const std::string& sampling_path) {
+         SamplingConfig& sc = project->sampling;
+         return MapReader(sampling, sampling_path)
+             .Read({
+                 {"sample_rate", ReadDouble(&sc.sample_rate, 0, 1)},
+                 {"error_sample_rate", ReadDouble(&sc.error_sample_rate, 0, 1)},
+                 {"by_region", ReadRateMap(&sc.by_region)},
+                 {"by_user_tier", ReadRateMap(&sc.by_user_tier)},
+                 {"by_feature_flag", ReadRateMap(&sc.by_feature_flag)},
+             });
+       }},
   }));
   if (!ValidProjectId(project->id)) {
     return Status::InvalidArgument(Where(path + ".id", node) +
@@ -224,6 +251,7 @@ Result<Config> ParseConfig(const std::string& yaml_text) {
                  {"request_timeout_ms", ReadInt(&s.request_timeout_ms, 100, 3600000)},
                  {"io_threads", ReadInt(&s.io_threads, 0, 256)},
                  {"query_threads", ReadInt(&s.query_threads, 1, 64)},
+                 {"trusted_proxies", ReadStringList(&s.trusted_proxies)},
              });
        }},
       {"limits",
@@ -255,6 +283,10 @@ Result<Config> ParseConfig(const std::string& yaml_text) {
                   ReadInt(&st.memtable_flush_bytes, 1 << 16, int64_t{1} << 40)},
                  {"memtable_flush_interval_s", ReadInt(&st.memtable_flush_interval_s, 1, 86400)},
              });
+       }},
+      {"geo",
+       [&](const YAML::Node& node, const std::string& path) {
+         return MapReader(node, path).Read({{"country_db", ReadString(&config.geo.country_db)}});
        }},
       {"log",
        [&](const YAML::Node& node, const std::string& path) {

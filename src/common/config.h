@@ -24,6 +24,9 @@ struct ServerConfig {
                                         // arrive within this (slow senders are cut off)
   uint32_t io_threads = 0;              // server.io_threads: HTTP threads, 0 = one per core
   uint32_t query_threads = 1;           // server.query_threads: threads answering /api queries
+  // server.trusted_proxies: addresses and networks ("10.0.0.0/8") of reverse proxies whose
+  // X-Forwarded-For / Forwarded header names the visitor (see serve/client_address.h).
+  std::vector<std::string> trusted_proxies;
 };
 
 struct LimitsConfig {
@@ -48,6 +51,19 @@ struct StorageConfig {
   uint32_t memtable_flush_interval_s = 300;     // storage.memtable_flush_interval_s
 };
 
+// A rate per name (a region group or country, a user tier, a feature flag), in [0, 1].
+using RateMap = std::vector<std::pair<std::string, double>>;
+
+// projects[].sampling: the share of sessions kept, which the agent asks for at GET /v1/config.
+// The most generous matching rule wins; errors are always sent at error_sample_rate.
+struct SamplingConfig {
+  double sample_rate = 1;        // when no rule matches
+  double error_sample_rate = 1;  // sessions not sampled still send their errors at this rate
+  RateMap by_region;             // by region group (EU) or country code (US): the country first
+  RateMap by_user_tier;          // by the user tier the page states
+  RateMap by_feature_flag;       // by any of the feature flags the page states
+};
+
 struct ProjectConfig {
   std::string id;                            // projects[].id: [a-z0-9_-]{1,64}
   std::vector<std::string> ingest_keys;      // public keys that may send beacons
@@ -55,6 +71,11 @@ struct ProjectConfig {
   std::vector<std::string> allowed_origins;  // "https://a.example", "https://*.a.example",
                                              // "http://localhost:*"; empty = any origin
   uint32_t retention_days = 90;
+  SamplingConfig sampling;
+};
+
+struct GeoConfig {
+  std::string country_db;  // geo.country_db: a MaxMind DB file with countries; empty = no geo
 };
 
 struct LogConfig {
@@ -66,6 +87,7 @@ struct Config {
   LimitsConfig limits;
   StorageConfig storage;
   std::vector<ProjectConfig> projects;
+  GeoConfig geo;
   LogConfig log;
 };
 

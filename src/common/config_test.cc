@@ -42,6 +42,42 @@ TEST(ConfigTest, ParsesTheDocumentedShape) {
   EXPECT_EQ(config->storage.wal_fsync_interval_ms, 50u);
 }
 
+TEST(ConfigTest, ParsesSamplingRulesTrustedProxiesAndGeo) {
+  Result<Config> config = ParseConfig(std::string(kValid) + R"(
+    sampling:
+      sample_rate: 0.1
+      error_sample_rate: 1
+      by_region: {EU: 0.5, US: 0.05}
+      by_user_tier: {enterprise: 1}
+      by_feature_flag: {beta-checkout-flow: 1.0}
+server:
+  trusted_proxies: ["127.0.0.1", "10.0.0.0/8"]
+geo:
+  country_db: /var/lib/sightline/country.mmdb
+)");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  const SamplingConfig& sampling = config->projects[0].sampling;
+  EXPECT_EQ(sampling.sample_rate, 0.1);
+  EXPECT_EQ(sampling.by_region, (RateMap{{"EU", 0.5}, {"US", 0.05}}));
+  EXPECT_EQ(sampling.by_user_tier, (RateMap{{"enterprise", 1}}));
+  EXPECT_EQ(sampling.by_feature_flag, (RateMap{{"beta-checkout-flow", 1}}));
+  EXPECT_EQ(config->server.trusted_proxies, (std::vector<std::string>{"127.0.0.1", "10.0.0.0/8"}));
+  EXPECT_EQ(config->geo.country_db, "/var/lib/sightline/country.mmdb");
+  // Without a sampling block everything is kept.
+  EXPECT_EQ(ParseConfig(kValid)->projects[0].sampling.sample_rate, 1);
+}
+
+TEST(ConfigTest, SamplingRatesMustBeBetweenZeroAndOne) {
+  EXPECT_NE(ErrorOf(std::string(kValid) + "    sampling: {by_region: {EU: 1.5}}\n")
+                .find("projects[0].sampling.by_region.EU"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(std::string(kValid) + "    sampling: {sample_rate: lots}\n").find("a number"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(std::string(kValid) + "    sampling: {by_user_tier: [a]}\n")
+                .find("a mapping of names to rates"),
+            std::string::npos);
+}
+
 TEST(ConfigTest, TheDemoConfigIsValid) {
   Result<Config> config = LoadConfigFile(std::string(SIGHTLINE_SOURCE_DIR) + "/config/demo.yaml");
   ASSERT_TRUE(config.ok()) << config.status().ToString();

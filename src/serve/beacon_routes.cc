@@ -57,11 +57,13 @@ struct BeaconRoutes::Lane {
 };
 
 BeaconRoutes::BeaconRoutes(Env* env, size_t io_threads, Store* store, MetricsRegistry* metrics,
-                           const Config& config)
+                           const Config& config, TrustedProxies proxies, const GeoLocator* geo)
     : env_(env),
       store_(store),
       limits_(config.limits),
       admission_(config.projects, config.limits),
+      proxies_(std::move(proxies)),
+      geo_(geo),
       beacons_accepted_(metrics->AddCounter("sightline_beacons_total",
                                             "Beacons received, by result", "result=\"accepted\"")),
       events_accepted_(
@@ -93,6 +95,92 @@ void BeaconRoutes::Register(HttpServer* server) {
   server->Handle(
       http::verb::options, "/v1/beacon", "beacon_preflight",
       [this](const HttpRequest& req, HttpResponse* res) { return HandlePreflight(req, res); });
+  server->Handle(
+      http::verb::get, "/v1/config", "config",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandleConfig(req, res); });
+}
+
+std::string_view BeaconRoutes::ClientOf(const HttpRequest& req, std::string* scratch) const {
+  if (proxies_.empty()) return req.client;
+  boost::asio::ip::address peer = AddressFromBytes(req.client);
+  if (!proxies_.Contains(peer)) return req.client;
+  boost::asio::ip::address client = proxies_.ClientOf(
+      peer, req.header(std::string_view("X-Forwarded-For")), req.header(http::field::forwarded));
+  if (client.is_v4()) {
+    auto bytes = client.to_v4().to_bytes();
+    scratch->assign(bytes.begin(), bytes.end());
+  } else {
+    auto bytes = client.to_v6().to_bytes();
+    scratch->assign(bytes.begin(), bytes.end());
+  }
+  return *scratch;
+}
+
+bool BeaconRoutes::HandleConfig(const HttpRequest& req, HttpResponse* res) {
+  std::string key;
+  for (auto& [name, value] : ParseQueryString(req.query)) {
+    if (name == "key") key = std::move(value);
+  }
+  const ProjectConfig* project = key.empty() ? nullptr : admission_.ProjectForKey(key);
+  if (project == nullptr) {
+    SetError(res, 401, "unknown_key", "key", "no project has this ingest key");
+    return true;
+  }
+  std::string_view origin = req.header(http::field::origin);
+  if (!Admission::OriginAllowed(*project, origin)) {
+    SetError(res, 403, "origin_not_allowed", "Origin",
+             "this origin is not in the project's allowed_origins");
+    return true;
+  }
+  if (!origin.empty()) AllowOrigin(origin, res);
+  // Where the visitor is: looked up, answered and forgotten (the address is not kept).
+  GeoResult where;
+  if (geo_ != nullptr) {
+    std::string scratch;
+    where = geo_->Lookup(AddressFromBytes(ClientOf(req, &scratch)));
+  }
+  const SamplingConfig& sampling = project->sampling;
+  double rate = sampling.sample_rate;
+  auto rule = [&](std::string_view name) -> const double* {
+    for (const auto& [rule_name, rule_rate] : sampling.by_region) {
+      if (!name.empty() && rule_name == name) return &rule_rate;
+    }
+    return nullptr;
+  };
+  if (const double* r = rule(where.country) ? rule(where.country) : rule(where.region)) rate = *r;
+  JsonWriter w(std::move(res->body));
+  w.BeginObject();
+  w.Key("sample_rate");
+  w.Double(rate);
+  w.Key("error_sample_rate");
+  w.Double(sampling.error_sample_rate);
+  w.Key("country");
+  if (where.country.empty()) {
+    w.Null();
+  } else {
+    w.String(where.country);
+  }
+  w.Key("region");
+  if (where.region.empty()) {
+    w.Null();
+  } else {
+    w.String(where.region);
+  }
+  for (const auto& [member, rates] : {std::pair{"by_user_tier", &sampling.by_user_tier},
+                                      std::pair{"by_feature_flag", &sampling.by_feature_flag}}) {
+    w.Key(member);
+    w.BeginObject();
+    for (const auto& [name, value] : *rates) {
+      w.Key(name);
+      w.Double(value);
+    }
+    w.EndObject();
+  }
+  w.EndObject();
+  res->body = w.Take();
+  // The answer depends on where the visitor is: a browser may keep it, shared caches may not.
+  res->headers.emplace_back("Cache-Control", "private, max-age=300");
+  return true;
 }
 
 void BeaconRoutes::AllowOrigin(std::string_view origin, HttpResponse* res) const {
@@ -132,7 +220,8 @@ bool BeaconRoutes::Admit(const HttpRequest& req, const ProjectConfig& project, s
     admission_.Sweep(now_us);
     lane.last_sweep_us = now_us;
   }
-  if (int64_t wait_s = admission_.TakeRateToken(req.client, key, now_us)) {
+  std::string forwarded_client;
+  if (int64_t wait_s = admission_.TakeRateToken(ClientOf(req, &forwarded_client), key, now_us)) {
     Refuse(req, &project, res, 429, "rate_limited", "",
            "too many beacons; retry after the Retry-After delay");
     res->headers.emplace_back("Retry-After", std::to_string(wait_s));

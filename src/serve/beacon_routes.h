@@ -1,4 +1,5 @@
-// The collector's endpoints: POST /v1/beacon and its CORS preflight (docs/protocol.md).
+// The collector's endpoints: POST /v1/beacon and its CORS preflight, and GET /v1/config, the
+// sampling rates for the calling visitor (docs/protocol.md).
 //
 // Order of checks for a beacon: content type → key (from ?key= when given, else after parsing) →
 // origin → rate limit → decode (gzip, size caps) → parse and validate → Store::Append (the WAL
@@ -14,8 +15,10 @@
 #include "common/config.h"
 #include "common/env.h"
 #include "common/metrics.h"
+#include "enrich/geo.h"
 #include "ingest/admission.h"
 #include "ingest/beacon_parser.h"
+#include "serve/client_address.h"
 #include "serve/http_server.h"
 #include "store/store.h"
 
@@ -23,15 +26,20 @@ namespace sightline {
 
 class BeaconRoutes {
  public:
-  // `io_threads`: how many I/O threads the server runs (HttpServer::io_threads()).
+  // `io_threads`: how many I/O threads the server runs (HttpServer::io_threads()). `proxies`
+  // name the visitor behind a reverse proxy; `geo` (may be null) places the visitor.
   BeaconRoutes(Env* env, size_t io_threads, Store* store, MetricsRegistry* metrics,
-               const Config& config);
+               const Config& config, TrustedProxies proxies, const GeoLocator* geo);
   ~BeaconRoutes();
   void Register(HttpServer* server);
 
  private:
   bool HandleBeacon(const HttpRequest& req, HttpResponse* res);
   bool HandlePreflight(const HttpRequest& req, HttpResponse* res);
+  bool HandleConfig(const HttpRequest& req, HttpResponse* res);
+  // The visitor's address as bytes (HttpRequest::client's form): the peer's, or the forwarded
+  // one behind a trusted proxy. `scratch` holds the bytes when they are not the peer's.
+  std::string_view ClientOf(const HttpRequest& req, std::string* scratch) const;
   // Checks origin and rate for `project`/`key`; on refusal fills `res` and returns false.
   bool Admit(const HttpRequest& req, const ProjectConfig& project, std::string_view key,
              HttpResponse* res);
@@ -48,6 +56,8 @@ class BeaconRoutes {
   Store* store_;
   LimitsConfig limits_;
   Admission admission_;
+  TrustedProxies proxies_;
+  const GeoLocator* geo_;
   std::vector<std::unique_ptr<Lane>> lanes_;  // one per I/O thread, by HttpRequest::io_thread
 
   Counter& beacons_accepted_;

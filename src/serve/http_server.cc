@@ -49,6 +49,12 @@ std::string_view HttpRequest::header(http::field name) const {
   return std::string_view(it->value().data(), it->value().size());
 }
 
+std::string_view HttpRequest::header(std::string_view name) const {
+  auto it = raw->find(boost::beast::string_view(name.data(), name.size()));
+  if (it == raw->end()) return {};
+  return std::string_view(it->value().data(), it->value().size());
+}
+
 void HttpResponse::Clear() {
   status = 200;
   content_type = "application/json";

@@ -57,6 +57,7 @@ struct HttpRequest {
   boost::asio::io_context* io;  // that thread's context
 
   std::string_view header(http::field name) const;
+  std::string_view header(std::string_view name) const;  // for fields Beast has no enum for
   std::string_view body() const { return raw->body(); }
 };
 
