@@ -26,8 +26,8 @@ const REMOTE_WAIT_MS = 3000;    // how long a new session waits for the collecto
 const EARLY_EVENTS = ['click', 'submit', 'focusin', 'focusout', 'input'];
 const MAX_EARLY_EVENTS = 300;
 
-// `loadExtras(config, ready)` calls ready(extras) once the signals not needed at page start have
-// arrived: {startActions, startResources, startLongTasks, decorateLinks} (./extras.js).
+// `loadExtras(config, ready)` calls ready(startExtras) once the signals not needed at page start
+// have arrived (./extras.js).
 export function createAgent(loadExtras) {
   let config;
   let consent = 'none';
@@ -46,6 +46,7 @@ export function createAgent(loadExtras) {
   const onView = [];
   const onHide = [];
   const footprint = { ms: 0, errors: 0, bytes: 0, beacons: 0 };
+  const rates = new WeakMap();  // event → its inclusion probability
 
   function safe(fn) {
     return function guarded(...args) {
@@ -86,14 +87,17 @@ export function createAgent(loadExtras) {
   function applyRate() {
     rate = session && session.rate != null ? session.rate : 1;
     sampled = !session || (session.rate == null ? undefined : isSampled(session.id, rate));
-    if (sampled) release();
+    if (sampled) release(rate);
   }
 
-  function release() {
-    const events = held;
-    held = [];
-    events.forEach(enqueue);
+  // Sends the held events, at the inclusion probability `p`.
+  function release(p) {
+    held.splice(0).forEach((e) => enqueue(e, p));
   }
+
+  // The probability that an error reaches the collector: its session was sampled, or it was not
+  // and errors are sent at errorSampleRate. Beacons state it as their sample_rate.
+  const errorRate = () => rate + (1 - rate) * config.errorSampleRate;
 
   function startSession(linkedId) {
     const store = sessionStore();
@@ -136,12 +140,16 @@ export function createAgent(loadExtras) {
     }
     return { v: 1, session_id: full() && session ? session.id : undefined,
       page_view_id: full() ? pageViewId : undefined, consent: full() ? 'full' : 'minimal',
-      sample_rate: sampled ? rate : config.errorSampleRate, context, events };
+      sample_rate: rates.get(events[0]) || rate, context, events };
   }
 
-  function enqueue(event) {
+  // `p`: the event's inclusion probability (beacons group events by it).
+  function enqueue(event, p) {
     const edited = plugins.beforeSend(event);
-    if (edited) batcher.add(edited);
+    if (edited) {
+      rates.set(edited, p);
+      batcher.add(edited);
+    }
     return edited;
   }
 
@@ -161,9 +169,10 @@ export function createAgent(loadExtras) {
         if (held.length > MAX_HELD_EVENTS) held.shift();
         return e;
       }
-      release();
+      if (!isSampled(`error:${session.id}`, config.errorSampleRate)) return;
+      release(errorRate());
     }
-    return enqueue(e);
+    return enqueue(e, kind.error ? errorRate() : rate);
   }
 
   const api = {
@@ -181,7 +190,7 @@ export function createAgent(loadExtras) {
         gzipEnabled: config.gzip, retry, stats: footprint,
         store: () => storage('localStorage') });
       batcher = createBatcher({ maxEvents: config.maxBatchEvents, maxBytes: config.maxBatchBytes,
-        envelope, send });
+        envelope, send, groupOf: (e) => rates.get(e) });
       startSession(full() ? linkedSessionId(location.search, Date.now()) : undefined);
       pageViewId = randomHex(8);
       const agent = {
@@ -200,6 +209,9 @@ export function createAgent(loadExtras) {
         },
         onPageView: (l) => onView.push(l),
         onPageHide: (l) => onHide.push(l),
+        sessionId: () => (full() && session ? session.id : ''),
+        footprint,
+        queued: () => batcher.size(),
       };
       // Each signal starts on its own: one that cannot run here leaves the others running.
       const start = (fn, on = true) => on && safe(fn)(agent);
@@ -221,28 +233,18 @@ export function createAgent(loadExtras) {
         }
       }
       if (config.trackPerformance || config.trackInteractions || config.decorateDomains.length) {
-        loadExtras(config, safe((x) => {
+        loadExtras(config, safe((startExtras) => {
           restore();
-          start(x.startResources, config.trackResources);
-          start(x.startLongTasks, config.trackPerformance);
-          start(x.startActions, config.trackInteractions);
+          startExtras(agent);
           early.splice(0).forEach((e) => handlers[e.type] && handlers[e.type](e));
-          if (config.decorateDomains.length) {
-            x.decorateLinks(config.decorateDomains, () => (full() && session ? session.id : ''), safe);
-          }
         }));
       }
       plugins.setup({ emit, track: api.track, reportError: errors.report });
 
-      // Leaving (or hiding) the page: what is pending is sent, with the agent's own footprint.
+      // Leaving (or hiding) the page: what is pending is sent.
       const leave = safe(() => {
         onHide.forEach((l) => l());
         if (session) saveSession(sessionStore(), session);
-        if (full() && footprint.beacons + batcher.size()) {
-          emit({ type: 'custom', name: 'sightline_footprint', attributes: {
-            script_ms: Math.round(footprint.ms * 10) / 10, bytes_sent: footprint.bytes,
-            beacons: footprint.beacons, agent_errors: footprint.errors } }, { performance: true });
-        }
         batcher.flush(true);
       });
       addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && leave());

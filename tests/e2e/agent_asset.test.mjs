@@ -39,7 +39,7 @@ test('GET /sightline-extras.js serves the extras bundle, cached the same way', a
   // It hands its signals to the hook the core bundle sets.
   let handed = null;
   vm.runInContext(res.text, vm.createContext({ __sightlineExtras: (x) => (handed = x) }));
-  assert.deepEqual(Object.keys(handed).sort(), ['decorateLinks', 'startActions', 'startLongTasks', 'startResources']);
+  assert.equal(typeof handed, 'function');
 });
 
 test('the served script replaces the loader stub with the agent', async () => {

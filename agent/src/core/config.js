@@ -1,7 +1,8 @@
 // The options of `Sightline.init`, normalised. The seed's names are accepted as aliases:
 // `appVersion` for `release`, `allowedDomains` for `allowedOrigins`, and the minimal mode's
 // `mode: 'minimal'` (errors only: no performance, interactions, resources, network or sessions),
-// `trackErrors`, `trackPerformance`, `trackSessions`, `disableSessionReplay`.
+// `trackErrors`, `trackPerformance`, `trackSessions`. (`disableSessionReplay` is accepted: this
+// agent records no replays.)
 
 import { clampRate } from './sampling.js';
 import { normaliseConsent } from './consent.js';
@@ -35,7 +36,6 @@ export function normaliseConfig(options) {
     trackNetwork: perf && o.trackNetwork !== false,
     trackInteractions: !minimal && o.trackInteractions !== false,
     trackSessions: !minimal && o.trackSessions !== false,
-    disableSessionReplay: o.disableSessionReplay !== false,
     allowedOrigins: list(o.allowedOrigins !== undefined ? o.allowedOrigins : o.allowedDomains),
     // A parent domain (`shop.example`) for the session cookie shared by its subdomains, and the
     // domains whose links carry the session id (flows that cross registrable domains).

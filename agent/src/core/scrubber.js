@@ -11,7 +11,7 @@ const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}
 // A card number: 13 to 19 digits, optionally grouped by single spaces or dashes.
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
 const SSN = /\b\d{3}-\d{2}-\d{4}\b/g;
-const IPV4 = /\b(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\b/g;
+const IPV4 = /\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b/g;
 // Candidates: hex groups joined by colons, three at least; an address among them has exactly one
 // "::" or eight groups (so that times such as 12:30:45 stay).
 const IPV6 = /(?<![\w:.])[\dA-Fa-f]{0,4}(?::[\dA-Fa-f]{0,4}){2,7}(?![\w:])/g;
@@ -24,26 +24,12 @@ const INTERNATIONAL_DOTTED = /(?<![\w+])\+\d{1,3}(?:[.]\d{2,4}){2,5}(?![\w.])/g;
 // UnionPay): a 13-digit millisecond timestamp that happens to pass Luhn is not a card.
 const CARD_PREFIX = /^(?:4|5[1-5]|2[2-7]|3[0478]|6(?:011|5|2))/;
 
-function luhnValid(digits) {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
-}
-
+const luhnValid = (digits) => [...digits].reverse()
+  .reduce((sum, c, i) => sum + (i % 2 ? (c * 2 > 9 ? c * 2 - 9 : c * 2) : +c), 0) % 10 === 0;
 
 // Query parameters named in `names` (case-insensitive) keep their name and lose their value, in
 // URLs and in query-like text (`?a=1&token=x`).
 function scrubParams(text, names) {
-  if (!names.length || text.indexOf('=') < 0) return text;
   return text.replace(/([?&;#])([^=&;#?\s]+)=([^&;#\s]*)/g, (all, sep, name, value) => {
     if (!value) return all;
     let decoded = name;

@@ -34,15 +34,22 @@ export function buildBodies(events, envelope, maxEvents, maxBytes = MAX_BEACON_B
 }
 
 // send(body, {final}) sends one beacon body; `final` when the page may be going away. The queue is
-// flushed when it holds `maxEvents` events (and by the agent's timer and lifecycle).
-export function createBatcher({ maxEvents = 50, maxBytes = MAX_BEACON_BYTES, envelope, send }) {
+// flushed when it holds `maxEvents` events (and by the agent's timer and lifecycle). Events of
+// different `groupOf(event)` never share a beacon.
+export function createBatcher({ maxEvents = 50, maxBytes = MAX_BEACON_BYTES, envelope, send,
+  groupOf = () => 0 }) {
   let queue = [];
   const batcher = {
     add(event) {
       if (queue.push(event) >= maxEvents) batcher.flush(false);
     },
     flush(final) {
-      const bodies = buildBodies(queue, envelope, maxEvents, maxBytes);
+      const groups = new Map();
+      for (const e of queue) {
+        const group = groups.get(groupOf(e)) || [];
+        groups.set(groupOf(e), [...group, e]);
+      }
+      const bodies = [...groups.values()].flatMap((g) => buildBodies(g, envelope, maxEvents, maxBytes));
       queue = [];
       bodies.forEach((body) => send(body, { final }));
       return bodies.length;

@@ -38,12 +38,8 @@ export function startNetwork(agent) {
       input instanceof Request ? input.url : input);
     let args = arguments;
     if (call && call.trace_id) {
+      // The app's headers (of `init`, else of the Request) and ours; the rest stays as it was.
       args = agent.safe(() => {
-        if (input instanceof Request && !init) {
-          const request = new Request(input);
-          request.headers.set('traceparent', traceparent(call));
-          return [request];
-        }
         const headers = new Headers((init && init.headers) || (input instanceof Request && input.headers) || {});
         headers.set('traceparent', traceparent(call));
         return [input, { ...init, headers }];
