@@ -188,10 +188,11 @@ export function createAgent(loadExtras) {
       const { send, restore } = createSender({
         url: `${config.endpoint}${config.endpoint.includes('?') ? '&' : '?'}key=${encodeURIComponent(config.key)}`,
         gzipEnabled: config.gzip, retry, stats: footprint,
-        store: () => storage('localStorage') });
+        store: () => storage('sessionStorage') });
       batcher = createBatcher({ maxEvents: config.maxBatchEvents, maxBytes: config.maxBatchBytes,
         envelope, send, groupOf: (e) => rates.get(e) });
       startSession(full() ? linkedSessionId(location.search, Date.now()) : undefined);
+      restore();
       pageViewId = randomHex(8);
       const agent = {
         config, safe, emit, scrub: (s) => scrub(s),
@@ -207,8 +208,8 @@ export function createAgent(loadExtras) {
           if (sampled === false) held = [];
           onView.forEach((l) => l());
         },
-        onPageView: (l) => onView.push(l),
-        onPageHide: (l) => onHide.push(l),
+        onPageView: (l) => onView.push(safe(l)),
+        onPageHide: (l) => onHide.push(safe(l)),
         sessionId: () => (full() && session ? session.id : ''),
         footprint,
         queued: () => batcher.size(),
@@ -234,7 +235,6 @@ export function createAgent(loadExtras) {
       }
       if (config.trackPerformance || config.trackInteractions || config.decorateDomains.length) {
         loadExtras(config, safe((startExtras) => {
-          restore();
           startExtras(agent);
           early.splice(0).forEach((e) => handlers[e.type] && handlers[e.type](e));
         }));
@@ -247,7 +247,8 @@ export function createAgent(loadExtras) {
         if (session) saveSession(sessionStore(), session);
         batcher.flush(true);
       });
-      addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && leave());
+      // On the document: it is fired there (and bubbles to the window only when the browser fires it).
+      document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && leave());
       addEventListener('pagehide', leave);
       setInterval(safe(() => batcher.flush(false)), config.flushIntervalMs);
     }),
@@ -273,7 +274,7 @@ export function createAgent(loadExtras) {
         // Nothing of the visit stays in the browser below full consent.
         forgetSession(() => sessionStorage);
         if (config.cookieDomain) forgetSession(() => cookieStorage(config.cookieDomain));
-        forgetSession(() => localStorage, OFFLINE_KEY);
+        forgetSession(() => sessionStorage, OFFLINE_KEY);
         if (consent === 'none') batcher.clear();
         retry.take();
       }

@@ -168,7 +168,7 @@ test('a visit to the shop arrives as the right events, equal to what web-vitals 
       { timeout: 5000 }).then(() => true, () => false);
   }
   if (!eventTiming) t.diagnostic('Chromium reported no event timing: INP not checked');
-  await page.click('#boom');
+  for (let i = 0; i < 3; i++) await page.click('#boom');
   await page.click('#reject');
   await page.click('#api-fail');
   await page.click('#third-party');
@@ -227,6 +227,32 @@ test('a visit to the shop arrives as the right events, equal to what web-vitals 
   assert.deepEqual(boom.beacon.context.flags, ['new-payment-flow']);
   assert.equal(boom.beacon.context.user.tier, 'premium');
   assert.ok(errors.some((e) => e.message === 'payment promise rejected'), JSON.stringify(errors));
+
+  // The same error three times: one event per flush at most, the repeats counted.
+  const booms = errors.filter((e) => e.kind === 'TypeError');
+  assert.equal(booms.reduce((n, e) => n + e.count, 0), 3, JSON.stringify(booms));
+  assert.ok(booms.length <= 2, `${booms.length} events for one repeated error`);
+
+  // Resources of the page, summarised; the slow handler as a long animation frame, with the
+  // script and the handler that caused it.
+  const [resources] = of('resource');
+  assert.ok(resources && resources.count >= 2, JSON.stringify(resources));
+  assert.ok(resources.slowest.some((r) => r.url.endsWith('/hero.png')), JSON.stringify(resources));
+  const slowFrame = of('long_task').find((e) => e.duration >= 250);
+  assert.ok(slowFrame, JSON.stringify(of('long_task')));
+  assert.match(slowFrame.invoker ?? '', /slow/i, JSON.stringify(slowFrame));
+
+  // The form touched and left: abandoned, by field name only.
+  const [abandoned] = of('custom', 'form_abandoned');
+  assert.ok(abandoned, 'form_abandoned');
+  assert.equal(abandoned.attributes.form, 'checkout');
+  assert.equal(abandoned.attributes.last_field, 'email');
+  assert.ok(abandoned.attributes.fields.email.ms >= 0, JSON.stringify(abandoned.attributes));
+
+  // The agent's own footprint, with the page view it belongs to.
+  const [footprint] = of('custom', 'sightline_footprint');
+  assert.ok(footprint && footprint.attributes.script_ms > 0 && footprint.attributes.bytes_sent > 0,
+    JSON.stringify(footprint));
 
   // API calls: the allowed (own) origin carries a traceparent whose ids are on the event.
   const failed = of('api_call').find((e) => e.url.endsWith('/api/fail'));

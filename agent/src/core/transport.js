@@ -3,8 +3,8 @@
 // its size cap. `navigator.sendBeacon` first; `fetch(keepalive)` when it refuses; gzip through
 // CompressionStream for sends that are not the page's last. Sends that fail, or that find the
 // browser offline, wait in a small bounded queue and are retried with backoff and when the
-// browser comes back online; with full consent that queue is kept in localStorage so that the
-// next page of the site sends it. No `unload` listener (it breaks the bfcache).
+// browser comes back online; with full consent that queue is kept in sessionStorage so that the
+// tab's next page (or the page reloaded) sends it. No `unload` listener (it breaks the bfcache).
 
 export const MAX_BEACON_BYTES = 60 * 1024;  // browsers allow 64 KiB of keepalive bodies in flight
 export const OFFLINE_KEY = 'sightline_offline';
@@ -141,16 +141,16 @@ export function createSender({ url, gzipEnabled, retry, stats, store }) {
     }
   }
 
-  // What an earlier page could not send: called once the page has loaded (reading localStorage
-  // costs the page time). Taking it out keeps other tabs from sending it twice.
+  // What an earlier page of this tab could not send.
   const restore = () => {
     try {
-      const saved = JSON.parse(store().getItem(OFFLINE_KEY));
+      const saved = store().getItem(OFFLINE_KEY);
+      if (!saved) return;
       store().removeItem(OFFLINE_KEY);
-      saved.forEach((body) => typeof body === 'string' && retry.push(body));
+      JSON.parse(saved).forEach((body) => typeof body === 'string' && retry.push(body));
       schedule(0);
     } catch {
-      // nothing saved
+      // no storage, or garbage in it
     }
   };
   let online;

@@ -6,7 +6,7 @@ export function startLongTasks(agent) {
   agent.onPageView(() => (sent = 0));
   const report = agent.safe((entry) => {
     if (sent++ >= 20) return;
-    const top = (entry.scripts || []).reduce((a, b) => (b.duration > a.duration ? b : a), {});
+    const top = (entry.scripts || []).reduce((a, b) => (b.duration > a.duration ? b : a), { duration: -1 });
     agent.emit({ type: 'long_task', duration: Math.round(entry.duration),
       blocking_duration: entry.blockingDuration && Math.round(entry.blockingDuration),
       script: (top.sourceURL || top.name || '').split('?')[0] || undefined,
