@@ -77,9 +77,9 @@ export function createAgent(loadExtras) {
   // visitor (fetched, waiting at most REMOTE_WAIT_MS), else the local configuration.
   function decide(remote) {
     if (!session || session.rate != null) return;
-    const info = { id: session.id, userTier: user.tier, featureFlags: flags,
-      region: remote && remote.region, remoteRate: remoteRate(remote, { userTier: user.tier, featureFlags: flags }) };
-    session.rate = sessionRate(config, info);
+    const who = { userTier: user.tier, featureFlags: flags };
+    session.rate = sessionRate(config, { ...who, id: session.id, region: remote && remote.region,
+      remoteRate: remoteRate(remote, who) });
     saveSession(sessionStore(), session);
     applyRate();
   }
@@ -217,6 +217,7 @@ export function createAgent(loadExtras) {
       // Each signal starts on its own: one that cannot run here leaves the others running.
       const start = (fn, on = true) => on && safe(fn)(agent);
       const errors = start(startErrors) || {};
+      agent.reportError = errors.report || (() => {});
       start(startNavigation, config.trackPerformance);
       start(startVitals, config.trackPerformance);
       start(startNetwork, config.trackNetwork);

@@ -40,3 +40,22 @@ test('the retry queue is bounded and backs off', () => {
   assert.equal(q.take().length, 10);
   assert.equal(q.items.length, 0);
 });
+
+test('events sent at different rates never share a beacon', () => {
+  const sent = [];
+  const rates = new Map();
+  const envelope = (events) => ({ v: 1, sample_rate: rates.get(events[0]) ?? 1, events });
+  const b = createBatcher({ maxEvents: 50, envelope, groupOf: (e) => rates.get(e),
+    send: (body) => sent.push(JSON.parse(body)) });
+  const add = (name, rate) => {
+    const e = { type: 'custom', name };
+    rates.set(e, rate);
+    b.add(e);
+  };
+  add('view', 0.1);
+  add('error', 1);
+  add('click', 0.1);
+  assert.equal(b.flush(false), 2);
+  assert.deepEqual(sent.map((s) => [s.sample_rate, s.events.map((e) => e.name)]),
+    [[0.1, ['view', 'click']], [1, ['error']]]);
+});

@@ -78,6 +78,20 @@ TEST(ConfigTest, SamplingRatesMustBeBetweenZeroAndOne) {
             std::string::npos);
 }
 
+TEST(ConfigTest, TheDocumentedCompleteExampleIsValid) {
+  Result<std::string> doc =
+      Env::Default()->ReadFile(std::string(SIGHTLINE_SOURCE_DIR) + "/docs/configuration.md");
+  ASSERT_TRUE(doc.ok());
+  size_t section = doc->find("## Complete example");
+  size_t begin = doc->find("```yaml\n", section);
+  size_t end = doc->find("```", begin + 8);
+  ASSERT_NE(begin, std::string::npos);
+  Result<Config> config = ParseConfig(doc->substr(begin + 8, end - begin - 8));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->server.trusted_proxies, std::vector<std::string>{"127.0.0.1"});
+  EXPECT_EQ(config->projects[0].sampling.by_region, (RateMap{{"US", 0.1}, {"APAC", 0.3}}));
+}
+
 TEST(ConfigTest, TheDemoConfigIsValid) {
   Result<Config> config = LoadConfigFile(std::string(SIGHTLINE_SOURCE_DIR) + "/config/demo.yaml");
   ASSERT_TRUE(config.ok()) << config.status().ToString();

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <regex>
+#include <sstream>
+
 namespace sightline {
 namespace {
 
@@ -21,6 +25,23 @@ TEST(RegionOfCountry, GroupsCountriesIntoRegions) {
   EXPECT_EQ(RegionOfCountry("AU"), "APAC");
   EXPECT_EQ(RegionOfCountry("ZZ"), "");
   EXPECT_EQ(RegionOfCountry(""), "");
+}
+
+TEST(RegionOfCountry, AgreesWithTheTableInTheDocs) {
+  std::ifstream in(std::string(SIGHTLINE_SOURCE_DIR) + "/docs/geo.md");
+  std::stringstream doc;
+  doc << in.rdbuf();
+  std::regex row(R"(\| `([A-Z]+)` \| ([A-Z ]+) \|)");
+  size_t countries = 0;
+  std::string text = doc.str();
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), row); it != std::sregex_iterator();
+       ++it) {
+    std::istringstream codes((*it)[2].str());
+    for (std::string code; codes >> code; ++countries) {
+      EXPECT_EQ(RegionOfCountry(code), (*it)[1].str()) << code;
+    }
+  }
+  EXPECT_GT(countries, 240u);
 }
 
 TEST(GeoLocator, FindsTheCountryOfKnownAddresses) {

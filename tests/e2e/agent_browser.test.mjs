@@ -261,6 +261,9 @@ test('a visit to the shop arrives as the right events, equal to what web-vitals 
   assert.match(failed.trace_id, /^[0-9a-f]{32}$/);
   assert.match(failed.span_id, /^[0-9a-f]{16}$/);
   assert.deepEqual(seenTraceparents.site, [`00-${failed.trace_id}-${failed.span_id}-01`]);
+  // A server error is an error of the page too.
+  assert.ok(errors.some((e) => e.kind === 'NetworkError' && /^GET \S+\/api\/fail 500$/.test(e.message)),
+    JSON.stringify(errors.map((e) => e.message)));
   const third = of('api_call').find((e) => e.url.endsWith('/collect'));
   assert.ok(third, 'the third-party call is recorded');
   assert.equal(third.trace_id, undefined);

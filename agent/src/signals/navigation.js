@@ -1,5 +1,7 @@
-// Page views: the initial load with its navigation timing breakdown, and a soft page view for
-// each client-side route change (history API), each with its own id.
+// Page views: the initial load with its navigation timing breakdown, a soft page view for each
+// client-side route change (history API), and one for each return from the back/forward cache
+// (`bfcache: true`), each with its own id. (web-vitals reports the vitals again after such a
+// return, as measured from it.)
 
 const r = (v) => Math.max(0, Math.round(v * 10) / 10);
 
@@ -44,4 +46,9 @@ export function startNavigation(agent) {
     };
   }
   addEventListener('popstate', changed);
+  addEventListener('pageshow', agent.safe((e) => {
+    if (!e.persisted) return;
+    agent.newPageView();
+    agent.emit({ type: 'page_view', soft: false, bfcache: true }, { performance: true });
+  }));
 }

@@ -1,6 +1,7 @@
 // fetch and XMLHttpRequest: one `api_call` per request (method, URL without its query, status,
 // duration, size, success), with a W3C `traceparent` header added only for allowed origins (and
-// the page's own) and its ids recorded. The wrappers keep the app's behaviour: the same promise,
+// the page's own) and its ids recorded; a request without an answer (status 0) or with a server
+// error (5xx) is also reported as a `NetworkError`. The wrappers keep the app's behaviour: the same promise,
 // the same errors, streaming bodies untouched (the size comes from Content-Length).
 
 import { randomHex } from '../core/ids.js';
@@ -23,13 +24,18 @@ export function startNetwork(agent) {
   });
   const traceparent = (c) => `00-${c.trace_id}-${c.span_id}-01`;
 
-  const record = agent.safe((call, status, length) => {
+  const record = agent.safe((call, status, length, aborted) => {
     if (!call) return;
     const size = parseInt(length);
     agent.breadcrumb({ category: 'api', message: `${call.method} ${call.url} ${status}` });
     agent.emit({ type: 'api_call', ...call, status, size: size >= 0 ? size : undefined,
       duration: Math.round((performance.now() - call.start) * 10) / 10,
       success: status >= 200 && status < 400, start: undefined }, { performance: true });
+    // A request that got no answer, or a server error, is also an error of the page (one the app
+    // aborted is not).
+    if (!aborted && (!status || status >= 500)) {
+      agent.reportError('NetworkError', `${call.method} ${call.url} ${status || 'failed'}`);
+    }
   });
 
   const originalFetch = window.fetch;
@@ -48,7 +54,7 @@ export function startNetwork(agent) {
     if (call) call.start = performance.now();
     const pending = originalFetch.apply(this, args);
     pending.then((res) => record(call, res.status, res.headers.get('content-length')),
-      () => record(call, 0));
+      (err) => record(call, 0, 0, err && err.name === 'AbortError'));
     return pending;
   };
 
@@ -67,8 +73,10 @@ export function startNetwork(agent) {
         // not open: the browser's own error follows from send
       }
       call.start = performance.now();
+      let aborted;
+      this.addEventListener('abort', () => (aborted = 1));
       this.addEventListener('loadend', () =>
-        record(call, this.status, this.getResponseHeader('content-length')));
+        record(call, this.status, this.getResponseHeader('content-length'), aborted));
     }
     return originalSend.apply(this, arguments);
   };
