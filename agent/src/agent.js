@@ -48,15 +48,17 @@ export function createAgent(loadExtras) {
   const footprint = { ms: 0, errors: 0, bytes: 0, beacons: 0 };
   const rates = new WeakMap();  // event → its inclusion probability
 
+  let depth = 0;  // of nested `safe` calls: only the outermost adds its time
   function safe(fn) {
     return function guarded(...args) {
       const start = performance.now();
+      depth++;
       try {
         return fn.apply(this, args);
       } catch {
         footprint.errors++;
       } finally {
-        footprint.ms += performance.now() - start;
+        if (!--depth) footprint.ms += performance.now() - start;
       }
     };
   }

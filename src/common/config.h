@@ -25,7 +25,7 @@ struct ServerConfig {
   uint32_t io_threads = 0;              // server.io_threads: HTTP threads, 0 = one per core
   uint32_t query_threads = 1;           // server.query_threads: threads answering /api queries
   // server.trusted_proxies: addresses and networks ("10.0.0.0/8") of reverse proxies whose
-  // X-Forwarded-For / Forwarded header names the visitor (see serve/client_address.h).
+  // X-Forwarded-For / Forwarded header names the visitor (see ingest/client_address.h).
   std::vector<std::string> trusted_proxies;
 };
 

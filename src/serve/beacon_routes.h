@@ -18,7 +18,7 @@
 #include "enrich/geo.h"
 #include "ingest/admission.h"
 #include "ingest/beacon_parser.h"
-#include "serve/client_address.h"
+#include "ingest/client_address.h"
 #include "serve/http_server.h"
 #include "store/store.h"
 

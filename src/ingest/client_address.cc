@@ -1,4 +1,4 @@
-#include "serve/client_address.h"
+#include "ingest/client_address.h"
 
 #include <algorithm>
 #include <charconv>
