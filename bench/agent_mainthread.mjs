@@ -94,6 +94,14 @@ const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-s
 async function scriptMs(variant) {
   const context = await browser.newContext();
   const tab = await context.newPage();
+  // The agent's own account of its main-thread time, from its footprint event.
+  tab.on('request', (req) => {
+    const body = req.url().includes('/v1/beacon') && req.method() === 'POST' && req.postDataBuffer();
+    if (!body || body[0] === 0x1f) return;
+    for (const e of JSON.parse(body.toString()).events) {
+      if (e.name === 'sightline_footprint') footprints.push(e.attributes.script_ms);
+    }
+  });
   const cdp = await context.newCDPSession(tab);
   await cdp.send('Performance.enable');
   await tab.goto(`http://127.0.0.1:${sitePort}/?v=${variant}`, { waitUntil: 'load' });
@@ -116,6 +124,7 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const samples = { none: [], 'web-vitals': [], 'web-vitals-async': [], sightline: [] };
+const footprints = [];
 try {
   await scriptMs('none');  // warm-up: the first page of a browser pays for its start
   for (let run = 0; run < RUNS; run++) {
@@ -132,6 +141,8 @@ for (const [variant, xs] of Object.entries(samples)) {
   console.log(`${variant.padEnd(16)} ${median(xs).toFixed(1).padStart(7)} ms` +
     (variant === 'none' ? '' : `   extra ${(median(xs) - base).toFixed(1)} ms`));
 }
+console.log(`the agent's own measure of its callbacks (sightline_footprint script_ms): ` +
+  `${median(footprints)} ms (median of ${footprints.length})`);
 const agent = median(samples.sightline) - base;
 const wv = median(samples['web-vitals']) - base;
 const wvAsync = median(samples['web-vitals-async']) - base;
