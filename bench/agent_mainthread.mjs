@@ -10,7 +10,11 @@
 // script late costs the page more (web-vitals then handles its buffered entries in one go).
 //
 //   node bench/agent_mainthread.mjs        (needs build/sightline, chromium, npm packages)
-// Environment: RUNS (10), CHROMIUM_PATH (/usr/bin/chromium), AGENT_OPTIONS (JSON merged into the
+// Environment: RUNS (10), CHROMIUM_PATH (/usr/bin/chromium), AGENT_CANDIDATE (a directory with
+// another build's sightline.js and sightline-extras.js, measured as the column `candidate` in the
+// same interleaved runs, served cross-origin like the collector's), AGENT_VARIANTS (a JSON object of
+// more agent columns, name → options, measured in the same interleaved runs, e.g.
+// '{"no-resources":{"trackResources":false}}'), AGENT_OPTIONS (JSON merged into the
 // agent's init options, e.g. '{"trackResources":false}' to see what one signal costs).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -64,6 +68,11 @@ ${head}</head><body><h1>Spring sale</h1><img src="/hero.svg" alt=""><ul>${items}
 }
 
 const collector = await startCollector();
+function agentHead(options, origin = collector.url) {
+  return `<script>!function(w,d,s,n){var q=w[n]=w[n]||{q:[]};["init","track","identify","setFlags","setConsent"].forEach(function(m){q[m]=q[m]||function(){q.q.push([m,[].slice.call(arguments)])}});var e=d.createElement("script");e.async=1;e.src=s;d.head.appendChild(e)}(window,document,"${origin}/sightline.js","Sightline");
+Sightline.init(Object.assign({ key: 'bench-key', endpoint: '${collector.url}/v1/beacon', release: '1.0.0', respectDNT: false }, ${options}));</script>`;
+}
+const extraVariants = JSON.parse(process.env.AGENT_VARIANTS || '{}');
 const heads = {
   none: '',
   'web-vitals': `<script src="/web-vitals.js"></script><script>
@@ -72,8 +81,7 @@ for (const on of ['onLCP','onINP','onCLS','onFCP','onTTFB']) webVitals[on](() =>
 s.src = '/web-vitals.js'; s.onload = function () {
 for (const on of ['onLCP','onINP','onCLS','onFCP','onTTFB']) webVitals[on](() => {}); };
 document.head.appendChild(s); })();</script>`,
-  sightline: `<script>!function(w,d,s,n){var q=w[n]=w[n]||{q:[]};["init","track","identify","setFlags","setConsent"].forEach(function(m){q[m]=q[m]||function(){q.q.push([m,[].slice.call(arguments)])}});var e=d.createElement("script");e.async=1;e.src=s;d.head.appendChild(e)}(window,document,"${collector.url}/sightline.js","Sightline");
-Sightline.init(Object.assign({ key: 'bench-key', endpoint: '${collector.url}/v1/beacon', release: '1.0.0', respectDNT: false }, ${process.env.AGENT_OPTIONS || '{}'}));</script>`,
+  sightline: agentHead(process.env.AGENT_OPTIONS || '{}'),
 };
 const site = http.createServer((req, res) => {
   const variant = new URL(req.url, 'http://x').searchParams.get('v');
@@ -123,7 +131,20 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const samples = { none: [], 'web-vitals': [], 'web-vitals-async': [], sightline: [] };
+for (const [name, options] of Object.entries(extraVariants)) heads[name] = agentHead(JSON.stringify(options));
+let candidate;
+if (process.env.AGENT_CANDIDATE) {
+  const dir = process.env.AGENT_CANDIDATE;
+  candidate = http.createServer((req, res) => {
+    const file = req.url.startsWith('/sightline-extras.js') ? 'sightline-extras.js' : 'sightline.js';
+    res.writeHead(200, { 'content-type': 'application/javascript', 'access-control-allow-origin': '*' });
+    res.end(fs.readFileSync(path.join(dir, file)));
+  });
+  heads.candidate = agentHead(process.env.AGENT_OPTIONS || '{}', `http://127.0.0.1:${await listen(candidate)}`);
+}
+const samples = { none: [], 'web-vitals': [], 'web-vitals-async': [], sightline: [],
+  ...Object.fromEntries([...Object.keys(extraVariants), ...(candidate ? ['candidate'] : [])]
+    .map((name) => [name, []])) };
 const footprints = [];
 try {
   await scriptMs('none');  // warm-up: the first page of a browser pays for its start
@@ -133,6 +154,7 @@ try {
 } finally {
   await browser.close();
   site.close();
+  if (candidate) candidate.close();
   collector.stop();
 }
 const base = median(samples.none);

@@ -5,12 +5,12 @@
 
 import { normaliseConfig } from './core/config.js';
 import { effectiveConsent, normaliseConsent } from './core/consent.js';
-import { randomHex, sha256Hex } from './core/ids.js';
+import { randomId, sha256Hex } from './core/ids.js';
 import { linkedSessionId } from './core/links.js';
 import { createPlugins } from './core/plugins.js';
 import { isSampled, remoteRate, sessionRate } from './core/sampling.js';
 import { createScrubber, scrubDeep } from './core/scrubber.js';
-import { SESSION_TIMEOUT_MS, cookieStorage, forgetSession, saveSession, touchSession } from './core/session.js';
+import { SESSION_TIMEOUT_MS, cookieStorage, forgetSession, readSession, saveSession } from './core/session.js';
 import { OFFLINE_KEY, createBatcher, createRetryQueue, createSender } from './core/transport.js';
 import { customEvent } from './signals/custom.js';
 import { startErrors } from './signals/errors.js';
@@ -82,8 +82,15 @@ export function createAgent(loadExtras) {
     const who = { userTier: user.tier, featureFlags: flags };
     session.rate = sessionRate(config, { ...who, id: session.id, region: remote && remote.region,
       remoteRate: remoteRate(remote, who) });
-    saveSession(sessionStore(), session);
+    save();
     applyRate();
+  }
+
+  // Writes the session through to its store; `saved` is the activity time written.
+  function save() {
+    if (!session) return;
+    saveSession(sessionStore(), session);
+    session.saved = session.last;
   }
 
   function applyRate() {
@@ -103,10 +110,10 @@ export function createAgent(loadExtras) {
 
   function startSession(linkedId) {
     const store = sessionStore();
-    session = store ? touchSession(store, Date.now(), linkedId) : null;
-    if (session) session.saved = Date.now();
+    session = store ? readSession(store, Date.now(), linkedId) : null;
+    if (session) session.saved = session.last;  // written below, once the rate is known
     applyRate();
-    if (sampled !== undefined) return;
+    if (sampled !== undefined) return save();
     if (!config.configUrl) return decide();
     const timer = setTimeout(safe(decide), REMOTE_WAIT_MS);
     fetch(`${config.configUrl}?key=${encodeURIComponent(config.key)}`, { credentials: 'omit' })
@@ -195,7 +202,7 @@ export function createAgent(loadExtras) {
         envelope, send, groupOf: (e) => rates.get(e) });
       startSession(full() ? linkedSessionId(location.search, Date.now()) : undefined);
       restore();
-      pageViewId = randomHex(8);
+      pageViewId = randomId(8);
       const agent = {
         config, safe, emit, scrub: (s) => scrub(s),
         pending: (e) => held.includes(e) || batcher.has(e),
@@ -206,7 +213,7 @@ export function createAgent(loadExtras) {
         breadcrumbs: () => crumbs.slice(),
         newPageView: () => {
           batcher.flush(false);
-          pageViewId = randomHex(8);
+          pageViewId = randomId(8);
           if (sampled === false) held = [];
           onView.forEach((l) => l());
         },
@@ -247,7 +254,9 @@ export function createAgent(loadExtras) {
       // Leaving (or hiding) the page: what is pending is sent.
       const leave = safe(() => {
         onHide.forEach((l) => l());
-        if (session) saveSession(sessionStore(), session);
+        // Activity since the last write: the next page must see it (a few seconds' worth may be
+        // missed, against a 30-minute timeout).
+        if (session && session.last - session.saved > 5000) save();
         batcher.flush(true);
       });
       // On the document: it is fired there (and bubbles to the window only when the browser fires it).

@@ -2,7 +2,12 @@
 
 const hex = (bytes) => Array.from(bytes, (b) => (b | 256).toString(16).slice(1)).join('');
 
-// `bytes` random bytes as lowercase hex, never all zero (W3C trace context forbids it).
+// `bytes` bytes of Math.random as lowercase hex: session and page view ids, which need to be
+// unique, not unguessable (and the platform's crypto costs a page its first use).
+export const randomId = (bytes) =>
+  Array.from({ length: bytes }, () => ((Math.random() * 256) | 256).toString(16).slice(1)).join('');
+
+// `bytes` random bytes from the platform's crypto as lowercase hex, never all zero (W3C trace context forbids it).
 export function randomHex(bytes) {
   let h;
   do h = hex(crypto.getRandomValues(new Uint8Array(bytes)));

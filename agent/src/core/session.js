@@ -3,7 +3,7 @@
 // record also holds the session's sampling rate, decided once. Under minimal consent there is no
 // session and nothing is stored.
 
-import { randomHex } from './ids.js';
+import { randomId } from './ids.js';
 
 export const SESSION_TIMEOUT_MS = 30 * 60 * 1000;
 const KEY = 'sightline_session';
@@ -26,8 +26,8 @@ export function cookieStorage(domain) {
 
 // Reads the saved session from `storage` (Storage-like, or null where none can be used) and
 // extends it to `now`, or starts a new one (with `id` when given, e.g. from a decorated link).
-// Returns {id, started, last, rate, isNew} and saves it.
-export function touchSession(storage, now, id) {
+// Returns {id, started, last, rate, isNew}; touchSession also saves it.
+export function readSession(storage, now, id) {
   let saved = null;
   try {
     saved = JSON.parse(storage.getItem(KEY));
@@ -36,8 +36,13 @@ export function touchSession(storage, now, id) {
   }
   const valid = saved && typeof saved.id === 'string' && (!id || id === saved.id) &&
     now - saved.last < SESSION_TIMEOUT_MS && now >= saved.last - 60000;
-  const session = valid ? { ...saved, isNew: false } : { id: id || randomHex(16), started: now, isNew: true };
+  const session = valid ? { ...saved, isNew: false } : { id: id || randomId(16), started: now, isNew: true };
   session.last = now;
+  return session;
+}
+
+export function touchSession(storage, now, id) {
+  const session = readSession(storage, now, id);
   saveSession(storage, session);
   return session;
 }
