@@ -164,7 +164,7 @@ for (const [variant, xs] of Object.entries(samples)) {
     (variant === 'none' ? '' : `   extra ${(median(xs) - base).toFixed(1)} ms`));
 }
 console.log(`the agent's own measure of its callbacks (sightline_footprint script_ms): ` +
-  `${median(footprints)} ms (median of ${footprints.length})`);
+  `${median(footprints).toFixed(1)} ms (median of ${footprints.length})`);
 const agent = median(samples.sightline) - base;
 const wv = median(samples['web-vitals']) - base;
 const wvAsync = median(samples['web-vitals-async']) - base;

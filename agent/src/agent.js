@@ -196,10 +196,9 @@ export function createAgent(loadExtras) {
       retry = createRetryQueue();
       const { send, restore } = createSender({
         url: `${config.endpoint}${config.endpoint.includes('?') ? '&' : '?'}key=${encodeURIComponent(config.key)}`,
-        gzipEnabled: config.gzip, retry, stats: footprint,
+        retry, stats: footprint,
         store: () => storage('sessionStorage') });
-      batcher = createBatcher({ maxEvents: config.maxBatchEvents, maxBytes: config.maxBatchBytes,
-        envelope, send, groupOf: (e) => rates.get(e) });
+      batcher = createBatcher({ envelope, send, groupOf: (e) => rates.get(e) });
       startSession(full() ? linkedSessionId(location.search, Date.now()) : undefined);
       restore();
       pageViewId = randomId(8);

@@ -48,10 +48,6 @@ export function normaliseConfig(options) {
     beforeSend: o.beforeSend,
     plugins: list(o.plugins),
     flushIntervalMs: o.flushIntervalMs || 5000,
-    maxBatchEvents: o.maxBatchEvents || 50,
-    maxBatchBytes: o.maxBatchBytes || 49152,
-    maxErrorsPerPage: o.maxErrorsPerPage || 25,
-    gzip: o.gzip !== false,
   };
 }
 

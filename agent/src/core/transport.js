@@ -81,7 +81,7 @@ async function gzip(body) {
 
 // The browser sender: returns {send(body, {final}), restore()}. `stats` counts bytes and beacons
 // sent; `store()` gives the Storage for the offline queue, or null when it may not be kept.
-export function createSender({ url, gzipEnabled, retry, stats, store }) {
+export function createSender({ url, retry, stats, store }) {
   const nav = navigator;
   let timer = 0;
 
@@ -157,7 +157,7 @@ export function createSender({ url, gzipEnabled, retry, stats, store }) {
 
   const send = (body, { final }) => {
     stats.beacons++;
-    const compress = gzipEnabled && !final && typeof CompressionStream === 'function';
+    const compress = !final && typeof CompressionStream === 'function';
     try {
       if (!compress && nav.onLine !== false && nav.sendBeacon(url, body)) {
         stats.bytes += body.length;

@@ -1,7 +1,9 @@
 // Errors with context: uncaught errors, unhandled rejections and resource load failures.
 // Identical errors are deduplicated per page view: repeats raise the `count` of the event still
 // waiting to be sent, or else send it again counting the repeats since. A page sends at most
-// `maxErrorsPerPage` distinct ones.
+// MAX_ERRORS_PER_PAGE distinct ones.
+
+const MAX_ERRORS_PER_PAGE = 25;
 
 // The first frame with a file:line:column, in Chrome, Firefox and Safari formats.
 function frameOf(stack) {
@@ -26,7 +28,7 @@ export function startErrors(agent) {
     const fingerprint = `${kind}|${message}|${frame.file}:${frame.line}`;
     const known = seen.get(fingerprint);
     if (known && agent.pending(known)) return known.count++;
-    if (!known && seen.size >= agent.config.maxErrorsPerPage) return;
+    if (!known && seen.size >= MAX_ERRORS_PER_PAGE) return;
     seen.set(fingerprint, agent.emit({ type: 'error', kind: `${kind || 'Error'}`.slice(0, 128),
       message: `${message || ''}`, stack: `${stack}`, ...frame, breadcrumbs: agent.breadcrumbs(),
       count: 1 }, { error: true }));
