@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SESSION_TIMEOUT_MS, forgetSession, touchSession } from '../src/core/session.js';
+import { SESSION_TIMEOUT_MS, forgetSession, readSession, saveSession } from '../src/core/session.js';
+
+// What the agent does on activity: read the session, extend it, write it back.
+function touchSession(storage, now, id) {
+  const session = readSession(storage, now, id);
+  saveSession(storage, session);
+  return session;
+}
 
 function memoryStorage() {
   const data = new Map();
@@ -28,6 +35,17 @@ test('without storage or with broken storage a session still exists for the page
   const garbage = memoryStorage();
   garbage.setItem('sightline_session', '{not json');
   assert.equal(touchSession(garbage, 1).isNew, true);
+});
+
+test('a decorated link continues its session, or starts one with its id', () => {
+  const storage = memoryStorage();
+  const id = 'ab'.repeat(16);
+  assert.equal(touchSession(storage, 1000, id).id, id);
+  assert.equal(touchSession(storage, 2000, id).isNew, false);
+  // Another tab's link to a different session: that session, from its start.
+  const other = 'cd'.repeat(16);
+  assert.equal(touchSession(storage, 3000, other).id, other);
+  assert.equal(touchSession(storage, 3000, other).started, 3000);
 });
 
 test('forgetting removes the stored session', () => {

@@ -26,7 +26,7 @@ export function cookieStorage(domain) {
 
 // Reads the saved session from `storage` (Storage-like, or null where none can be used) and
 // extends it to `now`, or starts a new one (with `id` when given, e.g. from a decorated link).
-// Returns {id, started, last, rate, isNew}; touchSession also saves it.
+// Returns {id, started, last, rate, isNew}; saveSession writes it back.
 export function readSession(storage, now, id) {
   let saved = null;
   try {
@@ -38,12 +38,6 @@ export function readSession(storage, now, id) {
     now - saved.last < SESSION_TIMEOUT_MS && now >= saved.last - 60000;
   const session = valid ? { ...saved, isNew: false } : { id: id || randomId(16), started: now, isNew: true };
   session.last = now;
-  return session;
-}
-
-export function touchSession(storage, now, id) {
-  const session = readSession(storage, now, id);
-  saveSession(storage, session);
   return session;
 }
 
