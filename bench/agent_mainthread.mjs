@@ -81,6 +81,17 @@ for (const on of ['onLCP','onINP','onCLS','onFCP','onTTFB']) webVitals[on](() =>
 s.src = '/web-vitals.js'; s.onload = function () {
 for (const on of ['onLCP','onINP','onCLS','onFCP','onTTFB']) webVitals[on](() => {}); };
 document.head.appendChild(s); })();</script>`,
+  // web-vitals as its README's "Batch multiple reports together" uses it: the metrics queued and
+  // sent in one beacon when the page is hidden.
+  'web-vitals-reporting': `<script>(function () { var s = document.createElement('script');
+s.src = '/web-vitals.js'; s.onload = function () {
+const queue = new Set();
+const flushQueue = () => { if (queue.size > 0) { const body = JSON.stringify([...queue]);
+(navigator.sendBeacon && navigator.sendBeacon('/analytics', body)) || fetch('/analytics', { body, method: 'POST', keepalive: true });
+queue.clear(); } };
+for (const on of ['onLCP','onINP','onCLS','onFCP','onTTFB']) webVitals[on]((metric) => queue.add(metric));
+addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') flushQueue(); }); };
+document.head.appendChild(s); })();</script>`,
   sightline: agentHead(process.env.AGENT_OPTIONS || '{}'),
 };
 const site = http.createServer((req, res) => {
@@ -88,6 +99,10 @@ const site = http.createServer((req, res) => {
   if (req.url.startsWith('/web-vitals.js')) {
     res.writeHead(200, { 'content-type': 'application/javascript' });
     return res.end(WEB_VITALS);
+  }
+  if (req.url.startsWith('/analytics')) {
+    res.writeHead(204);
+    return res.end();
   }
   if (req.url.startsWith('/hero.svg')) {
     res.writeHead(200, { 'content-type': 'image/svg+xml' });
@@ -142,7 +157,7 @@ if (process.env.AGENT_CANDIDATE) {
   });
   heads.candidate = agentHead(process.env.AGENT_OPTIONS || '{}', `http://127.0.0.1:${await listen(candidate)}`);
 }
-const samples = { none: [], 'web-vitals': [], 'web-vitals-async': [], sightline: [],
+const samples = { none: [], 'web-vitals': [], 'web-vitals-async': [], 'web-vitals-reporting': [], sightline: [],
   ...Object.fromEntries([...Object.keys(extraVariants), ...(candidate ? ['candidate'] : [])]
     .map((name) => [name, []])) };
 const footprints = [];
