@@ -7,7 +7,8 @@
 // web-vitals is measured loaded both ways: by a <script> tag in the head, and asynchronously by
 // an injected script as web-vitals' README shows for loading it from a CDN, which is how the
 // agent's loader snippet loads the agent. The second is the like-for-like comparison: loading a
-// script late costs the page more (web-vitals then handles its buffered entries in one go).
+// script late costs the page more (web-vitals then handles its buffered entries in one go). A
+// third column loads it asynchronously and reports as its README's batching example does.
 //
 //   node bench/agent_mainthread.mjs        (needs build/sightline, chromium, npm packages)
 // Environment: RUNS (10), CHROMIUM_PATH (/usr/bin/chromium), AGENT_CANDIDATE (a directory with
