@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   cmake ninja-build g++ pkg-config
   libboost-dev libsimdjson-dev libzstd-dev zlib1g-dev libyaml-cpp-dev libxxhash-dev libdeflate-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libmaxminddb-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libmaxminddb-dev libre2-dev uap-core
   clang libclang-rt-14-dev clang-format
   nginx-light wrk curl procps
   chromium

@@ -15,6 +15,7 @@
 #include "common/json_writer.h"
 #include "common/logger.h"
 #include "common/metrics.h"
+#include "enrich/enricher.h"
 #include "serve/beacon_routes.h"
 #include "serve/http_server.h"
 #include "serve/ops_routes.h"
@@ -120,15 +121,42 @@ int RunServe(const std::vector<std::string>& args) {
     std::cerr << "sightline serve: " << proxies.status().message() << "\n";
     return 2;
   }
-  std::unique_ptr<GeoLocator> geo;
-  if (!config.geo.country_db.empty()) {
-    Result<std::unique_ptr<GeoLocator>> opened_geo = GeoLocator::Open(config.geo.country_db);
+  // Enrichment's shared parts: the geo databases, the user-agent parser and the PII scrubber.
+  auto open_geo = [](const std::string& path, const char* key,
+                     std::unique_ptr<GeoLocator>* out) -> bool {
+    if (path.empty()) return true;
+    Result<std::unique_ptr<GeoLocator>> opened_geo = GeoLocator::Open(path);
     if (!opened_geo.ok()) {
-      std::cerr << "sightline serve: geo.country_db: " << opened_geo.status().message() << "\n";
+      std::cerr << "sightline serve: " << key << ": " << opened_geo.status().message() << "\n";
+      return false;
+    }
+    *out = std::move(opened_geo).value();
+    return true;
+  };
+  std::unique_ptr<GeoLocator> countries, cities;
+  if (!open_geo(config.geo.country_db, "geo.country_db", &countries) ||
+      !open_geo(config.geo.city_db, "geo.city_db", &cities)) {
+    return 2;
+  }
+  std::unique_ptr<UserAgentParser> user_agents;
+  if (!config.user_agent.regexes.empty()) {
+    Result<std::unique_ptr<UserAgentParser>> loaded =
+        UserAgentParser::Load(config.user_agent.regexes);
+    if (!loaded.ok()) {
+      std::cerr << "sightline serve: user_agent.regexes: " << loaded.status().message()
+                << " (install Debian's uap-core, or set user_agent.regexes: \"\" to store no "
+                   "browser, OS or device)\n";
       return 2;
     }
-    geo = std::move(opened_geo).value();
+    user_agents = std::move(loaded).value();
   }
+  PiiScrubber scrubber(config.privacy.secret_params);
+  EnrichResources enrich;
+  enrich.countries = countries.get();
+  enrich.cities = cities.get();
+  enrich.user_agents = user_agents.get();
+  enrich.scrubber = &scrubber;
+  enrich.user_agent_cache_size = config.user_agent.cache_size;
 
   // The memtable's chunks and a flush's column buffers are allocated anew every flush cycle.
   // Keep freed memory in the heap for that reuse instead of handing it back to the kernel (and
@@ -169,7 +197,7 @@ int RunServe(const std::vector<std::string>& args) {
   boost::asio::thread_pool query_pool(config.server.query_threads);
   HttpServer server(ios, env, &logger, &metrics, config.server, config.limits);
   BeaconRoutes beacons(env, io_threads, store.get(), &metrics, config, std::move(proxies).value(),
-                       geo.get());
+                       enrich);
   beacons.Register(&server);
   QueryRoutes queries(env, &logger, store.get(), config, &query_pool);
   queries.Register(&server);

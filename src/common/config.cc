@@ -169,6 +169,24 @@ Status ReadProject(const YAML::Node& node, const std::string& path, ProjectConfi
                  {"by_feature_flag", ReadRateMap(&sc.by_feature_flag)},
              });
        }},
+      {"routes",
+       [&](const YAML::Node& routes, const std::string& routes_path) -> Status {
+         if (!routes.IsSequence()) return TypeError(routes_path, routes, "a list of rules");
+         for (size_t idx = 0; idx < routes.size(); ++idx) {
+           std::string rule_path = routes_path + "[" + std::to_string(idx) + "]";
+           RouteRule rule;
+           SL_RETURN_IF_ERROR(
+               MapReader(routes[idx], rule_path)
+                   .Read({{"match", ReadString(&rule.match)}, {"route", ReadString(&rule.route)}}));
+           if (rule.match.empty() || rule.match[0] != '/' || rule.route.empty()) {
+             return Status::InvalidArgument(
+                 Where(rule_path, routes[idx]) +
+                 ": a route rule needs a match starting with '/' and a route");
+           }
+           project->routes.push_back(std::move(rule));
+         }
+         return Status::Ok();
+       }},
   }));
   if (!ValidProjectId(project->id)) {
     return Status::InvalidArgument(Where(path + ".id", node) +
@@ -286,7 +304,20 @@ Result<Config> ParseConfig(const std::string& yaml_text) {
        }},
       {"geo",
        [&](const YAML::Node& node, const std::string& path) {
-         return MapReader(node, path).Read({{"country_db", ReadString(&config.geo.country_db)}});
+         return MapReader(node, path)
+             .Read({{"country_db", ReadString(&config.geo.country_db)},
+                    {"city_db", ReadString(&config.geo.city_db)}});
+       }},
+      {"user_agent",
+       [&](const YAML::Node& node, const std::string& path) {
+         return MapReader(node, path)
+             .Read({{"regexes", ReadString(&config.user_agent.regexes)},
+                    {"cache_size", ReadInt(&config.user_agent.cache_size, 1, 10000000)}});
+       }},
+      {"privacy",
+       [&](const YAML::Node& node, const std::string& path) {
+         return MapReader(node, path)
+             .Read({{"secret_params", ReadStringList(&config.privacy.secret_params)}});
        }},
       {"log",
        [&](const YAML::Node& node, const std::string& path) {

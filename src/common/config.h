@@ -64,6 +64,13 @@ struct SamplingConfig {
   RateMap by_feature_flag;       // by any of the feature flags the page states
 };
 
+// projects[].routes[]: a URL path pattern and the route it stands for. `*` matches one path
+// segment, `**` (last only) the rest of the path: {match: "/blog/*", route: "/blog/:slug"}.
+struct RouteRule {
+  std::string match;
+  std::string route;
+};
+
 struct ProjectConfig {
   std::string id;                            // projects[].id: [a-z0-9_-]{1,64}
   std::vector<std::string> ingest_keys;      // public keys that may send beacons
@@ -72,10 +79,29 @@ struct ProjectConfig {
                                              // "http://localhost:*"; empty = any origin
   uint32_t retention_days = 90;
   SamplingConfig sampling;
+  std::vector<RouteRule> routes;  // tried in order before the default templating
 };
 
 struct GeoConfig {
   std::string country_db;  // geo.country_db: a MaxMind DB file with countries; empty = no geo
+  std::string city_db;     // geo.city_db: a MaxMind DB with cities (GeoLite2 City, DB-IP
+                           // City Lite); its country replaces country_db's; empty = no cities
+};
+
+struct UserAgentConfig {
+  // user_agent.regexes: uap-core's regexes.yaml (Debian package uap-core); empty = no parsing
+  std::string regexes = "/usr/share/uap-core/regexes.yaml";
+  uint32_t cache_size = 10000;  // user_agent.cache_size: parsed strings kept per HTTP thread
+};
+
+struct PrivacyConfig {
+  // privacy.secret_params: query parameters whose values are always removed, by name
+  // (case-insensitive); the defaults cover tokens, passwords, keys, codes and e-mail.
+  std::vector<std::string> secret_params = {"token", "access_token",  "id_token",  "refresh_token",
+                                            "auth",  "authorization", "password",  "passwd",
+                                            "pwd",   "secret",        "api_key",   "apikey",
+                                            "key",   "session",       "sessionid", "code",
+                                            "email", "signature",     "sig",       "sl_sid"};
 };
 
 struct LogConfig {
@@ -88,6 +114,8 @@ struct Config {
   StorageConfig storage;
   std::vector<ProjectConfig> projects;
   GeoConfig geo;
+  UserAgentConfig user_agent;
+  PrivacyConfig privacy;
   LogConfig log;
 };
 

@@ -81,7 +81,16 @@ inline constexpr double kNullDouble = std::numeric_limits<double>::quiet_NaN();
   X(target, kString)                                                       \
   X(feature, kString)                                                      \
   /* custom attributes; resource and long_task fields */                   \
-  X(attributes, kString) /* JSON object */
+  X(attributes, kString) /* JSON object */                                 \
+  /* enrichment: where and on what the visitor is (src/enrich/) */         \
+  X(country, kString) /* ISO 3166-1 alpha-2 */                             \
+  X(region, kString)  /* region group: NA, LATAM, EU, MEA, APAC */         \
+  X(city, kString)                                                         \
+  X(device, kString)          /* desktop, mobile, tablet, other */         \
+  X(browser, kString)         /* uap-core family */                        \
+  X(browser_version, kString) /* major */                                  \
+  X(os, kString)              /* uap-core family */                        \
+  X(os_version, kString)
 
 enum class ColumnId : uint8_t {
 #define SL_COLUMN_ENUM(member, kind) member,

@@ -58,6 +58,21 @@ std::string CountryOf(MMDB_entry_s* entry) {
   return code;
 }
 
+// The entry's city: `city` as a string (ip-location-db's city databases) or `city.names.en`
+// (GeoLite2 City).
+std::string CityOf(MMDB_entry_s* entry) {
+  MMDB_entry_data_s data;
+  auto is_text = [&](int status) {
+    return status == MMDB_SUCCESS && data.has_data && data.type == MMDB_DATA_TYPE_UTF8_STRING &&
+           data.data_size > 0 && data.data_size < 256;
+  };
+  if (!is_text(MMDB_get_value(entry, &data, "city", nullptr)) &&
+      !is_text(MMDB_get_value(entry, &data, "city", "names", "en", nullptr))) {
+    return "";
+  }
+  return std::string(data.utf8_string, data.data_size);
+}
+
 }  // namespace
 
 std::string_view RegionOfCountry(std::string_view country) {
@@ -119,6 +134,7 @@ GeoResult GeoLocator::Lookup(const boost::asio::ip::address& address) const {
   if (mmdb_error != MMDB_SUCCESS || !found.found_entry) return result;
   result.country = CountryOf(&found.entry);
   result.region = RegionOfCountry(result.country);
+  result.city = CityOf(&found.entry);
   return result;
 }
 

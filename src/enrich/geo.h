@@ -3,7 +3,8 @@
 // keeps, logs or returns it.
 //
 // Any MaxMind DB whose records carry the country as `country_code` (ip-location-db's databases)
-// or `country.iso_code` (GeoLite2 and GeoIP2 country and city databases) can be used. Lookups are
+// or `country.iso_code` (GeoLite2 and GeoIP2 country and city databases) can be used; a city
+// database's records also carry `city` (ip-location-db) or `city.names.en` (GeoLite2). Lookups are
 // thread-safe (the file is memory-mapped and read only).
 #pragma once
 
@@ -21,6 +22,7 @@ namespace sightline {
 struct GeoResult {
   std::string country;      // "DE"; empty when the address is not in the database
   std::string_view region;  // "EU"; empty when the country is unknown
+  std::string city;         // "Berlin"; empty unless the database has cities
 };
 
 class GeoLocator {

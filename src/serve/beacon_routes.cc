@@ -40,7 +40,9 @@ bool AcceptableContentType(std::string_view type) {
 
 // What one I/O thread's beacon handler reuses between beacons, and its round's group commit.
 struct BeaconRoutes::Lane {
-  Lane(Store* store, const LimitsConfig& limits) : group(store->NewAppendGroup()), parser(limits) {}
+  Lane(Store* store, const LimitsConfig& limits, const EnrichResources& enrich,
+       MetricsRegistry* metrics)
+      : group(store->NewAppendGroup()), parser(limits), enricher(enrich, metrics) {}
 
   struct Pending {
     HeldRequest request;
@@ -51,19 +53,21 @@ struct BeaconRoutes::Lane {
   std::vector<Pending> pending;        // in group, waiting for CommitPending
   bool commit_posted = false;
   BeaconParser parser;
+  Enricher enricher;
   ParsedBeacon parsed;   // reused between beacons
   std::string inflated;  // reused gzip output buffer
   int64_t last_sweep_us = 0;
 };
 
 BeaconRoutes::BeaconRoutes(Env* env, size_t io_threads, Store* store, MetricsRegistry* metrics,
-                           const Config& config, TrustedProxies proxies, const GeoLocator* geo)
+                           const Config& config, TrustedProxies proxies,
+                           const EnrichResources& enrich)
     : env_(env),
       store_(store),
       limits_(config.limits),
       admission_(config.projects, config.limits),
       proxies_(std::move(proxies)),
-      geo_(geo),
+      enrich_(enrich),
       beacons_accepted_(metrics->AddCounter("sightline_beacons_total",
                                             "Beacons received, by result", "result=\"accepted\"")),
       events_accepted_(
@@ -82,7 +86,7 @@ BeaconRoutes::BeaconRoutes(Env* env, size_t io_threads, Store* store, MetricsReg
                         "result=\"" + std::string(ResultLabel(status)) + "\"");
   }
   for (size_t idx = 0; idx < io_threads; ++idx) {
-    lanes_.push_back(std::make_unique<Lane>(store, config.limits));
+    lanes_.push_back(std::make_unique<Lane>(store, config.limits, enrich, metrics));
   }
 }
 
@@ -134,11 +138,8 @@ bool BeaconRoutes::HandleConfig(const HttpRequest& req, HttpResponse* res) {
   }
   if (!origin.empty()) AllowOrigin(origin, res);
   // Where the visitor is: looked up, answered and forgotten (the address is not kept).
-  GeoResult where;
-  if (geo_ != nullptr) {
-    std::string scratch;
-    where = geo_->Lookup(AddressFromBytes(ClientOf(req, &scratch)));
-  }
+  std::string scratch;
+  GeoResult where = Locate(enrich_, AddressFromBytes(ClientOf(req, &scratch)));
   const SamplingConfig& sampling = project->sampling;
   double rate = sampling.sample_rate;
   auto rule = [&](std::string_view name) -> const double* {
@@ -305,6 +306,15 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
   for (const EventRejection& r : lane.parsed.rejected) {
     events_rejected_[static_cast<size_t>(r.code)]->Inc();
   }
+  // Who and where the visitor is, read from the request and forgotten after this call.
+  std::string client_scratch;
+  Visitor visitor{AddressFromBytes(ClientOf(req, &client_scratch)),
+                  req.header(http::field::user_agent),
+                  {req.header(std::string_view("Sec-CH-UA-Mobile")),
+                   req.header(std::string_view("Sec-CH-UA-Platform")),
+                   req.header(std::string_view("Sec-CH-UA-Platform-Version")),
+                   req.header(std::string_view("Sec-CH-UA-Model"))}};
+  const bool human = lane.enricher.Enrich(visitor, *project, &lane.parsed.batch);
 
   JsonWriter w(std::move(res->body));  // the connection's buffer, reused
   w.BeginObject();
@@ -340,6 +350,10 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
     w.EndObject();
   }
   w.EndArray();
+  if (!human) {  // a crawler's events are counted in /metrics, not stored
+    w.Key("bot");
+    w.Bool(true);
+  }
   w.EndObject();
   events_truncated_.Inc(truncated_events);
   res->status = 202;

@@ -15,7 +15,7 @@
 #include "common/config.h"
 #include "common/env.h"
 #include "common/metrics.h"
-#include "enrich/geo.h"
+#include "enrich/enricher.h"
 #include "ingest/admission.h"
 #include "ingest/beacon_parser.h"
 #include "ingest/client_address.h"
@@ -29,7 +29,7 @@ class BeaconRoutes {
   // `io_threads`: how many I/O threads the server runs (HttpServer::io_threads()). `proxies`
   // name the visitor behind a reverse proxy; `geo` (may be null) places the visitor.
   BeaconRoutes(Env* env, size_t io_threads, Store* store, MetricsRegistry* metrics,
-               const Config& config, TrustedProxies proxies, const GeoLocator* geo);
+               const Config& config, TrustedProxies proxies, const EnrichResources& enrich);
   ~BeaconRoutes();
   void Register(HttpServer* server);
 
@@ -57,7 +57,7 @@ class BeaconRoutes {
   LimitsConfig limits_;
   Admission admission_;
   TrustedProxies proxies_;
-  const GeoLocator* geo_;
+  EnrichResources enrich_;
   std::vector<std::unique_ptr<Lane>> lanes_;  // one per I/O thread, by HttpRequest::io_thread
 
   Counter& beacons_accepted_;

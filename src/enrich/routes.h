@@ -1,0 +1,24 @@
+// Routes: URL paths turned into the routes pages are grouped by. A project's rules
+// (projects[].routes) are tried first, in order; a path no rule matches keeps its segments except
+// the volatile ones — numbers, UUIDs, long hex strings and base64-like tokens — which become `:id`.
+// Query strings and fragments are dropped.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/config.h"
+
+namespace sightline {
+
+// "/users/12345/orders/9f8e7d6c5b4a39281706?tab=2" → "/users/:id/orders/:id".
+std::string RouteOf(std::string_view path, const std::vector<RouteRule>& rules);
+
+// Whether `path` matches a rule's pattern: `*` matches one segment, a final `**` any rest.
+bool RouteRuleMatches(std::string_view pattern, std::string_view path);
+
+// Whether one path segment is an identifier rather than a name (see above).
+bool IsVolatileSegment(std::string_view segment);
+
+}  // namespace sightline

@@ -1,0 +1,37 @@
+#include "enrich/routes.h"
+
+#include <gtest/gtest.h>
+
+namespace sightline {
+namespace {
+
+TEST(RouteOf, TemplatesVolatileSegments) {
+  const std::vector<RouteRule> none;
+  EXPECT_EQ(RouteOf("/users/12345/orders", none), "/users/:id/orders");
+  EXPECT_EQ(RouteOf("/o/3f2b8c1e-9d4a-4e7b-8f6a-2c1d0e9b8a7f/edit", none), "/o/:id/edit");
+  EXPECT_EQ(RouteOf("/commit/9f8e7d6c5b4a3928", none), "/commit/:id");
+  EXPECT_EQ(RouteOf("/reset/Zm9vYmFyYmF6cXV4MTIzNDU2", none), "/reset/:id");
+  EXPECT_EQ(RouteOf("/p/42?ref=mail#reviews", none), "/p/:id");
+  EXPECT_EQ(RouteOf("/", none), "/");
+  EXPECT_EQ(RouteOf("", none), "/");
+  // Names stay: words, slugs with numbers, short codes, versions.
+  EXPECT_EQ(RouteOf("/blog/top-10-tips-for-2024", none), "/blog/top-10-tips-for-2024");
+  EXPECT_EQ(RouteOf("/api/v2/checkout", none), "/api/v2/checkout");
+  EXPECT_EQ(RouteOf("/docs/2.4.1/install", none), "/docs/2.4.1/install");
+  EXPECT_EQ(RouteOf("/category/deadbeef", none), "/category/deadbeef");
+  EXPECT_EQ(RouteOf("/products/", none), "/products/");
+}
+
+TEST(RouteOf, ProjectRulesComeFirst) {
+  const std::vector<RouteRule> rules = {
+      {"/blog/*", "/blog/:slug"}, {"/docs/**", "/docs/*"}, {"/u/*/settings", "/u/:user/settings"}};
+  EXPECT_EQ(RouteOf("/blog/why-rum-matters", rules), "/blog/:slug");
+  EXPECT_EQ(RouteOf("/blog/why/rum", rules), "/blog/why/rum");
+  EXPECT_EQ(RouteOf("/docs/a/b/c", rules), "/docs/*");
+  EXPECT_EQ(RouteOf("/docs", rules), "/docs/*");
+  EXPECT_EQ(RouteOf("/u/jane/settings", rules), "/u/:user/settings");
+  EXPECT_EQ(RouteOf("/u/jane/orders/77", rules), "/u/jane/orders/:id");
+}
+
+}  // namespace
+}  // namespace sightline

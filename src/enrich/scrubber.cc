@@ -1,0 +1,251 @@
+#include "enrich/scrubber.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <optional>
+
+namespace sightline {
+
+std::string_view PiiTypeName(PiiType type) {
+  static constexpr std::string_view kNames[kPiiTypes] = {"PARAM", "JWT",  "BEARER", "EMAIL", "SSN",
+                                                         "CARD",  "IPV4", "IPV6",   "PHONE"};
+  return kNames[static_cast<size_t>(type)];
+}
+
+namespace {
+
+using Groups = std::array<re2::StringPiece, 4>;
+
+bool IsWordChar(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+std::string Placeholder(PiiType type) {
+  return "[REDACTED_" + std::string(PiiTypeName(type)) + "]";
+}
+
+// Replaces each match of `re` in `text` for which `decide` returns a replacement; a match
+// `decide` refuses is searched again from its second character. Returns the replacements made.
+template <typename Decide>
+uint64_t ReplaceEach(const re2::RE2& re, std::string* text, Decide decide) {
+  const int ngroups = std::min(re.NumberOfCapturingGroups() + 1, 4);
+  re2::StringPiece input(*text);
+  Groups m;
+  std::string out;
+  size_t copied = 0, pos = 0;
+  uint64_t replaced = 0;
+  while (pos <= text->size() &&
+         re.Match(input, pos, text->size(), re2::RE2::UNANCHORED, m.data(), ngroups)) {
+    size_t start = static_cast<size_t>(m[0].data() - text->data());
+    size_t end = start + m[0].size();
+    std::optional<std::string> replacement = decide(std::string_view(*text), start, end, m);
+    if (!replacement) {
+      pos = start + 1;
+      continue;
+    }
+    out.append(*text, copied, start - copied);
+    out += *replacement;
+    copied = end;
+    pos = end > start ? end : end + 1;
+    ++replaced;
+  }
+  if (replaced > 0) {
+    out.append(*text, copied, std::string::npos);
+    *text = std::move(out);
+  }
+  return replaced;
+}
+
+bool LuhnValid(std::string_view digits) {
+  int sum = 0;
+  bool twice = false;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+    int d = *it - '0';
+    if (twice) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+    twice = !twice;
+  }
+  return sum % 10 == 0;
+}
+
+// Issuer prefixes of Visa, Mastercard, Amex, Diners, Discover, JCB and UnionPay: a 13-digit
+// millisecond timestamp that happens to pass Luhn is not a card.
+bool CardPrefix(std::string_view d) {
+  auto starts = [&](std::string_view p) { return d.substr(0, p.size()) == p; };
+  if (starts("4")) return true;
+  if (d.size() >= 2) {
+    char a = d[0], b = d[1];
+    if (a == '5' && b >= '1' && b <= '5') return true;
+    if (a == '2' && b >= '2' && b <= '7') return true;
+    if (a == '3' && (b == '0' || b == '4' || b == '7' || b == '8')) return true;
+  }
+  return starts("6011") || starts("65") || starts("62");
+}
+
+std::string PercentDecodedLower(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%' && i + 2 < s.size()) {
+      auto hex = [](char h) -> int {
+        if (h >= '0' && h <= '9') return h - '0';
+        if (h >= 'a' && h <= 'f') return h - 'a' + 10;
+        if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+        return -1;
+      };
+      int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        c = static_cast<char>(hi * 16 + lo);
+        i += 2;
+      }
+    }
+    out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+  }
+  return out;
+}
+
+std::unique_ptr<re2::RE2> Compile(const char* pattern) {
+  re2::RE2::Options options;
+  options.set_log_errors(false);
+  auto re = std::make_unique<re2::RE2>(pattern, options);
+  return re;  // the patterns are constants: a failure is caught by the unit tests (ok())
+}
+
+}  // namespace
+
+PiiScrubber::PiiScrubber(const std::vector<std::string>& secret_params) {
+  for (const std::string& name : secret_params) secret_params_.insert(PercentDecodedLower(name));
+  param_ = Compile(R"((^|[?&;#\s])([^=&;#?\s"\\]+)=([^&;#\s"\\]*))");
+  jwt_ = Compile(R"(eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)");
+  bearer_ = Compile(R"((?i)\b(bearer\s+)([A-Za-z0-9._~+/-]{16,}=*))");
+  email_ = Compile(R"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})");
+  ssn_ = Compile(R"(\b\d{3}-\d{2}-\d{4}\b)");
+  card_ = Compile(R"(\b\d(?:[ -]?\d){12,18}\b)");
+  ipv4_ = Compile(R"(\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b)");
+  ipv6_ = Compile(R"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})");
+  phone_ = Compile(R"((?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ -]?)?\d{2,4}(?:[ -]\d{2,4}){1,4})");
+  phone_international_ = Compile(R"(\+\d{1,3}(?:[ .-]\(?\d{1,4}\)?){2,6})");
+}
+
+PiiScrubber::~PiiScrubber() = default;
+
+bool PiiScrubber::Scrub(std::string* text, PiiCounts* counts) const {
+  // Every kind has a digit, '@', '=', ':' or the "eyJ" of a JWT in it; bearer tokens are long
+  // and mostly have digits too, so "earer" is looked for only when the rest finds nothing.
+  bool candidate = std::any_of(text->begin(), text->end(), [](char c) {
+    return IsDigit(c) || c == '@' || c == '=' || c == ':';
+  });
+  if (!candidate && text->find("earer") == std::string::npos) return false;
+  uint64_t total = 0;
+  auto count = [&](PiiType type, uint64_t n) {
+    (*counts)[static_cast<size_t>(type)] += n;
+    total += n;
+  };
+  count(PiiType::kParam, ReplaceEach(*param_, text,
+                                     [&](std::string_view, size_t, size_t,
+                                         const Groups& m) -> std::optional<std::string> {
+                                       if (m[3].empty()) return std::nullopt;
+                                       std::string_view name(m[2].data(), m[2].size());
+                                       if (!secret_params_.count(PercentDecodedLower(name)))
+                                         return std::nullopt;
+                                       return std::string(m[1].data(), m[1].size()) +
+                                              std::string(name) + "=" +
+                                              Placeholder(PiiType::kParam);
+                                     }));
+  count(PiiType::kJwt, ReplaceEach(*jwt_, text, [](auto, auto, auto, const Groups&) {
+          return std::optional<std::string>(Placeholder(PiiType::kJwt));
+        }));
+  count(PiiType::kBearer, ReplaceEach(*bearer_, text, [](auto, auto, auto, const Groups& m) {
+          return std::optional<std::string>(std::string(m[1].data(), m[1].size()) +
+                                            Placeholder(PiiType::kBearer));
+        }));
+  count(PiiType::kEmail, ReplaceEach(*email_, text, [](auto, auto, auto, const Groups&) {
+          return std::optional<std::string>(Placeholder(PiiType::kEmail));
+        }));
+  count(PiiType::kSsn, ReplaceEach(*ssn_, text, [](auto, auto, auto, const Groups&) {
+          return std::optional<std::string>(Placeholder(PiiType::kSsn));
+        }));
+  count(PiiType::kCard, ReplaceEach(*card_, text,
+                                    [](std::string_view t, size_t start, size_t end,
+                                       const Groups&) -> std::optional<std::string> {
+                                      std::string digits;
+                                      for (char c : t.substr(start, end - start)) {
+                                        if (IsDigit(c)) digits.push_back(c);
+                                      }
+                                      if (!CardPrefix(digits) || !LuhnValid(digits))
+                                        return std::nullopt;
+                                      return Placeholder(PiiType::kCard);
+                                    }));
+  count(PiiType::kIpv4,
+        ReplaceEach(*ipv4_, text,
+                    [](std::string_view t, size_t start, size_t end,
+                       const Groups&) -> std::optional<std::string> {
+                      // Not a part of a longer dotted number (+CC phone numbers, versions).
+                      if (start > 0 && (t[start - 1] == '+' || t[start - 1] == '.')) {
+                        return std::nullopt;
+                      }
+                      if (end + 1 < t.size() && t[end] == '.' && IsDigit(t[end + 1])) {
+                        return std::nullopt;
+                      }
+                      return Placeholder(PiiType::kIpv4);
+                    }));
+  count(PiiType::kIpv6,
+        ReplaceEach(*ipv6_, text,
+                    [](std::string_view t, size_t start, size_t end,
+                       const Groups&) -> std::optional<std::string> {
+                      // Not inside a longer word, version or time: nothing of [\w:.] before,
+                      // nothing of [\w:] after.
+                      if (start > 0 && (IsWordChar(t[start - 1]) || t[start - 1] == ':' ||
+                                        t[start - 1] == '.')) {
+                        return std::nullopt;
+                      }
+                      if (end < t.size() && (IsWordChar(t[end]) || t[end] == ':')) {
+                        return std::nullopt;
+                      }
+                      std::string_view m = t.substr(start, end - start);
+                      if (m.size() <= 2) return std::nullopt;
+                      size_t double_colons = 0;
+                      for (size_t p = m.find("::"); p != std::string_view::npos;
+                           p = m.find("::", p + 2)) {
+                        ++double_colons;
+                      }
+                      size_t groups = static_cast<size_t>(std::count(m.begin(), m.end(), ':')) + 1;
+                      bool address = double_colons == 1 || (double_colons == 0 && groups == 8);
+                      if (!address) return std::nullopt;
+                      return Placeholder(PiiType::kIpv6);
+                    }));
+  auto phone = [](std::string_view t, size_t start, size_t end,
+                  const Groups&) -> std::optional<std::string> {
+    // Not part of a longer number, version, date-time or word.
+    if (start > 0) {
+      char before = t[start - 1];
+      if (IsWordChar(before) || before == '+' || before == ':' || before == '/') {
+        return std::nullopt;
+      }
+      if ((before == '.' || before == '-' || before == ' ') && start > 1 && IsDigit(t[start - 2])) {
+        return std::nullopt;
+      }
+    }
+    if (end < t.size()) {
+      char after = t[end];
+      if (IsWordChar(after) || after == ':' || after == '/') return std::nullopt;
+      if ((after == '.' || after == '-' || after == ' ') && end + 1 < t.size() &&
+          IsDigit(t[end + 1])) {
+        return std::nullopt;
+      }
+    }
+    std::string_view m = t.substr(start, end - start);
+    size_t digits = static_cast<size_t>(std::count_if(m.begin(), m.end(), IsDigit));
+    // Nine digits at least (a date has eight), seven with a country code; at most fifteen.
+    bool phone = digits <= 15 && (digits >= 9 || (m[0] == '+' && digits >= 7));
+    if (!phone) return std::nullopt;
+    return Placeholder(PiiType::kPhone);
+  };
+  count(PiiType::kPhone, ReplaceEach(*phone_, text, phone));
+  count(PiiType::kPhone, ReplaceEach(*phone_international_, text, phone));
+  return total > 0;
+}
+
+}  // namespace sightline
