@@ -17,6 +17,14 @@ constexpr DimensionDef kDimensions[] = {
     {"tier", ColumnId::tier, false},
     {"flag", ColumnId::flags, true},
     {"connection", ColumnId::connection, false},
+    {"country", ColumnId::country, false},
+    {"region", ColumnId::region, false},
+    {"city", ColumnId::city, false},
+    {"device", ColumnId::device, false},
+    {"browser", ColumnId::browser, false},
+    {"browser_version", ColumnId::browser_version, false},
+    {"os", ColumnId::os, false},
+    {"os_version", ColumnId::os_version, false},
 };
 
 }  // namespace
