@@ -55,7 +55,7 @@ TEST(MetricsQueryTest, EveryMistakeNamesItsParameter) {
   EXPECT_EQ(field_of({{"name", "LCP"}, {"group_by", "tier,tier"}}), "group_by");
   EXPECT_EQ(field_of({{"name", "LCP"}, {"from", "soon"}}), "from");
   EXPECT_EQ(field_of({{"name", "LCP"}, {"to", "2026-11-27"}, {"from", "2026-11-28"}}), "from");
-  EXPECT_EQ(field_of({{"name", "LCP"}, {"group_by", "device"}}), "group_by");
+  EXPECT_EQ(field_of({{"name", "LCP"}, {"group_by", "device_type"}}), "group_by");
   EXPECT_EQ(field_of({{"name", "LCP"}, {"group_by", "route,release,tier,flag"}}), "group_by");
   EXPECT_EQ(field_of({{"name", "LCP"}, {"filter", "tier"}}), "filter");
   EXPECT_EQ(field_of({{"name", "LCP"}, {"filter", "planet:mars"}}), "filter");
