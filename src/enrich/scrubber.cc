@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "common/strings.h"
+
 namespace sightline {
 
 std::string_view PiiTypeName(PiiType type) {
@@ -131,91 +133,118 @@ PiiScrubber::PiiScrubber(const std::vector<std::string>& secret_params) {
 
 PiiScrubber::~PiiScrubber() = default;
 
+namespace {
+
+// What a text has of the characters each kind needs; a kind whose needs are not met is skipped
+// without running its regular expression (most texts need one or two of the ten).
+struct Shape {
+  size_t digits = 0, dots = 0, colons = 0, dashes = 0;
+  bool at = false, equals = false, jwt = false, bearer = false;
+};
+
+Shape ShapeOf(std::string_view text) {
+  Shape s;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (IsDigit(c)) {
+      ++s.digits;
+    } else if (c == '.') {
+      ++s.dots;
+    } else if (c == ':') {
+      ++s.colons;
+    } else if (c == '-') {
+      ++s.dashes;
+    } else if (c == '@') {
+      s.at = true;
+    } else if (c == '=') {
+      s.equals = true;
+    } else if (c == 'J' && i >= 2 && text[i - 1] == 'y' && text[i - 2] == 'e') {
+      s.jwt = true;
+    } else if ((c == 'r' || c == 'R') && i >= 5) {
+      std::string_view word = text.substr(i - 5, 6);
+      s.bearer = s.bearer || EqualsIgnoreCase(word, "bearer");
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
 bool PiiScrubber::Scrub(std::string* text, PiiCounts* counts) const {
-  // Every kind has a digit, '@', '=', ':' or the "eyJ" of a JWT in it; bearer tokens are long
-  // and mostly have digits too, so "earer" is looked for only when the rest finds nothing.
-  bool candidate = std::any_of(text->begin(), text->end(), [](char c) {
-    return IsDigit(c) || c == '@' || c == '=' || c == ':';
-  });
-  if (!candidate && text->find("earer") == std::string::npos) return false;
+  const Shape shape = ShapeOf(*text);
   uint64_t total = 0;
-  auto count = [&](PiiType type, uint64_t n) {
+  auto run = [&](PiiType type, bool needed, const re2::RE2& re, auto decide) {
+    if (!needed) return;
+    uint64_t n = ReplaceEach(re, text, decide);
     (*counts)[static_cast<size_t>(type)] += n;
     total += n;
   };
-  count(PiiType::kParam, ReplaceEach(*param_, text,
-                                     [&](std::string_view, size_t, size_t,
-                                         const Groups& m) -> std::optional<std::string> {
-                                       if (m[3].empty()) return std::nullopt;
-                                       std::string_view name(m[2].data(), m[2].size());
-                                       if (!secret_params_.count(PercentDecodedLower(name)))
-                                         return std::nullopt;
-                                       return std::string(m[1].data(), m[1].size()) +
-                                              std::string(name) + "=" +
-                                              Placeholder(PiiType::kParam);
-                                     }));
-  count(PiiType::kJwt, ReplaceEach(*jwt_, text, [](auto, auto, auto, const Groups&) {
-          return std::optional<std::string>(Placeholder(PiiType::kJwt));
-        }));
-  count(PiiType::kBearer, ReplaceEach(*bearer_, text, [](auto, auto, auto, const Groups& m) {
-          return std::optional<std::string>(std::string(m[1].data(), m[1].size()) +
-                                            Placeholder(PiiType::kBearer));
-        }));
-  count(PiiType::kEmail, ReplaceEach(*email_, text, [](auto, auto, auto, const Groups&) {
-          return std::optional<std::string>(Placeholder(PiiType::kEmail));
-        }));
-  count(PiiType::kSsn, ReplaceEach(*ssn_, text, [](auto, auto, auto, const Groups&) {
-          return std::optional<std::string>(Placeholder(PiiType::kSsn));
-        }));
-  count(PiiType::kCard, ReplaceEach(*card_, text,
-                                    [](std::string_view t, size_t start, size_t end,
-                                       const Groups&) -> std::optional<std::string> {
-                                      std::string digits;
-                                      for (char c : t.substr(start, end - start)) {
-                                        if (IsDigit(c)) digits.push_back(c);
-                                      }
-                                      if (!CardPrefix(digits) || !LuhnValid(digits))
-                                        return std::nullopt;
-                                      return Placeholder(PiiType::kCard);
-                                    }));
-  count(PiiType::kIpv4,
-        ReplaceEach(*ipv4_, text,
-                    [](std::string_view t, size_t start, size_t end,
-                       const Groups&) -> std::optional<std::string> {
-                      // Not a part of a longer dotted number (+CC phone numbers, versions).
-                      if (start > 0 && (t[start - 1] == '+' || t[start - 1] == '.')) {
-                        return std::nullopt;
-                      }
-                      if (end + 1 < t.size() && t[end] == '.' && IsDigit(t[end + 1])) {
-                        return std::nullopt;
-                      }
-                      return Placeholder(PiiType::kIpv4);
-                    }));
-  count(PiiType::kIpv6,
-        ReplaceEach(*ipv6_, text,
-                    [](std::string_view t, size_t start, size_t end,
-                       const Groups&) -> std::optional<std::string> {
-                      // Not inside a longer word, version or time: nothing of [\w:.] before,
-                      // nothing of [\w:] after.
-                      if (start > 0 && (IsWordChar(t[start - 1]) || t[start - 1] == ':' ||
-                                        t[start - 1] == '.')) {
-                        return std::nullopt;
-                      }
-                      if (end < t.size() && (IsWordChar(t[end]) || t[end] == ':')) {
-                        return std::nullopt;
-                      }
-                      std::string_view m = t.substr(start, end - start);
-                      if (m.size() <= 2) return std::nullopt;
-                      size_t double_colons = 0;
-                      for (size_t p = m.find("::"); p != std::string_view::npos;
-                           p = m.find("::", p + 2)) {
-                        ++double_colons;
-                      }
-                      size_t groups = static_cast<size_t>(std::count(m.begin(), m.end(), ':')) + 1;
-                      bool address = double_colons == 1 || (double_colons == 0 && groups == 8);
-                      if (!address) return std::nullopt;
-                      return Placeholder(PiiType::kIpv6);
-                    }));
+  run(PiiType::kParam, shape.equals, *param_,
+      [&](std::string_view, size_t, size_t, const Groups& m) -> std::optional<std::string> {
+        if (m[3].empty()) return std::nullopt;
+        std::string_view name(m[2].data(), m[2].size());
+        if (!secret_params_.count(PercentDecodedLower(name))) return std::nullopt;
+        return std::string(m[1].data(), m[1].size()) + std::string(name) + "=" +
+               Placeholder(PiiType::kParam);
+      });
+  run(PiiType::kJwt, shape.jwt, *jwt_, [](auto, auto, auto, const Groups&) {
+    return std::optional<std::string>(Placeholder(PiiType::kJwt));
+  });
+  run(PiiType::kBearer, shape.bearer, *bearer_, [](auto, auto, auto, const Groups& m) {
+    return std::optional<std::string>(std::string(m[1].data(), m[1].size()) +
+                                      Placeholder(PiiType::kBearer));
+  });
+  run(PiiType::kEmail, shape.at, *email_, [](auto, auto, auto, const Groups&) {
+    return std::optional<std::string>(Placeholder(PiiType::kEmail));
+  });
+  run(PiiType::kSsn, shape.digits >= 9 && shape.dashes >= 2, *ssn_,
+      [](auto, auto, auto, const Groups&) {
+        return std::optional<std::string>(Placeholder(PiiType::kSsn));
+      });
+  run(PiiType::kCard, shape.digits >= 13, *card_,
+      [](std::string_view t, size_t start, size_t end,
+         const Groups&) -> std::optional<std::string> {
+        std::string digits;
+        for (char c : t.substr(start, end - start)) {
+          if (IsDigit(c)) digits.push_back(c);
+        }
+        if (!CardPrefix(digits) || !LuhnValid(digits)) return std::nullopt;
+        return Placeholder(PiiType::kCard);
+      });
+  run(PiiType::kIpv4, shape.digits >= 4 && shape.dots >= 3, *ipv4_,
+      [](std::string_view t, size_t start, size_t end,
+         const Groups&) -> std::optional<std::string> {
+        // Not a part of a longer dotted number (+CC phone numbers, versions).
+        if (start > 0 && (t[start - 1] == '+' || t[start - 1] == '.')) {
+          return std::nullopt;
+        }
+        if (end + 1 < t.size() && t[end] == '.' && IsDigit(t[end + 1])) {
+          return std::nullopt;
+        }
+        return Placeholder(PiiType::kIpv4);
+      });
+  run(PiiType::kIpv6, shape.colons >= 2, *ipv6_,
+      [](std::string_view t, size_t start, size_t end,
+         const Groups&) -> std::optional<std::string> {
+        // Not inside a longer word, version or time: nothing of [\w:.] before,
+        // nothing of [\w:] after.
+        if (start > 0 && (IsWordChar(t[start - 1]) || t[start - 1] == ':' || t[start - 1] == '.')) {
+          return std::nullopt;
+        }
+        if (end < t.size() && (IsWordChar(t[end]) || t[end] == ':')) {
+          return std::nullopt;
+        }
+        std::string_view m = t.substr(start, end - start);
+        if (m.size() <= 2) return std::nullopt;
+        size_t double_colons = 0;
+        for (size_t p = m.find("::"); p != std::string_view::npos; p = m.find("::", p + 2)) {
+          ++double_colons;
+        }
+        size_t groups = static_cast<size_t>(std::count(m.begin(), m.end(), ':')) + 1;
+        bool address = double_colons == 1 || (double_colons == 0 && groups == 8);
+        if (!address) return std::nullopt;
+        return Placeholder(PiiType::kIpv6);
+      });
   auto phone = [](std::string_view t, size_t start, size_t end,
                   const Groups&) -> std::optional<std::string> {
     // Not part of a longer number, version, date-time or word.
@@ -243,8 +272,8 @@ bool PiiScrubber::Scrub(std::string* text, PiiCounts* counts) const {
     if (!phone) return std::nullopt;
     return Placeholder(PiiType::kPhone);
   };
-  count(PiiType::kPhone, ReplaceEach(*phone_, text, phone));
-  count(PiiType::kPhone, ReplaceEach(*phone_international_, text, phone));
+  run(PiiType::kPhone, shape.digits >= 7, *phone_, phone);
+  run(PiiType::kPhone, shape.digits >= 7, *phone_international_, phone);
   return total > 0;
 }
 
