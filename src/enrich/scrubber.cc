@@ -181,7 +181,9 @@ bool PiiScrubber::Scrub(std::string* text, PiiCounts* counts) const {
   };
   run(PiiType::kParam, shape.equals, *param_,
       [&](std::string_view, size_t, size_t, const Groups& m) -> std::optional<std::string> {
-        if (m[3].empty()) return std::nullopt;
+        // Empty, or already redacted (by the agent or an earlier pass).
+        std::string_view value(m[3].data(), m[3].size());
+        if (value.empty() || value.substr(0, 10) == "[REDACTED_") return std::nullopt;
         std::string_view name(m[2].data(), m[2].size());
         if (!secret_params_.count(PercentDecodedLower(name))) return std::nullopt;
         return std::string(m[1].data(), m[1].size()) + std::string(name) + "=" +
