@@ -90,6 +90,18 @@ TEST(ConfigTest, TheDocumentedCompleteExampleIsValid) {
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_EQ(config->server.trusted_proxies, std::vector<std::string>{"127.0.0.1"});
   EXPECT_EQ(config->projects[0].sampling.by_region, (RateMap{{"US", 0.1}, {"APAC", 0.3}}));
+  ASSERT_EQ(config->projects[0].routes.size(), 2u);
+  EXPECT_EQ(config->projects[0].routes[0].match, "/blog/*");
+  EXPECT_EQ(config->projects[0].routes[0].route, "/blog/:slug");
+  EXPECT_EQ(config->privacy.secret_params.size(), 6u);
+  EXPECT_EQ(config->user_agent.cache_size, 10000u);
+}
+
+TEST(ConfigTest, RouteRulesNeedAPathPatternAndARoute) {
+  std::string error = ErrorOf(
+      "projects:\n  - id: a\n    ingest_keys: [k]\n    routes:\n      - {match: blog, route: x}\n");
+  EXPECT_NE(error.find("projects[0].routes[0]"), std::string::npos) << error;
+  EXPECT_NE(error.find("starting with '/'"), std::string::npos) << error;
 }
 
 TEST(ConfigTest, TheDemoConfigIsValid) {
