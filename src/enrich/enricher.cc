@@ -1,6 +1,7 @@
 #include "enrich/enricher.h"
 
 #include "enrich/routes.h"
+#include "enrich/sampling.h"
 
 namespace sightline {
 namespace {
@@ -55,6 +56,9 @@ Enricher::Enricher(const EnrichResources& resources, MetricsRegistry* metrics)
                                       "Beacons from crawlers, counted and not stored");
   bot_events_ = &metrics->AddCounter("sightline_bot_events_total",
                                      "Events in beacons from crawlers, not stored");
+  sampled_out_ = &metrics->AddCounter(
+      "sightline_events_sampled_out_total",
+      "Events of sessions the project's sampling rules do not keep, not stored");
   const std::string cache_help = "User-Agent strings looked up in the parse cache, by result";
   user_agent_hits_ =
       &metrics->AddCounter("sightline_user_agent_cache_total", cache_help, "result=\"hit\"");
@@ -102,6 +106,32 @@ bool Enricher::Enrich(const Visitor& visitor, const ProjectConfig& project, Even
   context.region = std::string(where.region);
   context.city = std::move(where.city);
   const uint64_t visitor_columns = NonNullColumns(context) & kVisitorColumns;
+
+  // Session sampling: a session not kept loses all but its errors; what is kept records the
+  // probability it had of being kept.
+  const double rate = SessionSampleRate(project.sampling, context.country, context.region,
+                                        context.tier, context.flags);
+  if (rate < 1 && !context.session_id.empty()) {
+    const bool kept = SessionDraw(context.session_id) < rate;
+    const double beacon_rate = IsNull(context.sample_rate) ? 1.0 : context.sample_rate;
+    const uint64_t rate_bit = ColumnBit(ColumnId::sample_rate);
+    size_t out = 0;
+    for (size_t i = 0; i < batch->events.size(); ++i) {
+      Event& event = batch->events[i];
+      if (event.type != "error") {
+        if (!kept) continue;
+        double stated = (event.inherited & rate_bit) || IsNull(event.sample_rate)
+                            ? beacon_rate
+                            : event.sample_rate;
+        event.sample_rate = std::min(stated, rate);
+        event.inherited &= ~rate_bit;
+      }
+      if (out != i) std::swap(batch->events[out], event);
+      ++out;
+    }
+    sampled_out_->Inc(batch->events.size() - out);
+    batch->events.resize(out);
+  }
 
   if (!context.route.empty()) context.route = RouteOf(context.route, project.routes);
   PiiCounts counts{};

@@ -1,6 +1,7 @@
 // Enricher: the stage between validation and the store. Every event of a beacon gets who and
 // where its visitor is (country, region, city; device type, browser, OS and their versions), its
-// URL path templated into a route, and every free-text field scrubbed of personal data. The
+// URL path templated into a route, and every free-text field scrubbed of personal data; sessions
+// the project's sampling rules do not keep lose all but their errors (enrich/sampling.h). The
 // visitor's address and User-Agent are read here and forgotten: neither is stored.
 //
 // Event in, event out: the enricher knows nothing of HTTP or storage. One per HTTP thread (its
@@ -55,6 +56,7 @@ class Enricher {
   std::unique_ptr<UserAgentCache> user_agent_cache_;
   Counter* bot_beacons_;
   Counter* bot_events_;
+  Counter* sampled_out_;
   Counter* user_agent_hits_;
   Counter* user_agent_misses_;
   std::array<Counter*, kPiiTypes> redactions_;

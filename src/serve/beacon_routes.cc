@@ -2,6 +2,7 @@
 
 #include "common/json_writer.h"
 #include "common/strings.h"
+#include "enrich/sampling.h"
 #include "ingest/body_decoder.h"
 #include "serve/http_util.h"
 
@@ -141,14 +142,7 @@ bool BeaconRoutes::HandleConfig(const HttpRequest& req, HttpResponse* res) {
   std::string scratch;
   GeoResult where = Locate(enrich_, AddressFromBytes(ClientOf(req, &scratch)));
   const SamplingConfig& sampling = project->sampling;
-  double rate = sampling.sample_rate;
-  auto rule = [&](std::string_view name) -> const double* {
-    for (const auto& [rule_name, rule_rate] : sampling.by_region) {
-      if (!name.empty() && rule_name == name) return &rule_rate;
-    }
-    return nullptr;
-  };
-  if (const double* r = rule(where.country) ? rule(where.country) : rule(where.region)) rate = *r;
+  const double rate = RegionSampleRate(sampling, where.country, where.region);
   JsonWriter w(std::move(res->body));
   w.BeginObject();
   w.Key("sample_rate");
