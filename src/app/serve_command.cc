@@ -21,6 +21,7 @@
 #include "serve/ops_routes.h"
 #include "serve/query_routes.h"
 #include "serve/static_routes.h"
+#include "serve/traffic_routes.h"
 #include "store/embedded_store.h"
 
 namespace sightline {
@@ -199,6 +200,8 @@ int RunServe(const std::vector<std::string>& args) {
   BeaconRoutes beacons(env, io_threads, store.get(), &metrics, config, std::move(proxies).value(),
                        enrich);
   beacons.Register(&server);
+  TrafficRoutes traffic(env, io_threads, store.get(), &metrics, config, enrich);
+  traffic.Register(&server);
   QueryRoutes queries(env, &logger, store.get(), config, &query_pool);
   queries.Register(&server);
   const int64_t started_ms = env->NowMillis();

@@ -5,8 +5,8 @@
 #include <cmath>
 
 #include "common/json_writer.h"
+#include "common/time_parse.h"
 #include "query/dimensions.h"
-#include "query/time_parse.h"
 
 namespace sightline {
 namespace {
@@ -63,6 +63,56 @@ const std::string* FindParam(const QueryParams& params, std::string_view name) {
   return nullptr;
 }
 
+std::optional<QueryError> ParseTimeRange(const QueryParams& params, int64_t now_ms,
+                                         int64_t* from_ms, int64_t* to_ms) {
+  *to_ms = now_ms;
+  if (const std::string* to = FindParam(params, "to")) {
+    std::optional<int64_t> parsed = ParseTimestamp(*to);
+    if (!parsed)
+      return QueryError{"to", "not an ISO-8601 time or epoch milliseconds: \"" + *to + "\""};
+    *to_ms = *parsed;
+  }
+  *from_ms = *to_ms - kDefaultRangeMs;
+  if (const std::string* from = FindParam(params, "from")) {
+    std::optional<int64_t> parsed = ParseTimestamp(*from);
+    if (!parsed)
+      return QueryError{"from", "not an ISO-8601 time or epoch milliseconds: \"" + *from + "\""};
+    *from_ms = *parsed;
+  }
+  if (*from_ms >= *to_ms) return QueryError{"from", "must be before to"};
+  return std::nullopt;
+}
+
+std::optional<QueryError> ParseFilters(const QueryParams& params,
+                                       std::vector<DimensionFilter>* filters) {
+  filters->clear();
+  for (const auto& [key, value] : params) {
+    if (key != "filter") continue;
+    for (std::string_view clause : SplitComma(value)) {
+      size_t colon = clause.find(':');
+      if (colon == std::string_view::npos || colon == 0) {
+        return QueryError{"filter",
+                          "expected dimension:value, got \"" + std::string(clause) + "\""};
+      }
+      DimensionRef dim;
+      std::string_view dim_name = clause.substr(0, colon);
+      if (!LookupDimension(dim_name, &dim)) {
+        return QueryError{"filter", "unknown dimension \"" + std::string(dim_name) +
+                                        "\" (known: " + DimensionNames() + ")"};
+      }
+      std::string filter_value(clause.substr(colon + 1));
+      auto same = std::find_if(filters->begin(), filters->end(),
+                               [&](const DimensionFilter& f) { return f.dim.name == dim.name; });
+      if (same != filters->end()) {
+        same->values.push_back(std::move(filter_value));
+      } else {
+        filters->push_back({std::move(dim), {std::move(filter_value)}});
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t now_ms,
                                             AggregateSpec* spec) {
   const std::string* name = FindParam(params, "name");
@@ -90,21 +140,7 @@ std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t n
   }
   if (spec->stats.empty()) return QueryError{"stats", "names no statistic"};
 
-  spec->to_ms = now_ms;
-  if (const std::string* to = FindParam(params, "to")) {
-    std::optional<int64_t> parsed = ParseTimestamp(*to);
-    if (!parsed)
-      return QueryError{"to", "not an ISO-8601 time or epoch milliseconds: \"" + *to + "\""};
-    spec->to_ms = *parsed;
-  }
-  spec->from_ms = spec->to_ms - kDefaultRangeMs;
-  if (const std::string* from = FindParam(params, "from")) {
-    std::optional<int64_t> parsed = ParseTimestamp(*from);
-    if (!parsed)
-      return QueryError{"from", "not an ISO-8601 time or epoch milliseconds: \"" + *from + "\""};
-    spec->from_ms = *parsed;
-  }
-  if (spec->from_ms >= spec->to_ms) return QueryError{"from", "must be before to"};
+  if (auto err = ParseTimeRange(params, now_ms, &spec->from_ms, &spec->to_ms)) return err;
 
   spec->group_by.clear();
   if (const std::string* group_by = FindParam(params, "group_by")) {
@@ -125,31 +161,7 @@ std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t n
       return QueryError{"group_by", "at most three dimensions"};
   }
 
-  spec->filters.clear();
-  for (const auto& [key, value] : params) {
-    if (key != "filter") continue;
-    for (std::string_view clause : SplitComma(value)) {
-      size_t colon = clause.find(':');
-      if (colon == std::string_view::npos || colon == 0) {
-        return QueryError{"filter",
-                          "expected dimension:value, got \"" + std::string(clause) + "\""};
-      }
-      DimensionRef dim;
-      std::string_view dim_name = clause.substr(0, colon);
-      if (!LookupDimension(dim_name, &dim)) {
-        return QueryError{"filter", "unknown dimension \"" + std::string(dim_name) +
-                                        "\" (known: " + DimensionNames() + ")"};
-      }
-      std::string filter_value(clause.substr(colon + 1));
-      auto same = std::find_if(spec->filters.begin(), spec->filters.end(),
-                               [&](const DimensionFilter& f) { return f.dim.name == dim.name; });
-      if (same != spec->filters.end()) {
-        same->values.push_back(std::move(filter_value));
-      } else {
-        spec->filters.push_back({std::move(dim), {std::move(filter_value)}});
-      }
-    }
-  }
+  if (auto err = ParseFilters(params, &spec->filters)) return err;
   return std::nullopt;
 }
 

@@ -27,6 +27,14 @@ struct QueryError {
 // The value of the first parameter named `name`, or nullptr.
 const std::string* FindParam(const QueryParams& params, std::string_view name);
 
+// from/to: ISO-8601 or epoch ms, [from, to); default the 24 hours before now.
+std::optional<QueryError> ParseTimeRange(const QueryParams& params, int64_t now_ms,
+                                         int64_t* from_ms, int64_t* to_ms);
+
+// Every `filter` parameter: dim:value[,dim:value...]; a dimension repeated = any of its values.
+std::optional<QueryError> ParseFilters(const QueryParams& params,
+                                       std::vector<DimensionFilter>* filters);
+
 // Fills `spec` (all but `project`). Returns the first problem found, naming the parameter.
 std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t now_ms,
                                             AggregateSpec* spec);

@@ -27,7 +27,7 @@ namespace sightline {
 class BeaconRoutes {
  public:
   // `io_threads`: how many I/O threads the server runs (HttpServer::io_threads()). `proxies`
-  // name the visitor behind a reverse proxy; `geo` (may be null) places the visitor.
+  // name the visitor behind a reverse proxy; `enrich` holds the enrichment stage's shared parts.
   BeaconRoutes(Env* env, size_t io_threads, Store* store, MetricsRegistry* metrics,
                const Config& config, TrustedProxies proxies, const EnrichResources& enrich);
   ~BeaconRoutes();

@@ -2,6 +2,7 @@
 
 #include "common/asio.h"
 #include "common/strings.h"
+#include "query/coverage_query.h"
 #include "query/metrics_query.h"
 #include "serve/http_util.h"
 
@@ -19,6 +20,9 @@ void QueryRoutes::Register(HttpServer* server) {
   server->Handle(
       http::verb::get, "/api/v1/metrics", "api_metrics",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleMetrics(req, res); });
+  server->Handle(
+      http::verb::get, "/api/v1/coverage", "api_coverage",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandleCoverage(req, res); });
 }
 
 std::string QueryRoutes::Authorize(const HttpRequest& req, const std::string* project,
@@ -68,6 +72,35 @@ bool QueryRoutes::HandleMetrics(const HttpRequest& req, HttpResponse* res) {
       logger_->Error("query failed",
                      {{"project", spec.project}, {"error", result.status().ToString()}});
       SetError(&out, 500, "internal", "", "the query failed: " + result.status().message());
+    }
+    respond(std::move(out));
+  });
+  return false;
+}
+
+bool QueryRoutes::HandleCoverage(const HttpRequest& req, HttpResponse* res) {
+  QueryParams params = ParseQueryString(req.query);
+  std::string project = Authorize(req, FindParam(params, "project"), res);
+  if (project.empty()) return true;
+  CoverageQuery query;
+  if (std::optional<QueryError> error = ParseCoverageQuery(params, env_->NowMillis(), &query)) {
+    SetError(res, 400, "invalid_query", error->field, error->reason);
+    return true;
+  }
+  query.page_views.project = project;
+  query.page_requests.project = project;
+  Responder respond = Defer(req);
+  boost::asio::post(*pool_, [this, query = std::move(query), respond = std::move(respond)] {
+    HttpResponse out;
+    Result<AggregateResult> views = store_->Aggregate(query.page_views);
+    Result<AggregateResult> requests =
+        views.ok() ? store_->Aggregate(query.page_requests) : views.status();
+    if (requests.ok()) {
+      out.body = FormatCoverage(query, *views, *requests);
+    } else {
+      logger_->Error("coverage query failed", {{"project", query.page_views.project},
+                                               {"error", requests.status().ToString()}});
+      SetError(&out, 500, "internal", "", "the query failed: " + requests.status().message());
     }
     respond(std::move(out));
   });

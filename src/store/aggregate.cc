@@ -103,6 +103,7 @@ Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec)
   scan.columns.set(static_cast<size_t>(ColumnId::sample_rate));
   scan.columns.set(static_cast<size_t>(spec.value_column));
   for (const DimensionFilter& f : spec.filters) scan.columns.set(static_cast<size_t>(f.dim.column));
+  for (const IntFilter& f : spec.int_filters) scan.columns.set(static_cast<size_t>(f.column));
   for (const DimensionRef& d : spec.group_by) scan.columns.set(static_cast<size_t>(d.column));
 
   std::map<std::vector<std::string>, GroupAccumulator> groups;
@@ -122,8 +123,17 @@ Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec)
       if (type.ids[row] != type_id) continue;
       if (name_id >= 0 && name.ids[row] != name_id) continue;
       double v = value.doubles[row];
-      if (IsNull(v)) continue;
+      if (IsNull(v)) {
+        if (!spec.null_values_count) continue;
+        v = 0;
+      }
       bool keep = true;
+      for (const IntFilter& f : spec.int_filters) {
+        if ((batch.col(f.column).ints[row] == f.value) != f.equal) {
+          keep = false;
+          break;
+        }
+      }
       for (const DimensionFilter& f : spec.filters) {
         if (!Matches(f, batch.col(f.dim.column).str(row))) {
           keep = false;

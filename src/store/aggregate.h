@@ -41,6 +41,14 @@ struct Stat {
   double quantile = 0;  // for kQuantile, in (0, 1)
 };
 
+// Keeps events whose int64 column `column` equals `value` (or, with `equal` false, differs from
+// it; null differs from every value).
+struct IntFilter {
+  ColumnId column;
+  int64_t value;
+  bool equal = true;
+};
+
 struct AggregateSpec {
   std::string project;
   int64_t from_ms = 0;      // inclusive
@@ -48,7 +56,9 @@ struct AggregateSpec {
   std::string event_type;   // events of this type only, e.g. "vital"
   std::string metric_name;  // events whose `name` column equals this, e.g. "LCP"; empty = all
   ColumnId value_column = ColumnId::value;
+  bool null_values_count = false;        // events with a null value count too (their value as 0)
   std::vector<DimensionFilter> filters;  // all must hold
+  std::vector<IntFilter> int_filters;    // all must hold
   std::vector<DimensionRef> group_by;
   std::vector<Stat> stats;
 };

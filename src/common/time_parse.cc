@@ -1,4 +1,4 @@
-#include "query/time_parse.h"
+#include "common/time_parse.h"
 
 #include <charconv>
 
