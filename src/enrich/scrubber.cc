@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <array>
 #include <optional>
 
 #include "common/strings.h"
@@ -119,7 +120,6 @@ std::unique_ptr<re2::RE2> Compile(const char* pattern) {
 
 PiiScrubber::PiiScrubber(const std::vector<std::string>& secret_params) {
   for (const std::string& name : secret_params) secret_params_.insert(PercentDecodedLower(name));
-  param_ = Compile(R"((^|[?&;#\s])([^=&;#?\s"\\]+)=([^&;#\s"\\]*))");
   jwt_ = Compile(R"(eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)");
   bearer_ = Compile(R"((?i)\b(bearer\s+)([A-Za-z0-9._~+/-]{16,}=*))");
   email_ = Compile(R"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})");
@@ -138,37 +138,119 @@ namespace {
 // What a text has of the characters each kind needs; a kind whose needs are not met is skipped
 // without running its regular expression (most texts need one or two of the ten).
 struct Shape {
-  size_t digits = 0, dots = 0, colons = 0, dashes = 0;
   bool at = false, equals = false, jwt = false, bearer = false;
+  size_t number_run_digits = 0;  // most digits in a run of [0-9 ()+.-] (phones, cards, SSNs)
+  size_t dotted_run_dots = 0;    // most dots in a run of [0-9.] (IPv4)
+  bool ipv6_run = false;         // a run of [0-9A-Fa-f:] with "::" or seven colons
 };
+
+// Character classes for ShapeOf, one table lookup per character.
+enum : uint8_t {
+  kDigit = 1,      // 0-9
+  kNumberSep = 2,  // space ( ) + . -: inside phone, card and SSN runs
+  kDot = 4,        // .
+  kHexLetter = 8,  // a-f A-F
+  kColon = 16,     // :
+  kMarker = 32,    // @ = J r R: looked at on their own
+};
+
+constexpr std::array<uint8_t, 256> kClasses = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = kDigit;
+  for (char c : {' ', '(', ')', '+', '-'}) t[static_cast<uint8_t>(c)] = kNumberSep;
+  t['.'] = kNumberSep | kDot;
+  for (int c = 'a'; c <= 'f'; ++c) t[c] = kHexLetter;
+  for (int c = 'A'; c <= 'F'; ++c) t[c] = kHexLetter;
+  t[':'] = kColon;
+  for (char c : {'@', '=', 'J', 'r', 'R'}) t[static_cast<uint8_t>(c)] = kMarker;
+  return t;
+}();
 
 Shape ShapeOf(std::string_view text) {
   Shape s;
+  size_t number_digits = 0, dotted_dots = 0, hex_colons = 0;
+  bool hex_double_colon = false;
   for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (IsDigit(c)) {
-      ++s.digits;
-    } else if (c == '.') {
-      ++s.dots;
-    } else if (c == ':') {
-      ++s.colons;
-    } else if (c == '-') {
-      ++s.dashes;
-    } else if (c == '@') {
+    const char c = text[i];
+    const uint8_t cls = kClasses[static_cast<uint8_t>(c)];
+    // Runs: each ends at the first character outside its set.
+    if (cls & kDigit) {
+      s.number_run_digits = std::max(s.number_run_digits, ++number_digits);
+      continue;  // digits continue the dotted and hex runs too
+    }
+    if (!(cls & kNumberSep)) number_digits = 0;
+    if (cls & kDot) {
+      s.dotted_run_dots = std::max(s.dotted_run_dots, ++dotted_dots);
+    } else {
+      dotted_dots = 0;
+    }
+    if (cls & kColon) {
+      ++hex_colons;
+      if (i > 0 && text[i - 1] == ':') hex_double_colon = true;
+      s.ipv6_run = s.ipv6_run || hex_double_colon || hex_colons >= 7;
+    } else if (!(cls & kHexLetter)) {
+      hex_colons = 0;
+      hex_double_colon = false;
+    }
+    if (!(cls & kMarker)) continue;
+    if (c == '@') {
       s.at = true;
     } else if (c == '=') {
       s.equals = true;
-    } else if (c == 'J' && i >= 2 && text[i - 1] == 'y' && text[i - 2] == 'e') {
-      s.jwt = true;
-    } else if ((c == 'r' || c == 'R') && i >= 5) {
-      std::string_view word = text.substr(i - 5, 6);
-      s.bearer = s.bearer || EqualsIgnoreCase(word, "bearer");
+    } else if (c == 'J') {
+      s.jwt = s.jwt || (i >= 2 && text[i - 1] == 'y' && text[i - 2] == 'e');
+    } else if (i >= 5 && !s.bearer) {  // r or R: the end of "bearer"?
+      s.bearer = EqualsIgnoreCase(text.substr(i - 5, 6), "bearer");
     }
   }
   return s;
 }
 
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+// Ends a parameter's name: = & ; # ? whitespace, and the quote and backslash of JSON text.
+bool EndsName(char c) {
+  return c == '=' || c == '&' || c == ';' || c == '#' || c == '?' || c == '"' || c == '\\' ||
+         IsSpace(c);
+}
+bool EndsValue(char c) {
+  return c == '&' || c == ';' || c == '#' || c == '"' || c == '\\' || IsSpace(c);
+}
+
 }  // namespace
+
+uint64_t PiiScrubber::ScrubParams(std::string* text) const {
+  std::string out;
+  size_t copied = 0;
+  uint64_t replaced = 0;
+  const std::string_view t(*text);
+  for (size_t eq = t.find('='); eq != std::string_view::npos; eq = t.find('=', eq + 1)) {
+    size_t begin = eq;
+    while (begin > 0 && !EndsName(t[begin - 1])) --begin;
+    if (begin == eq) continue;  // no name
+    char before = begin > 0 ? t[begin - 1] : '&';
+    if (before != '?' && before != '&' && before != ';' && before != '#' && !IsSpace(before)) {
+      continue;  // not a parameter: a name must follow a separator or start the text
+    }
+    size_t end = eq + 1;
+    while (end < t.size() && !EndsValue(t[end])) ++end;
+    std::string_view value = t.substr(eq + 1, end - eq - 1);
+    // Empty, or already redacted (by the agent or an earlier pass).
+    if (value.empty() || value.substr(0, 10) == "[REDACTED_") continue;
+    if (!secret_params_.count(PercentDecodedLower(t.substr(begin, eq - begin)))) continue;
+    out.append(t.substr(copied, eq + 1 - copied));
+    out += Placeholder(PiiType::kParam);
+    copied = end;
+    eq = end - 1;
+    ++replaced;
+  }
+  if (replaced > 0) {
+    out.append(t.substr(copied));
+    *text = std::move(out);
+  }
+  return replaced;
+}
 
 bool PiiScrubber::Scrub(std::string* text, PiiCounts* counts) const {
   const Shape shape = ShapeOf(*text);
@@ -179,16 +261,11 @@ bool PiiScrubber::Scrub(std::string* text, PiiCounts* counts) const {
     (*counts)[static_cast<size_t>(type)] += n;
     total += n;
   };
-  run(PiiType::kParam, shape.equals, *param_,
-      [&](std::string_view, size_t, size_t, const Groups& m) -> std::optional<std::string> {
-        // Empty, or already redacted (by the agent or an earlier pass).
-        std::string_view value(m[3].data(), m[3].size());
-        if (value.empty() || value.substr(0, 10) == "[REDACTED_") return std::nullopt;
-        std::string_view name(m[2].data(), m[2].size());
-        if (!secret_params_.count(PercentDecodedLower(name))) return std::nullopt;
-        return std::string(m[1].data(), m[1].size()) + std::string(name) + "=" +
-               Placeholder(PiiType::kParam);
-      });
+  if (shape.equals) {
+    uint64_t n = ScrubParams(text);
+    (*counts)[static_cast<size_t>(PiiType::kParam)] += n;
+    total += n;
+  }
   run(PiiType::kJwt, shape.jwt, *jwt_, [](auto, auto, auto, const Groups&) {
     return std::optional<std::string>(Placeholder(PiiType::kJwt));
   });
@@ -199,11 +276,10 @@ bool PiiScrubber::Scrub(std::string* text, PiiCounts* counts) const {
   run(PiiType::kEmail, shape.at, *email_, [](auto, auto, auto, const Groups&) {
     return std::optional<std::string>(Placeholder(PiiType::kEmail));
   });
-  run(PiiType::kSsn, shape.digits >= 9 && shape.dashes >= 2, *ssn_,
-      [](auto, auto, auto, const Groups&) {
-        return std::optional<std::string>(Placeholder(PiiType::kSsn));
-      });
-  run(PiiType::kCard, shape.digits >= 13, *card_,
+  run(PiiType::kSsn, shape.number_run_digits >= 9, *ssn_, [](auto, auto, auto, const Groups&) {
+    return std::optional<std::string>(Placeholder(PiiType::kSsn));
+  });
+  run(PiiType::kCard, shape.number_run_digits >= 13, *card_,
       [](std::string_view t, size_t start, size_t end,
          const Groups&) -> std::optional<std::string> {
         std::string digits;
@@ -213,7 +289,7 @@ bool PiiScrubber::Scrub(std::string* text, PiiCounts* counts) const {
         if (!CardPrefix(digits) || !LuhnValid(digits)) return std::nullopt;
         return Placeholder(PiiType::kCard);
       });
-  run(PiiType::kIpv4, shape.digits >= 4 && shape.dots >= 3, *ipv4_,
+  run(PiiType::kIpv4, shape.dotted_run_dots >= 3, *ipv4_,
       [](std::string_view t, size_t start, size_t end,
          const Groups&) -> std::optional<std::string> {
         // Not a part of a longer dotted number (+CC phone numbers, versions).
@@ -225,7 +301,7 @@ bool PiiScrubber::Scrub(std::string* text, PiiCounts* counts) const {
         }
         return Placeholder(PiiType::kIpv4);
       });
-  run(PiiType::kIpv6, shape.colons >= 2, *ipv6_,
+  run(PiiType::kIpv6, shape.ipv6_run, *ipv6_,
       [](std::string_view t, size_t start, size_t end,
          const Groups&) -> std::optional<std::string> {
         // Not inside a longer word, version or time: nothing of [\w:.] before,
@@ -274,8 +350,8 @@ bool PiiScrubber::Scrub(std::string* text, PiiCounts* counts) const {
     if (!phone) return std::nullopt;
     return Placeholder(PiiType::kPhone);
   };
-  run(PiiType::kPhone, shape.digits >= 7, *phone_, phone);
-  run(PiiType::kPhone, shape.digits >= 7, *phone_international_, phone);
+  run(PiiType::kPhone, shape.number_run_digits >= 7, *phone_, phone);
+  run(PiiType::kPhone, shape.number_run_digits >= 7, *phone_international_, phone);
   return total > 0;
 }
 
