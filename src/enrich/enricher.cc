@@ -107,25 +107,27 @@ bool Enricher::Enrich(const Visitor& visitor, const ProjectConfig& project, Even
   context.city = std::move(where.city);
   const uint64_t visitor_columns = NonNullColumns(context) & kVisitorColumns;
 
-  // Session sampling: a session not kept loses all but its errors; what is kept records the
-  // probability it had of being kept.
+  // Session sampling: a session not kept loses its events but its errors, which are kept at
+  // error_sample_rate (a second draw, the agent's); what is kept records the probability it had
+  // of being kept: r for a kept session's events, r + (1 - r) * error_sample_rate for errors.
   const double rate = SessionSampleRate(project.sampling, context.country, context.region,
                                         context.tier, context.flags);
   if (rate < 1 && !context.session_id.empty()) {
+    const double error_rate = rate + (1 - rate) * project.sampling.error_sample_rate;
     const bool kept = SessionDraw(context.session_id) < rate;
+    const bool errors_kept =
+        kept || SessionDraw("error:" + context.session_id) < project.sampling.error_sample_rate;
     const double beacon_rate = IsNull(context.sample_rate) ? 1.0 : context.sample_rate;
     const uint64_t rate_bit = ColumnBit(ColumnId::sample_rate);
     size_t out = 0;
     for (size_t i = 0; i < batch->events.size(); ++i) {
       Event& event = batch->events[i];
-      if (event.type != "error") {
-        if (!kept) continue;
-        double stated = (event.inherited & rate_bit) || IsNull(event.sample_rate)
-                            ? beacon_rate
-                            : event.sample_rate;
-        event.sample_rate = std::min(stated, rate);
-        event.inherited &= ~rate_bit;
-      }
+      const bool error = event.type == "error";
+      if (!(error ? errors_kept : kept)) continue;
+      double stated = (event.inherited & rate_bit) || IsNull(event.sample_rate) ? beacon_rate
+                                                                                : event.sample_rate;
+      event.sample_rate = std::min(stated, error ? error_rate : rate);
+      event.inherited &= ~rate_bit;
       if (out != i) std::swap(batch->events[out], event);
       ++out;
     }

@@ -46,6 +46,10 @@ double SessionDraw(std::string_view session_id) {
   };
   mix("sample:");
   mix(session_id);
+  // MurmurHash3's finaliser: ids that differ only in their last characters draw evenly too.
+  h = (h ^ (h >> 16)) * 0x85ebca6bu;
+  h = (h ^ (h >> 13)) * 0xc2b2ae35u;
+  h ^= h >> 16;
   return h / 4294967296.0;
 }
 

@@ -15,11 +15,15 @@ export function randomHex(bytes) {
   return h;
 }
 
-// A number in [0, 1) fixed by `text` (FNV-1a): the same session always draws the same number.
+// A number in [0, 1) fixed by `text`: FNV-1a, then MurmurHash3's finaliser so that ids which
+// differ only in their last characters still draw evenly. The same session always draws the
+// same number; the collector draws it the same way (src/enrich/sampling.cc).
 export function unitHash(text) {
   let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h / 4294967296;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
 }
 
 export const sha256Hex = async (text) =>
