@@ -39,7 +39,6 @@ struct ClientHints {
   std::string_view mobile;            // Sec-CH-UA-Mobile: ?1 or ?0
   std::string_view platform;          // Sec-CH-UA-Platform: "Android"
   std::string_view platform_version;  // Sec-CH-UA-Platform-Version: "14.0.0" (high entropy)
-  std::string_view model;             // Sec-CH-UA-Model: "Pixel 8" (high entropy)
 };
 
 // What the collector stores of a visitor's software and device.

@@ -306,27 +306,14 @@ bool BeaconRoutes::HandleBeacon(const HttpRequest& req, HttpResponse* res) {
                   req.header(http::field::user_agent),
                   {req.header(std::string_view("Sec-CH-UA-Mobile")),
                    req.header(std::string_view("Sec-CH-UA-Platform")),
-                   req.header(std::string_view("Sec-CH-UA-Platform-Version")),
-                   req.header(std::string_view("Sec-CH-UA-Model"))}};
+                   req.header(std::string_view("Sec-CH-UA-Platform-Version"))}};
   const bool human = lane.enricher.Enrich(visitor, *project, &lane.parsed.batch);
 
   JsonWriter w(std::move(res->body));  // the connection's buffer, reused
   w.BeginObject();
   w.Key("accepted");
   w.Int(static_cast<int64_t>(lane.parsed.batch.events.size()));
-  w.Key("rejected");
-  w.BeginArray();
-  for (const EventRejection& r : lane.parsed.rejected) {
-    w.BeginObject();
-    w.Key("index");
-    w.Int(static_cast<int64_t>(r.index));
-    w.Key("field");
-    w.String(r.field);
-    w.Key("reason");
-    w.String(r.reason);
-    w.EndObject();
-  }
-  w.EndArray();
+  WriteRejected(w, lane.parsed.rejected);
   size_t truncated_events = 0;
   size_t last_index = kBeaconLevel;
   w.Key("truncated");

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/json_writer.h"
 #include "query/metrics_query.h"
 #include "serve/http_server.h"
 
@@ -16,5 +17,24 @@ QueryParams ParseQueryString(std::string_view query);
 // Sets `res` to `status` with {"error": error, "field": field (if any), "reason": reason}.
 void SetError(HttpResponse* res, unsigned status, std::string_view error, std::string_view field,
               std::string_view reason);
+
+// Writes "rejected": [{"index", "field", "reason"}, ...], the per-item refusals of a 202 answer
+// (beacon events, traffic counts).
+template <typename Rejection>
+void WriteRejected(JsonWriter& w, const std::vector<Rejection>& rejected) {
+  w.Key("rejected");
+  w.BeginArray();
+  for (const Rejection& r : rejected) {
+    w.BeginObject();
+    w.Key("index");
+    w.Int(static_cast<int64_t>(r.index));
+    w.Key("field");
+    w.String(r.field);
+    w.Key("reason");
+    w.String(r.reason);
+    w.EndObject();
+  }
+  w.EndArray();
+}
 
 }  // namespace sightline

@@ -105,19 +105,7 @@ bool TrafficRoutes::Handle(const HttpRequest& req, HttpResponse* res) {
   w.BeginObject();
   w.Key("accepted");
   w.Int(static_cast<int64_t>(batch.events.size()));
-  w.Key("rejected");
-  w.BeginArray();
-  for (const TrafficRejection& r : lane.parsed.rejected) {
-    w.BeginObject();
-    w.Key("index");
-    w.Int(static_cast<int64_t>(r.index));
-    w.Key("field");
-    w.String(r.field);
-    w.Key("reason");
-    w.String(r.reason);
-    w.EndObject();
-  }
-  w.EndArray();
+  WriteRejected(w, lane.parsed.rejected);
   w.EndObject();
   res->status = 202;
   res->body = w.Take();

@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return l;
   };
   std::string_view user_agent = line();
-  ClientHints hints{"?1", line(), line(), ""};
+  ClientHints hints{"?1", line(), line()};
   if (user_agent.size() < 2048) {
     ClientSoftware software = DescribeClient(parser->Parse(user_agent), user_agent, hints);
     if (software.device_type.empty()) __builtin_trap();
