@@ -47,6 +47,9 @@ class PiiScrubber {
   PiiScrubber(const PiiScrubber&) = delete;
   PiiScrubber& operator=(const PiiScrubber&) = delete;
 
+  // Whether every pattern compiled (they are constants: a unit test checks it).
+  bool ok() const;
+
   // Redacts `text` in place and adds what it found to `counts`; returns whether it changed.
   bool Scrub(std::string* text, PiiCounts* counts) const;
 
