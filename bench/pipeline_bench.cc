@@ -9,6 +9,7 @@
 #include "common/env.h"
 #include "ingest/beacon_parser.h"
 #include "store/column_batch.h"
+#include "store/ddsketch.h"
 #include "store/event_codec.h"
 #include "store/segment.h"
 
@@ -120,6 +121,33 @@ void BM_FlushToSegment(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(beacons), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_FlushToSegment)->Unit(benchmark::kMillisecond);
+
+// DDSketch at ingest: one Add per vital, and a query's Merge of per-minute sketches then Quantile.
+void BM_DDSketchAdd(benchmark::State& state) {
+  std::vector<double> values;
+  for (int i = 0; i < 4096; ++i) values.push_back(300 + (i * 7919) % 6000);
+  DDSketch sketch;
+  size_t i = 0;
+  for (auto _ : state) sketch.Add(values[i++ % values.size()]);
+  benchmark::DoNotOptimize(sketch.count());
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_DDSketchAdd);
+
+void BM_DDSketchMergeAndQuantile(benchmark::State& state) {
+  // A day of per-minute sketches of 100 values each.
+  std::vector<DDSketch> minutes(1440);
+  for (size_t m = 0; m < minutes.size(); ++m) {
+    for (int i = 0; i < 100; ++i) minutes[m].Add(300 + ((m * 100 + i) * 7919) % 6000);
+  }
+  for (auto _ : state) {
+    DDSketch day;
+    for (const DDSketch& minute : minutes) (void)day.Merge(minute);
+    benchmark::DoNotOptimize(day.Quantile(0.75));
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * minutes.size()));
+}
+BENCHMARK(BM_DDSketchMergeAndQuantile);
 
 }  // namespace
 }  // namespace sightline
