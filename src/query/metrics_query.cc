@@ -26,8 +26,27 @@ std::vector<std::string_view> SplitComma(std::string_view text) {
   return parts;
 }
 
-std::optional<QueryError> ParseStat(std::string_view text, Stat* stat) {
+// Google's thresholds for "good" and "poor" (web.dev/articles/vitals): good is at most the
+// first, poor above the second, needs improvement between.
+struct Thresholds {
+  std::string_view name;
+  double good, poor;
+};
+constexpr Thresholds kThresholds[] = {{"LCP", 2500, 4000}, {"INP", 200, 500},   {"CLS", 0.1, 0.25},
+                                      {"FCP", 1800, 3000}, {"TTFB", 800, 1800}, {"FID", 100, 300}};
+
+std::optional<QueryError> ParseStat(std::string_view text, std::string_view metric, Stat* stat) {
   stat->name = std::string(text);
+  for (const Thresholds& t : kThresholds) {
+    if (t.name != metric) continue;
+    if (text == "good" || text == "ni" || text == "poor") {
+      stat->kind = StatKind::kShare;
+      if (text == "good") stat->at_most = t.good;
+      if (text == "ni") stat->above = t.good, stat->at_most = t.poor;
+      if (text == "poor") stat->above = t.poor;
+      return std::nullopt;
+    }
+  }
   static constexpr std::pair<std::string_view, StatKind> kSimple[] = {
       {"count", StatKind::kCount}, {"samples", StatKind::kSamples}, {"sum", StatKind::kSum},
       {"avg", StatKind::kAvg},     {"min", StatKind::kMin},         {"max", StatKind::kMax}};
@@ -51,7 +70,8 @@ std::optional<QueryError> ParseStat(std::string_view text, Stat* stat) {
     }
   }
   return QueryError{"stats", "unknown statistic \"" + std::string(text) +
-                                 "\" (pNN with 0 < NN < 100, count, samples, sum, avg, min, max)"};
+                                 "\" (pNN with 0 < NN < 100, count, samples, sum, avg, min, max, "
+                                 "good, ni, poor)"};
 }
 
 }  // namespace
@@ -96,18 +116,25 @@ std::optional<QueryError> ParseFilters(const QueryParams& params,
       }
       DimensionRef dim;
       std::string_view dim_name = clause.substr(0, colon);
+      // dimension!:value excludes; value* matches by prefix.
+      const bool negated = dim_name.size() > 1 && dim_name.back() == '!';
+      if (negated) dim_name.remove_suffix(1);
       if (!LookupDimension(dim_name, &dim)) {
         return QueryError{"filter", "unknown dimension \"" + std::string(dim_name) +
                                         "\" (known: " + DimensionNames() + ")"};
       }
-      std::string filter_value(clause.substr(colon + 1));
+      std::string_view value = clause.substr(colon + 1);
+      const bool prefix = !value.empty() && value.back() == '*';
+      if (prefix) value.remove_suffix(1);
       auto same = std::find_if(filters->begin(), filters->end(),
                                [&](const DimensionFilter& f) { return f.dim.name == dim.name; });
-      if (same != filters->end()) {
-        same->values.push_back(std::move(filter_value));
-      } else {
-        filters->push_back({std::move(dim), {std::move(filter_value)}});
+      if (same == filters->end()) {
+        filters->push_back({std::move(dim), {}, {}, {}, {}});
+        same = filters->end() - 1;
       }
+      std::vector<std::string>& list = negated ? (prefix ? same->excluded_prefixes : same->excluded)
+                                               : (prefix ? same->prefixes : same->values);
+      list.emplace_back(value);
     }
   }
   return std::nullopt;
@@ -131,7 +158,7 @@ std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t n
   spec->stats.clear();
   for (std::string_view text : SplitComma(stats ? std::string_view(*stats) : "p75,count")) {
     Stat stat;
-    if (auto err = ParseStat(text, &stat)) return err;
+    if (auto err = ParseStat(text, *name, &stat)) return err;
     for (const Stat& seen : spec->stats) {
       if (seen.name == stat.name)
         return QueryError{"stats", "\"" + stat.name + "\" is listed twice"};
@@ -162,6 +189,15 @@ std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t n
   }
 
   if (auto err = ParseFilters(params, &spec->filters)) return err;
+  spec->limit = 0;
+  if (const std::string* limit = FindParam(params, "limit")) {
+    size_t n = 0;
+    auto res = std::from_chars(limit->data(), limit->data() + limit->size(), n);
+    if (res.ec != std::errc() || res.ptr != limit->data() + limit->size() || n == 0 || n > 10000) {
+      return QueryError{"limit", "must be an integer in [1, 10000], got \"" + *limit + "\""};
+    }
+    spec->limit = n;
+  }
   return std::nullopt;
 }
 
@@ -172,6 +208,10 @@ std::string FormatMetricsResult(const AggregateSpec& spec, const AggregateResult
   w.BeginArray();
   for (const AggregateRow& row : result.rows) {
     w.BeginObject();
+    if (row.other) {
+      w.Key("other");
+      w.Bool(true);
+    }
     w.Key("group");
     w.BeginObject();
     for (size_t dim_idx = 0; dim_idx < spec.group_by.size(); ++dim_idx) {

@@ -59,6 +59,30 @@ TEST(MetricsQueryTest, EveryMistakeNamesItsParameter) {
   EXPECT_EQ(field_of({{"name", "LCP"}, {"group_by", "route,release,tier,flag"}}), "group_by");
   EXPECT_EQ(field_of({{"name", "LCP"}, {"filter", "tier"}}), "filter");
   EXPECT_EQ(field_of({{"name", "LCP"}, {"filter", "planet:mars"}}), "filter");
+  EXPECT_EQ(field_of({{"name", "LCP"}, {"filter", "!:x"}}), "filter");
+  EXPECT_EQ(field_of({{"name", "LCP"}, {"limit", "0"}}), "limit");
+  EXPECT_EQ(field_of({{"name", "LCP"}, {"limit", "ten"}}), "limit");
+}
+
+TEST(MetricsQueryTest, BandsNotPrefixAndLimit) {
+  AggregateSpec spec;
+  ASSERT_FALSE(ParseMetricsQuery({{"name", "INP"},
+                                  {"stats", "good,ni,poor"},
+                                  {"filter", "route:/checkout*,route!:/checkout/test,country!:US"},
+                                  {"limit", "5"}},
+                                 kNow, &spec));
+  ASSERT_EQ(spec.stats.size(), 3u);
+  EXPECT_EQ(spec.stats[0].kind, StatKind::kShare);
+  EXPECT_EQ(spec.stats[0].at_most, 200);  // INP is good up to 200 ms
+  EXPECT_EQ(spec.stats[1].above, 200);
+  EXPECT_EQ(spec.stats[1].at_most, 500);
+  EXPECT_EQ(spec.stats[2].above, 500);
+  ASSERT_EQ(spec.filters.size(), 2u);
+  EXPECT_EQ(spec.filters[0].prefixes, (std::vector<std::string>{"/checkout"}));
+  EXPECT_EQ(spec.filters[0].excluded, (std::vector<std::string>{"/checkout/test"}));
+  EXPECT_EQ(spec.filters[1].excluded, (std::vector<std::string>{"US"}));
+  EXPECT_TRUE(spec.filters[1].values.empty());
+  EXPECT_EQ(spec.limit, 5u);
 }
 
 TEST(MetricsQueryTest, FormatsGroupsAndNullsForMissingValues) {

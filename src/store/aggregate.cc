@@ -37,15 +37,32 @@ void ForEachListElement(std::string_view list, Fn fn) {
   }
 }
 
+bool AnyOf(std::string_view v, const std::vector<std::string>& values,
+           const std::vector<std::string>& prefixes) {
+  for (const std::string& x : values) {
+    if (v == x) return true;
+  }
+  for (const std::string& p : prefixes) {
+    if (v.substr(0, p.size()) == p) return true;
+  }
+  return false;
+}
+
 bool Matches(const DimensionFilter& filter, std::string_view value) {
-  auto equals_any = [&](std::string_view v) {
-    return std::find(filter.values.begin(), filter.values.end(), v) != filter.values.end();
+  const bool any = filter.values.empty() && filter.prefixes.empty();
+  auto included = [&](std::string_view v) {
+    return any || AnyOf(v, filter.values, filter.prefixes);
   };
-  if (!filter.dim.multi_valued) return equals_any(value);
-  bool found = false;
-  ForEachListElement(value,
-                     [&](std::string_view element) { found = found || equals_any(element); });
-  return found;
+  auto excluded = [&](std::string_view v) {
+    return AnyOf(v, filter.excluded, filter.excluded_prefixes);
+  };
+  if (!filter.dim.multi_valued) return included(value) && !excluded(value);
+  bool in = any, out = false;
+  ForEachListElement(value, [&](std::string_view element) {
+    in = in || included(element);
+    out = out || excluded(element);
+  });
+  return in && !out;
 }
 
 // The dictionary id of `value` in a string column, or -1 when the batch does not contain it.
@@ -149,11 +166,30 @@ Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec)
   });
   if (!status.ok()) return status;
 
+  // Groups by weight, descending, ties by key; beyond `limit`, one "other" group.
+  std::vector<std::pair<const std::vector<std::string>*, GroupAccumulator*>> order;
+  for (auto& [group_key, acc] : groups) order.emplace_back(&group_key, &acc);
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return a.second->weight > b.second->weight;
+  });
+  GroupAccumulator rest;
+  const bool has_rest = spec.limit > 0 && order.size() > spec.limit;
+  if (has_rest) {
+    for (size_t i = spec.limit; i < order.size(); ++i) {
+      for (const auto& [v, w] : order[i].second->values) rest.Add(v, w);
+    }
+    order.resize(spec.limit);
+  }
+  const std::vector<std::string> other_key(spec.group_by.size());
+  if (has_rest) order.emplace_back(&other_key, &rest);
+
   AggregateResult result;
-  for (auto& [group_key, acc] : groups) {
+  for (auto& [group_key, acc_ptr] : order) {
+    GroupAccumulator& acc = *acc_ptr;
     std::sort(acc.values.begin(), acc.values.end());
     AggregateRow row;
-    row.group = group_key;
+    row.group = *group_key;
+    row.other = acc_ptr == &rest;
     for (const Stat& stat : spec.stats) {
       double out = 0;
       switch (stat.kind) {
@@ -178,16 +214,18 @@ Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec)
         case StatKind::kMax:
           out = acc.max;
           break;
+        case StatKind::kShare: {
+          double in_band = 0;
+          for (const auto& [v, w] : acc.values)
+            in_band += v > stat.above && v <= stat.at_most ? w : 0;
+          out = in_band / acc.weight;
+          break;
+        }
       }
       row.values.push_back(out);
     }
     result.rows.push_back(std::move(row));
   }
-  // Sort by weighted count (descending), ties by group key for a stable answer.
-  std::stable_sort(result.rows.begin(), result.rows.end(),
-                   [&](const AggregateRow& a, const AggregateRow& b) {
-                     return groups[a.group].weight > groups[b.group].weight;
-                   });
   return result;
 }
 

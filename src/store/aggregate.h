@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -27,18 +28,28 @@ struct DimensionRef {
   bool multi_valued = false;  // the column holds a kFlagSeparator-joined list (flags)
 };
 
-// Keeps events whose dimension equals one of `values` (for a multi-valued dimension: any element).
+// Keeps events whose dimension equals one of `values` or starts with one of `prefixes` (when
+// both are empty: any event), and neither equals one of `excluded` nor starts with one of
+// `excluded_prefixes`. For a multi-valued dimension: some element is included, no element is
+// excluded.
 struct DimensionFilter {
   DimensionRef dim;
   std::vector<std::string> values;
+  std::vector<std::string> prefixes;
+  std::vector<std::string> excluded;
+  std::vector<std::string> excluded_prefixes;
 };
 
-enum class StatKind { kQuantile, kCount, kSamples, kSum, kAvg, kMin, kMax };
+enum class StatKind { kQuantile, kCount, kSamples, kSum, kAvg, kMin, kMax, kShare };
 
 struct Stat {
   std::string name;  // the key in the answer: "p75", "count"
   StatKind kind;
   double quantile = 0;  // for kQuantile, in (0, 1)
+  // For kShare: the weighted share of values v with above < v <= at_most (Google's bands: good
+  // is (-inf, 2500] for LCP, needs improvement (2500, 4000], poor (4000, inf)).
+  double above = -std::numeric_limits<double>::infinity();
+  double at_most = std::numeric_limits<double>::infinity();
 };
 
 // Keeps events whose int64 column `column` equals `value` (or, with `equal` false, differs from
@@ -61,15 +72,17 @@ struct AggregateSpec {
   std::vector<IntFilter> int_filters;    // all must hold
   std::vector<DimensionRef> group_by;
   std::vector<Stat> stats;
+  size_t limit = 0;  // > 0: the `limit` groups of most weight, the rest as one "other" row
 };
 
 struct AggregateRow {
   std::vector<std::string> group;  // one value per group_by dimension ("" = none)
   std::vector<double> values;      // one per stat, in spec order
+  bool other = false;              // the groups beyond AggregateSpec::limit, together
 };
 
 struct AggregateResult {
-  std::vector<AggregateRow> rows;  // sorted by weighted count, descending
+  std::vector<AggregateRow> rows;  // by weighted count, descending; the "other" row last
 };
 
 Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec);

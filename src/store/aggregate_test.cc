@@ -163,5 +163,60 @@ TEST(AggregateTest, TimeRangeIsHalfOpenAndOtherProjectsAreInvisible) {
   EXPECT_EQ(result->rows[0].values[1], 2);
 }
 
+TEST(AggregateTest, SharesOfTheGoodNeedsImprovementAndPoorBands) {
+  VectorStore store;
+  EventBatch batch{"p",
+                   {Vital(1, "LCP", 1200), Vital(2, "LCP", 2500), Vital(3, "LCP", 2600),
+                    Vital(4, "LCP", 4000), Vital(5, "LCP", 4001)}};
+  batch.events[4].sample_rate = 0.5;  // stands for two
+  ASSERT_TRUE(store.Append(batch).ok());
+  Stat good{"good", StatKind::kShare}, ni{"ni", StatKind::kShare}, poor{"poor", StatKind::kShare};
+  good.at_most = 2500;
+  ni.above = 2500;
+  ni.at_most = 4000;
+  poor.above = 4000;
+  auto result = store.Aggregate(LcpSpec({good, ni, poor}));
+  ASSERT_EQ(result->rows.size(), 1u);
+  EXPECT_DOUBLE_EQ(result->rows[0].values[0], 2.0 / 6);  // 2500 is still good
+  EXPECT_DOUBLE_EQ(result->rows[0].values[1], 2.0 / 6);  // 4000 still needs improvement
+  EXPECT_DOUBLE_EQ(result->rows[0].values[2], 2.0 / 6);
+}
+
+TEST(AggregateTest, NotAndPrefixFiltersAndTopGroupsWithTheRestAsOther) {
+  VectorStore store;
+  EventBatch batch;
+  batch.project = "p";
+  const char* routes[] = {
+      "/checkout", "/checkout/pay", "/products/:id", "/products/:id", "/products/:id", "/",
+      "/",         "/search"};
+  for (size_t i = 0; i < std::size(routes); ++i) {
+    Event e = Vital(static_cast<int64_t>(i), "LCP", 1000.0 + 100 * static_cast<double>(i));
+    e.route = routes[i];
+    batch.events.push_back(e);
+  }
+  ASSERT_TRUE(store.Append(batch).ok());
+  DimensionRef route{"route", ColumnId::route, false};
+
+  AggregateSpec prefix = LcpSpec({{"samples", StatKind::kSamples}});
+  prefix.filters = {{route, {}, {"/checkout"}, {}, {}}};
+  EXPECT_EQ(store.Aggregate(prefix)->rows[0].values[0], 2);
+
+  AggregateSpec excluded = LcpSpec({{"samples", StatKind::kSamples}});
+  excluded.filters = {{route, {}, {}, {"/"}, {"/checkout"}}};
+  EXPECT_EQ(store.Aggregate(excluded)->rows[0].values[0], 4);  // products x3, search
+
+  AggregateSpec top = LcpSpec({{"samples", StatKind::kSamples}, {"max", StatKind::kMax}});
+  top.group_by = {route};
+  top.limit = 2;
+  auto rows = store.Aggregate(top)->rows;
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].group[0], "/products/:id");
+  EXPECT_EQ(rows[1].group[0], "/");
+  EXPECT_FALSE(rows[1].other);
+  EXPECT_TRUE(rows[2].other);
+  EXPECT_EQ(rows[2].values[0], 3);     // /checkout, /checkout/pay, /search
+  EXPECT_EQ(rows[2].values[1], 1700);  // their max
+}
+
 }  // namespace
 }  // namespace sightline

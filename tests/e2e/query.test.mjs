@@ -353,3 +353,40 @@ test('bad parameters: 400 invalid_query naming the field', async () => {
     assert.equal(typeof res.json?.reason, 'string', `${JSON.stringify(patch)}: reason: ${describeResponse(res)}`);
   }
 });
+
+test('good / needs-improvement / poor shares, not and prefix filters, top N with the rest as "other"', async () => {
+  const picked = stored.filter((e) => e.project === 'shop' && e.name === 'LCP' && e.ts >= ALL_FROM && e.ts < ALL_TO &&
+    e.route.startsWith('/products') && e.tier !== 'free');
+  const byRelease = new Map();
+  for (const e of picked) {
+    if (!byRelease.has(e.release)) byRelease.set(e.release, []);
+    byRelease.get(e.release).push(e);
+  }
+  const weight = (es) => es.reduce((s, e) => s + e.w, 0);
+  const groups = [...byRelease.entries()].sort((a, b) => weight(b[1]) - weight(a[1]));
+  assert.ok(groups.length >= 2, 'the data set has several releases for this filter');
+  const share = (es, lo, hi) => weight(es.filter((e) => e.value > lo && e.value <= hi)) / weight(es);
+  const expected = [
+    { other: false, group: { release: groups[0][0] }, events: groups[0][1] },
+    { other: true, group: { release: null }, events: groups.slice(1).flatMap(([, es]) => es) },
+  ].map(({ other, group, events }) => ({
+    other, group, count: weight(events),
+    good: share(events, -Infinity, 2500), ni: share(events, 2500, 4000), poor: share(events, 4000, Infinity),
+  }));
+
+  const res = await queryMetrics(server, {
+    project: 'shop', name: 'LCP', stats: ['good', 'ni', 'poor', 'count'], group_by: 'release', limit: 1,
+    filter: 'route:/products*,tier!:free', from: isoSeconds(ALL_FROM), to: isoSeconds(ALL_TO),
+  });
+  assert.equal(res.status, 200, describeResponse(res));
+  assert.equal(res.json.rows.length, 2, describeResponse(res));
+  res.json.rows.forEach((row, i) => {
+    const want = expected[i];
+    assert.equal(row.other === true, want.other, `row ${i} other: ${JSON.stringify(row)}`);
+    assert.deepEqual(row.group, want.group);
+    for (const k of ['count', 'good', 'ni', 'poor']) {
+      assert.ok(Math.abs(row[k] - want[k]) <= 1e-9 * Math.max(1, want[k]), `row ${i} ${k}: got ${row[k]}, want ${want[k]}`);
+    }
+    assert.ok(Math.abs(row.good + row.ni + row.poor - 1) < 1e-9, 'the three bands add up to 1');
+  });
+});
