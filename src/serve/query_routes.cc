@@ -4,6 +4,7 @@
 #include "common/strings.h"
 #include "query/coverage_query.h"
 #include "query/metrics_query.h"
+#include "query/timeseries_query.h"
 #include "serve/http_util.h"
 
 namespace sightline {
@@ -20,6 +21,9 @@ void QueryRoutes::Register(HttpServer* server) {
   server->Handle(
       http::verb::get, "/api/v1/metrics", "api_metrics",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleMetrics(req, res); });
+  server->Handle(
+      http::verb::get, "/api/v1/timeseries", "api_timeseries",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandleTimeseries(req, res); });
   server->Handle(
       http::verb::get, "/api/v1/coverage", "api_coverage",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleCoverage(req, res); });
@@ -102,6 +106,37 @@ bool QueryRoutes::HandleCoverage(const HttpRequest& req, HttpResponse* res) {
                                                {"error", requests.status().ToString()}});
       SetError(&out, 500, "internal", "", "the query failed: " + requests.status().message());
     }
+    respond(std::move(out));
+  });
+  return false;
+}
+
+bool QueryRoutes::HandleTimeseries(const HttpRequest& req, HttpResponse* res) {
+  QueryParams params = ParseQueryString(req.query);
+  std::string project = Authorize(req, FindParam(params, "project"), res);
+  if (project.empty()) return true;
+  TimeseriesQuery query;
+  if (std::optional<QueryError> error = ParseTimeseriesQuery(params, env_->NowMillis(), &query)) {
+    SetError(res, 400, "invalid_query", error->field, error->reason);
+    return true;
+  }
+  for (TimeseriesQuery::Segment& segment : query.segments) segment.spec.project = project;
+  Responder respond = Defer(req);
+  boost::asio::post(*pool_, [this, query = std::move(query), respond = std::move(respond)] {
+    HttpResponse out;
+    std::vector<AggregateResult> results;
+    for (const TimeseriesQuery::Segment& segment : query.segments) {
+      Result<AggregateResult> result = store_->Aggregate(segment.spec);
+      if (!result.ok()) {
+        logger_->Error("time series query failed",
+                       {{"project", segment.spec.project}, {"error", result.status().ToString()}});
+        SetError(&out, 500, "internal", "", "the query failed: " + result.status().message());
+        respond(std::move(out));
+        return;
+      }
+      results.push_back(std::move(result).value());
+    }
+    out.body = FormatTimeseries(query, results);
     respond(std::move(out));
   });
   return false;

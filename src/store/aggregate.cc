@@ -73,10 +73,13 @@ int64_t DictId(const Column& col, std::string_view value) {
   return -1;
 }
 
+// A group: its time bucket's start (0 without buckets) and its dimension values.
+using GroupKey = std::pair<int64_t, std::vector<std::string>>;
+
 // Adds the row to every group it belongs to (several for a multi-valued group_by dimension).
 void AddToGroups(const AggregateSpec& spec, const ColumnBatch& batch, size_t row, double v,
-                 double w, std::vector<std::string>* key, size_t dim_idx,
-                 std::map<std::vector<std::string>, GroupAccumulator>* groups) {
+                 double w, GroupKey* key, size_t dim_idx,
+                 std::map<GroupKey, GroupAccumulator>* groups) {
   if (dim_idx == spec.group_by.size()) {
     (*groups)[*key].Add(v, w);
     return;
@@ -84,12 +87,12 @@ void AddToGroups(const AggregateSpec& spec, const ColumnBatch& batch, size_t row
   const DimensionRef& dim = spec.group_by[dim_idx];
   std::string_view value = batch.col(dim.column).str(row);
   if (!dim.multi_valued || value.empty()) {
-    (*key)[dim_idx].assign(value);
+    key->second[dim_idx].assign(value);
     AddToGroups(spec, batch, row, v, w, key, dim_idx + 1, groups);
     return;
   }
   ForEachListElement(value, [&](std::string_view element) {
-    (*key)[dim_idx].assign(element);
+    key->second[dim_idx].assign(element);
     AddToGroups(spec, batch, row, v, w, key, dim_idx + 1, groups);
   });
 }
@@ -123,8 +126,8 @@ Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec)
   for (const IntFilter& f : spec.int_filters) scan.columns.set(static_cast<size_t>(f.column));
   for (const DimensionRef& d : spec.group_by) scan.columns.set(static_cast<size_t>(d.column));
 
-  std::map<std::vector<std::string>, GroupAccumulator> groups;
-  std::vector<std::string> key(spec.group_by.size());
+  std::map<GroupKey, GroupAccumulator> groups;
+  GroupKey key{0, std::vector<std::string>(spec.group_by.size())};
   Status status = store.Scan(scan, [&](const ColumnBatch& batch) -> Status {
     const Column& ts = batch.col(ColumnId::ts);
     const Column& type = batch.col(ColumnId::type);
@@ -160,27 +163,32 @@ Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec)
       if (!keep) continue;
       double r = rate.doubles[row];
       double w = (IsNull(r) || r <= 0) ? 1.0 : 1.0 / r;
+      if (spec.bucket_ms > 0) {
+        const int64_t t = ts.ints[row];
+        key.first = t - ((t % spec.bucket_ms) + spec.bucket_ms) % spec.bucket_ms;
+      }
       AddToGroups(spec, batch, row, v, w, &key, 0, &groups);
     }
     return Status::Ok();
   });
   if (!status.ok()) return status;
 
-  // Groups by weight, descending, ties by key; beyond `limit`, one "other" group.
-  std::vector<std::pair<const std::vector<std::string>*, GroupAccumulator*>> order;
+  // Groups by bucket, then weight, descending, ties by key; beyond `limit`, one "other" group.
+  std::vector<std::pair<const GroupKey*, GroupAccumulator*>> order;
   for (auto& [group_key, acc] : groups) order.emplace_back(&group_key, &acc);
   std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    if (a.first->first != b.first->first) return a.first->first < b.first->first;
     return a.second->weight > b.second->weight;
   });
   GroupAccumulator rest;
-  const bool has_rest = spec.limit > 0 && order.size() > spec.limit;
+  const bool has_rest = spec.bucket_ms == 0 && spec.limit > 0 && order.size() > spec.limit;
   if (has_rest) {
     for (size_t i = spec.limit; i < order.size(); ++i) {
       for (const auto& [v, w] : order[i].second->values) rest.Add(v, w);
     }
     order.resize(spec.limit);
   }
-  const std::vector<std::string> other_key(spec.group_by.size());
+  const GroupKey other_key{0, std::vector<std::string>(spec.group_by.size())};
   if (has_rest) order.emplace_back(&other_key, &rest);
 
   AggregateResult result;
@@ -188,7 +196,8 @@ Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec)
     GroupAccumulator& acc = *acc_ptr;
     std::sort(acc.values.begin(), acc.values.end());
     AggregateRow row;
-    row.group = *group_key;
+    row.group = group_key->second;
+    row.bucket_start = group_key->first;
     row.other = acc_ptr == &rest;
     for (const Stat& stat : spec.stats) {
       double out = 0;

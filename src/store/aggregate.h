@@ -73,12 +73,16 @@ struct AggregateSpec {
   std::vector<DimensionRef> group_by;
   std::vector<Stat> stats;
   size_t limit = 0;  // > 0: the `limit` groups of most weight, the rest as one "other" row
+  // > 0: groups per time bucket [t, t + bucket_ms), t a multiple of bucket_ms since the epoch
+  // (AggregateRow::bucket_start); rows by bucket, then weight. `limit` does not apply.
+  int64_t bucket_ms = 0;
 };
 
 struct AggregateRow {
   std::vector<std::string> group;  // one value per group_by dimension ("" = none)
   std::vector<double> values;      // one per stat, in spec order
   bool other = false;              // the groups beyond AggregateSpec::limit, together
+  int64_t bucket_start = 0;        // with AggregateSpec::bucket_ms: the bucket's start, epoch ms
 };
 
 struct AggregateResult {

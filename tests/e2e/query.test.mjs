@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 
 import {
   BLOG, SHOP, baseConfig, compareStats, describeResponse, eventually, expectedStats, groupKey,
-  isoSeconds, postBeacon, queryMetrics, rng, startServer,
+  isoSeconds, postBeacon, queryMetrics, request, rng, startServer,
 } from './helpers.mjs';
 
 let server;
@@ -389,4 +389,45 @@ test('good / needs-improvement / poor shares, not and prefix filters, top N with
     }
     assert.ok(Math.abs(row.good + row.ni + row.poor - 1) < 1e-9, 'the three bands add up to 1');
   });
+});
+
+test('time series: every hourly bucket of the range, for segments side by side, exact per bucket', async () => {
+  const step = 3600_000;
+  const from = T0 + 1800_000; // starts inside a bucket
+  const to = T1 + 1800_000;
+  const stats = ['p75', 'count', 'samples'];
+  const segments = ['tier:pro', 'tier!:pro,connection:4g'];
+  const qs = new URLSearchParams({ project: 'shop', name: 'LCP', stats: stats.join(','), interval: '1h',
+    from: isoSeconds(from), to: isoSeconds(to), filter: 'environment:production' });
+  for (const s of segments) qs.append('segment', s);
+  const res = await request(`${server.url}/api/v1/timeseries?${qs}`, { headers: { Authorization: `Bearer ${SHOP.token}` } });
+  assert.equal(res.status, 200, describeResponse(res));
+  assert.equal(res.json.interval_ms, step);
+  assert.equal(res.json.series.length, 2);
+  const first = from - (from % step);
+  const buckets = [];
+  for (let t = first; t < to; t += step) buckets.push(t);
+  const problems = [];
+  let nonEmpty = 0;
+  res.json.series.forEach((series, i) => {
+    assert.equal(series.segment, segments[i]);
+    assert.deepEqual(series.points.map((p) => p.t), buckets, 'one point per bucket');
+    series.points.forEach((point, b) => {
+      const matching = stored.filter((e) => e.project === 'shop' && e.name === 'LCP' && e.environment === 'production' &&
+        e.ts >= Math.max(from, buckets[b]) && e.ts < Math.min(to, buckets[b] + step) &&
+        (i === 0 ? e.tier === 'pro' : e.tier !== 'pro' && e.connection === '4g'));
+      if (matching.length === 0) {
+        assert.deepEqual([point.count, point.samples, point.p75], [0, 0, null], `empty bucket ${b}`);
+        return;
+      }
+      nonEmpty++;
+      problems.push(...compareStats(point, expectedStats(matching.map((e) => ({ value: e.value, w: e.w })), stats), `${segments[i]} t=${point.t} `));
+    });
+  });
+  assert.deepEqual(problems, []);
+  assert.ok(nonEmpty >= 2, 'the data set fills some buckets of both segments');
+
+  const bad = await request(`${server.url}/api/v1/timeseries?project=shop&name=LCP&interval=10s`, { headers: { Authorization: `Bearer ${SHOP.token}` } });
+  assert.equal(bad.status, 400, describeResponse(bad));
+  assert.equal(bad.json.field, 'interval');
 });
