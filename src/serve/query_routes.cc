@@ -3,6 +3,7 @@
 #include "common/asio.h"
 #include "common/strings.h"
 #include "query/coverage_query.h"
+#include "query/distribution_query.h"
 #include "query/metrics_query.h"
 #include "query/timeseries_query.h"
 #include "serve/http_util.h"
@@ -21,6 +22,9 @@ void QueryRoutes::Register(HttpServer* server) {
   server->Handle(
       http::verb::get, "/api/v1/metrics", "api_metrics",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleMetrics(req, res); });
+  server->Handle(
+      http::verb::get, "/api/v1/distribution", "api_distribution",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandleDistribution(req, res); });
   server->Handle(
       http::verb::get, "/api/v1/timeseries", "api_timeseries",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleTimeseries(req, res); });
@@ -137,6 +141,32 @@ bool QueryRoutes::HandleTimeseries(const HttpRequest& req, HttpResponse* res) {
       results.push_back(std::move(result).value());
     }
     out.body = FormatTimeseries(query, results);
+    respond(std::move(out));
+  });
+  return false;
+}
+
+bool QueryRoutes::HandleDistribution(const HttpRequest& req, HttpResponse* res) {
+  QueryParams params = ParseQueryString(req.query);
+  std::string project = Authorize(req, FindParam(params, "project"), res);
+  if (project.empty()) return true;
+  AggregateSpec spec;
+  spec.project = project;
+  if (std::optional<QueryError> error = ParseDistributionQuery(params, env_->NowMillis(), &spec)) {
+    SetError(res, 400, "invalid_query", error->field, error->reason);
+    return true;
+  }
+  Responder respond = Defer(req);
+  boost::asio::post(*pool_, [this, spec = std::move(spec), respond = std::move(respond)] {
+    HttpResponse out;
+    Result<AggregateResult> result = store_->Aggregate(spec);
+    if (result.ok()) {
+      out.body = FormatDistribution(spec, *result);
+    } else {
+      logger_->Error("distribution query failed",
+                     {{"project", spec.project}, {"error", result.status().ToString()}});
+      SetError(&out, 500, "internal", "", "the query failed: " + result.status().message());
+    }
     respond(std::move(out));
   });
   return false;

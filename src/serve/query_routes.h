@@ -27,6 +27,7 @@ class QueryRoutes {
   bool HandleMetrics(const HttpRequest& req, HttpResponse* res);
   bool HandleCoverage(const HttpRequest& req, HttpResponse* res);
   bool HandleTimeseries(const HttpRequest& req, HttpResponse* res);
+  bool HandleDistribution(const HttpRequest& req, HttpResponse* res);
   // The project id the request may read, or "" after filling `res` with 400/401/403.
   std::string Authorize(const HttpRequest& req, const std::string* project,
                         HttpResponse* res) const;

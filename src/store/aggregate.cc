@@ -223,11 +223,13 @@ Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec)
         case StatKind::kMax:
           out = acc.max;
           break;
-        case StatKind::kShare: {
+        case StatKind::kShare:
+        case StatKind::kCountIn: {
           double in_band = 0;
-          for (const auto& [v, w] : acc.values)
+          for (const auto& [v, w] : acc.values) {
             in_band += v > stat.above && v <= stat.at_most ? w : 0;
-          out = in_band / acc.weight;
+          }
+          out = stat.kind == StatKind::kShare ? in_band / acc.weight : in_band;
           break;
         }
       }

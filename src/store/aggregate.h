@@ -40,14 +40,15 @@ struct DimensionFilter {
   std::vector<std::string> excluded_prefixes;
 };
 
-enum class StatKind { kQuantile, kCount, kSamples, kSum, kAvg, kMin, kMax, kShare };
+enum class StatKind { kQuantile, kCount, kSamples, kSum, kAvg, kMin, kMax, kShare, kCountIn };
 
 struct Stat {
   std::string name;  // the key in the answer: "p75", "count"
   StatKind kind;
   double quantile = 0;  // for kQuantile, in (0, 1)
   // For kShare: the weighted share of values v with above < v <= at_most (Google's bands: good
-  // is (-inf, 2500] for LCP, needs improvement (2500, 4000], poor (4000, inf)).
+  // is (-inf, 2500] for LCP, needs improvement (2500, 4000], poor (4000, inf)); for kCountIn:
+  // their weight (a histogram bin).
   double above = -std::numeric_limits<double>::infinity();
   double at_most = std::numeric_limits<double>::infinity();
 };

@@ -431,3 +431,25 @@ test('time series: every hourly bucket of the range, for segments side by side, 
   assert.equal(bad.status, 400, describeResponse(bad));
   assert.equal(bad.json.field, 'interval');
 });
+
+test('distribution: weighted counts in equal bins from 0 to max, the last open-ended', async () => {
+  const qs = new URLSearchParams({ project: 'shop', name: 'LCP', bins: '10', max: '5000', filter: 'tier!:free',
+    from: isoSeconds(ALL_FROM), to: isoSeconds(ALL_TO) });
+  const res = await request(`${server.url}/api/v1/distribution?${qs}`, { headers: { Authorization: `Bearer ${SHOP.token}` } });
+  assert.equal(res.status, 200, describeResponse(res));
+  const events = stored.filter((e) => e.project === 'shop' && e.name === 'LCP' && e.ts >= ALL_FROM && e.ts < ALL_TO && e.tier !== 'free');
+  const weight = (es) => es.reduce((s, e) => s + e.w, 0);
+  assert.ok(Math.abs(res.json.count - weight(events)) < 1e-6, describeResponse(res));
+  assert.equal(res.json.samples, events.length);
+  assert.equal(res.json.bins.length, 10);
+  res.json.bins.forEach((bin, i) => {
+    const lo = i * 500;
+    const hi = i === 9 ? Infinity : (i + 1) * 500;
+    assert.deepEqual([bin.from, bin.to], [lo, i === 9 ? null : hi]);
+    const want = weight(events.filter((e) => (i === 0 ? e.value <= hi : e.value > lo && e.value <= hi)));
+    assert.ok(Math.abs(bin.count - want) < 1e-6, `bin ${i}: got ${bin.count}, want ${want}`);
+  });
+  const bad = await request(`${server.url}/api/v1/distribution?project=shop&name=LCP&bins=1000`, { headers: { Authorization: `Bearer ${SHOP.token}` } });
+  assert.equal(bad.status, 400, describeResponse(bad));
+  assert.equal(bad.json.field, 'bins');
+});
