@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "app/loadgen.h"
+#include "app/query_command.h"
 #include "app/serve_command.h"
 
 namespace {
@@ -13,7 +14,8 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  serve     run the collector, query API and dashboard (sightline serve --help)\n"
-    "  loadgen   send realistic beacons to a collector and report what came back\n";
+    "  loadgen   send realistic beacons to a collector and report what came back\n"
+    "  query     run a query API query against a server and print a table (sightline query)\n";
 
 }  // namespace
 
@@ -26,6 +28,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "serve") return sightline::RunServe(args);
   if (command == "loadgen") return sightline::RunLoadgen(args, std::cout, std::cerr);
+  if (command == "query") return sightline::RunQuery(args, std::cout, std::cerr);
   if (command == "--help" || command == "-h" || command == "help") {
     std::cout << kUsage;
     return 0;

@@ -1,0 +1,254 @@
+#include "app/query_command.h"
+
+#include <simdjson.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cmath>
+#include <ctime>
+#include <iomanip>
+#include <sstream>
+
+#include "app/loadgen_client.h"
+
+namespace sightline {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+constexpr std::string_view kUsage =
+    "usage: sightline query metrics|timeseries|distribution|coverage --server URL --token T\n"
+    "                       --project P [--json] [key=value ...]\n"
+    "  key=value pairs are the query API's parameters (docs/query-api.md), e.g.\n"
+    "  sightline query metrics --server http://127.0.0.1:8080 --token demo-read-token \\\n"
+    "      --project demo name=LCP stats=p75,count group_by=release\n";
+
+std::string UrlEncode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ',' || c == ':' ||
+        c == '/' || c == '*' || c == '!') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+// GET `target` with the bearer token; the status and body, or an error message.
+Result<std::pair<unsigned, std::string>> Get(const Target& target, const std::string& token) {
+  try {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::resolver resolver(io);
+    beast::tcp_stream stream(io);
+    stream.expires_after(std::chrono::seconds(kRequestTimeoutSeconds * 3));
+    stream.connect(resolver.resolve(target.host, target.port));
+    http::request<http::empty_body> req(http::verb::get, target.path, 11);
+    req.set(http::field::host, target.host_header);
+    req.set(http::field::authorization, "Bearer " + token);
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    return std::pair<unsigned, std::string>(res.result_int(), std::move(res.body()));
+  } catch (const std::exception& e) {
+    return Status::IOError(std::string("cannot query ") + target.host + ":" + target.port + ": " +
+                           e.what());
+  }
+}
+
+std::string Cell(simdjson::dom::element v) {
+  if (v.is_null()) return "-";
+  std::string_view s;
+  if (v.get(s) == simdjson::SUCCESS) return std::string(s);
+  double d;
+  if (v.get(d) == simdjson::SUCCESS) {
+    std::ostringstream o;
+    if (d == std::floor(d) && std::fabs(d) < 1e15) {
+      o << static_cast<int64_t>(d);
+    } else {
+      o << std::setprecision(std::fabs(d) < 1 ? 4 : 6) << d;
+    }
+    return o.str();
+  }
+  bool b;
+  if (v.get(b) == simdjson::SUCCESS) return b ? "yes" : "no";
+  return std::string(simdjson::minify(v));
+}
+
+// Prints rows of cells as aligned columns under `header`.
+void PrintTable(std::ostream& out, const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size() && c < width.size(); ++c) {
+      width[c] = std::max(width[c], row[c].size());
+    }
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t c = 0; c < cells.size(); ++c) {
+      out << (c ? "  " : "") << std::left << std::setw(static_cast<int>(width[c])) << cells[c];
+    }
+    out << "\n";
+  };
+  line(header);
+  for (const auto& row : rows) line(row);
+}
+
+// An object's members as (key, cell) pairs, in order.
+std::vector<std::pair<std::string, std::string>> Members(simdjson::dom::object o,
+                                                         std::string_view skip = "") {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto [key, value] : o) {
+    if (key == skip) continue;
+    int64_t t;
+    if (key == "t" && value.get(t) == simdjson::SUCCESS) {  // a bucket's start: UTC time
+      std::time_t seconds = static_cast<std::time_t>(t / 1000);
+      std::tm utc{};
+      gmtime_r(&seconds, &utc);
+      char text[32];
+      std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+      out.emplace_back("t", text);
+    } else {
+      out.emplace_back(std::string(key), Cell(value));
+    }
+  }
+  return out;
+}
+
+// A table of objects: the header from the first, one row each.
+void PrintObjects(std::ostream& out, simdjson::dom::array items,
+                  const std::vector<std::pair<std::string, std::string>>& prefix = {}) {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  for (simdjson::dom::element item : items) {
+    simdjson::dom::object o;
+    if (item.get(o)) continue;
+    std::vector<std::pair<std::string, std::string>> cells = prefix;
+    simdjson::dom::object group;
+    if (o["group"].get(group) == simdjson::SUCCESS) {
+      for (auto& m : Members(group)) cells.push_back(std::move(m));
+      for (auto& m : Members(o, "group")) cells.push_back(std::move(m));
+    } else {
+      for (auto& m : Members(o)) cells.push_back(std::move(m));
+    }
+    if (header.empty()) {
+      for (const auto& [k, v] : cells) header.push_back(k);
+    }
+    std::vector<std::string> row;
+    for (const auto& [k, v] : cells) row.push_back(v);
+    rows.push_back(std::move(row));
+  }
+  if (header.empty()) {
+    out << "(no rows)\n";
+    return;
+  }
+  PrintTable(out, header, rows);
+}
+
+void PrintAnswer(std::ostream& out, std::string_view kind, simdjson::dom::object answer) {
+  simdjson::dom::array items;
+  if (kind == "metrics" && answer["rows"].get(items) == simdjson::SUCCESS) {
+    PrintObjects(out, items);
+  } else if (kind == "timeseries" && answer["series"].get(items) == simdjson::SUCCESS) {
+    for (simdjson::dom::element series : items) {
+      simdjson::dom::array points;
+      if (series["points"].get(points)) continue;
+      out << "segment: " << Cell(series["segment"].value_unsafe()) << "\n";
+      PrintObjects(out, points);
+    }
+  } else if (kind == "distribution" && answer["bins"].get(items) == simdjson::SUCCESS) {
+    out << "count " << Cell(answer["count"].value_unsafe()) << ", samples "
+        << Cell(answer["samples"].value_unsafe()) << "\n";
+    PrintObjects(out, items);
+  } else if (kind == "coverage" && answer["routes"].get(items) == simdjson::SUCCESS) {
+    out << "page_views " << Cell(answer["page_views"].value_unsafe()) << ", page_requests "
+        << Cell(answer["page_requests"].value_unsafe()) << ", coverage "
+        << Cell(answer["coverage"].value_unsafe()) << "\n";
+    PrintObjects(out, items);
+  }
+}
+
+}  // namespace
+
+int RunQuery(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    (args.empty() ? err : out) << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  const std::string kind = args[0];
+  if (kind != "metrics" && kind != "timeseries" && kind != "distribution" && kind != "coverage") {
+    err << "sightline query: unknown query \"" << kind << "\"\n" << kUsage;
+    return 2;
+  }
+  std::string server, token, project;
+  bool json = false;
+  std::string query;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::string* into) {
+      if (i + 1 >= args.size()) return false;
+      *into = args[++i];
+      return true;
+    };
+    if (a == "--server") {
+      if (!value(&server)) break;
+    } else if (a == "--token") {
+      if (!value(&token)) break;
+    } else if (a == "--project") {
+      if (!value(&project)) break;
+    } else if (a == "--json") {
+      json = true;
+    } else if (size_t eq = a.find('='); eq != std::string::npos && eq > 0 && a[0] != '-') {
+      query += "&" + UrlEncode(a.substr(0, eq)) + "=" + UrlEncode(a.substr(eq + 1));
+    } else {
+      err << "sightline query: unexpected \"" << a << "\"\n" << kUsage;
+      return 2;
+    }
+  }
+  if (server.empty() || token.empty() || project.empty()) {
+    err << "sightline query: --server, --token and --project are required\n" << kUsage;
+    return 2;
+  }
+  Result<Target> target = ParseTarget(server);
+  if (!target.ok()) {
+    err << "sightline query: --server: " << target.status().message() << "\n";
+    return 2;
+  }
+  target->path = "/api/v1/" + kind + "?project=" + UrlEncode(project) + query;
+  Result<std::pair<unsigned, std::string>> answer = Get(*target, token);
+  if (!answer.ok()) {
+    err << "sightline query: " << answer.status().message() << "\n";
+    return 1;
+  }
+  const auto& [status, body] = *answer;
+  simdjson::dom::parser parser;
+  simdjson::dom::object parsed;
+  const bool is_json = parser.parse(body).get(parsed) == simdjson::SUCCESS;
+  if (status != 200) {
+    std::string_view reason, field;
+    if (is_json) {
+      if (parsed["reason"].get(reason) != simdjson::SUCCESS) reason = {};
+      if (parsed["field"].get(field) != simdjson::SUCCESS) field = {};
+    }
+    err << "sightline query: HTTP " << status;
+    if (!field.empty()) err << " (" << field << ")";
+    err << ": " << (reason.empty() ? std::string_view(body) : reason) << "\n";
+    return 1;
+  }
+  if (json || !is_json) {
+    out << body << "\n";
+    return 0;
+  }
+  PrintAnswer(out, kind, parsed);
+  return 0;
+}
+
+}  // namespace sightline
