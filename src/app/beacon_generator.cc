@@ -6,6 +6,7 @@
 
 #include "app/beacon_json.h"
 #include "app/beacon_visit.h"
+#include "common/vitals.h"
 
 namespace sightline {
 namespace {
@@ -23,21 +24,9 @@ constexpr std::string_view kApi = "https://api.shop.example";
 double Round1(double v) { return std::round(v * 10) / 10; }
 
 std::string_view Rate(std::string_view name, double v) {
-  struct Threshold {
-    std::string_view name;
-    double good, poor;
-  };
-  static constexpr std::array<Threshold, 6> kThresholds = {{{"LCP", 2500, 4000},
-                                                            {"INP", 200, 500},
-                                                            {"CLS", 0.1, 0.25},
-                                                            {"FCP", 1800, 3000},
-                                                            {"TTFB", 800, 1800},
-                                                            {"FID", 100, 300}}};
-  for (const Threshold& t : kThresholds) {
-    if (t.name != name) continue;
-    return v <= t.good ? "good" : v <= t.poor ? "needs-improvement" : "poor";
-  }
-  return "good";
+  const VitalThresholds* t = FindVitalThresholds(name);
+  if (t == nullptr) return "good";
+  return v <= t->good ? "good" : v <= t->poor ? "needs-improvement" : "poor";
 }
 
 // Replaces the first "{id}", "{slug}" or "{q}" in `tmpl` with `value`.

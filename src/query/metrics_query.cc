@@ -6,6 +6,7 @@
 
 #include "common/json_writer.h"
 #include "common/time_parse.h"
+#include "common/vitals.h"
 #include "query/dimensions.h"
 
 namespace sightline {
@@ -26,26 +27,15 @@ std::vector<std::string_view> SplitComma(std::string_view text) {
   return parts;
 }
 
-// Google's thresholds for "good" and "poor" (web.dev/articles/vitals): good is at most the
-// first, poor above the second, needs improvement between.
-struct Thresholds {
-  std::string_view name;
-  double good, poor;
-};
-constexpr Thresholds kThresholds[] = {{"LCP", 2500, 4000}, {"INP", 200, 500},   {"CLS", 0.1, 0.25},
-                                      {"FCP", 1800, 3000}, {"TTFB", 800, 1800}, {"FID", 100, 300}};
-
 std::optional<QueryError> ParseStat(std::string_view text, std::string_view metric, Stat* stat) {
   stat->name = std::string(text);
-  for (const Thresholds& t : kThresholds) {
-    if (t.name != metric) continue;
-    if (text == "good" || text == "ni" || text == "poor") {
-      stat->kind = StatKind::kShare;
-      if (text == "good") stat->at_most = t.good;
-      if (text == "ni") stat->above = t.good, stat->at_most = t.poor;
-      if (text == "poor") stat->above = t.poor;
-      return std::nullopt;
-    }
+  if (const VitalThresholds* t = FindVitalThresholds(metric);
+      t != nullptr && (text == "good" || text == "ni" || text == "poor")) {
+    stat->kind = StatKind::kShare;
+    if (text == "good") stat->at_most = t->good;
+    if (text == "ni") stat->above = t->good, stat->at_most = t->poor;
+    if (text == "poor") stat->above = t->poor;
+    return std::nullopt;
   }
   static constexpr std::pair<std::string_view, StatKind> kSimple[] = {
       {"count", StatKind::kCount}, {"samples", StatKind::kSamples}, {"sum", StatKind::kSum},
@@ -198,7 +188,26 @@ std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t n
     }
     spec->limit = n;
   }
+  spec->exact = false;
+  if (const std::string* exact = FindParam(params, "exact")) {
+    if (*exact != "true" && *exact != "false") {
+      return QueryError{"exact", "must be true or false, got \"" + *exact + "\""};
+    }
+    spec->exact = *exact == "true";
+  }
   return std::nullopt;
+}
+
+void WriteQuerySource(JsonWriter& w, bool exact, const AggregateResult& result) {
+  w.Key("exact");
+  w.Bool(exact);
+  w.Key("source");
+  w.BeginObject();
+  w.Key("sketch_cells");
+  w.Int(static_cast<int64_t>(result.sketch_cells));
+  w.Key("scanned_events");
+  w.Int(static_cast<int64_t>(result.scanned_events));
+  w.EndObject();
 }
 
 std::string FormatMetricsResult(const AggregateSpec& spec, const AggregateResult& result) {
@@ -234,6 +243,7 @@ std::string FormatMetricsResult(const AggregateSpec& spec, const AggregateResult
   w.Int(spec.from_ms);
   w.Key("to");
   w.Int(spec.to_ms);
+  WriteQuerySource(w, spec.exact, result);
   w.EndObject();
   return w.Take();
 }

@@ -4,7 +4,9 @@
 // pNN for any 0 < NN < 100, count, samples, sum, avg, min, max; default p75,count), from/to
 // (ISO-8601 or epoch ms; [from, to); default the 24 hours before now), group_by (up to three
 // dimensions), filter (dim:value[,dim:value...]; the same dimension repeated = any of the values,
-// different dimensions = all must hold). Pure functions; thread-safe.
+// different dimensions = all must hold), limit (top N by weight, the rest as "other"), exact
+// (true: every statistic from the stored values; default false: percentiles from sketches, within
+// 1%). Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/json_writer.h"
 #include "store/aggregate.h"
 
 namespace sightline {
@@ -39,7 +42,12 @@ std::optional<QueryError> ParseFilters(const QueryParams& params,
 std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t now_ms,
                                             AggregateSpec* spec);
 
-// {"rows": [{"group": {...}, "<stat>": value, ...}], "from": ..., "to": ...}
+// "exact": the flag asked for, and "source": {"sketch_cells", "scanned_events"}, how the answer
+// was computed (AggregateResult).
+void WriteQuerySource(JsonWriter& w, bool exact, const AggregateResult& result);
+
+// {"rows": [{"group": {...}, "<stat>": value, ...}], "from": ..., "to": ..., "exact": ...,
+//  "source": {...}}
 std::string FormatMetricsResult(const AggregateSpec& spec, const AggregateResult& result);
 
 }  // namespace sightline

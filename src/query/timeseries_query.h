@@ -31,7 +31,7 @@ std::optional<QueryError> ParseTimeseriesQuery(const QueryParams& params, int64_
                                                TimeseriesQuery* query);
 
 // {"interval_ms", "from", "to", "series": [{"segment": label | null,
-//   "points": [{"t": bucket start, "<stat>": value | null, ...}]}]}
+//   "points": [{"t": bucket start, "<stat>": value | null, ...}]}], "exact", "source"}
 std::string FormatTimeseries(const TimeseriesQuery& query,
                              const std::vector<AggregateResult>& per_segment);
 

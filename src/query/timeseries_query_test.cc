@@ -29,6 +29,8 @@ TEST(TimeseriesQueryTest, IntervalsSegmentsAndEveryBucketAnswered) {
   row.bucket_start = 1795798800000;  // 17:00
   row.values = {2400, 3};
   mobile.rows = {row};
+  mobile.sketch_cells = 2;
+  mobile.scanned_events = 1;
   std::string json = FormatTimeseries(query, {mobile, AggregateResult{}});
   // Buckets 16:00, 17:00, 18:00: the range starts inside the first.
   EXPECT_EQ(
@@ -38,7 +40,7 @@ TEST(TimeseriesQueryTest, IntervalsSegmentsAndEveryBucketAnswered) {
       R"({"t":1795798800000,"p75":2400,"count":3},{"t":1795802400000,"p75":null,"count":0}]},)"
       R"({"segment":"device:desktop,country!:US","points":[{"t":1795795200000,"p75":null,)"
       R"("count":0},{"t":1795798800000,"p75":null,"count":0},{"t":1795802400000,"p75":null,)"
-      R"("count":0}]}]})");
+      R"("count":0}]}],"exact":false,"source":{"sketch_cells":2,"scanned_events":1}})");
 }
 
 TEST(TimeseriesQueryTest, MistakesNameTheirParameter) {

@@ -1,30 +1,17 @@
 #include "store/aggregate.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <string_view>
 
+#include "common/vitals.h"
+#include "store/rollup.h"
 #include "store/store.h"
 
 namespace sightline {
 namespace {
-
-struct GroupAccumulator {
-  std::vector<std::pair<double, double>> values;  // (value, weight), kept for exact quantiles
-  double weight = 0;
-  double weighted_sum = 0;
-  double min = std::numeric_limits<double>::infinity();
-  double max = -std::numeric_limits<double>::infinity();
-
-  void Add(double v, double w) {
-    values.emplace_back(v, w);
-    weight += w;
-    weighted_sum += w * v;
-    min = std::min(min, v);
-    max = std::max(max, v);
-  }
-};
 
 // Calls fn(element) for each element of a kFlagSeparator-joined list.
 template <typename Fn>
@@ -73,28 +60,14 @@ int64_t DictId(const Column& col, std::string_view value) {
   return -1;
 }
 
-// A group: its time bucket's start (0 without buckets) and its dimension values.
-using GroupKey = std::pair<int64_t, std::vector<std::string>>;
+int64_t FloorTo(int64_t t, int64_t step) { return t - ((t % step) + step) % step; }
 
-// Adds the row to every group it belongs to (several for a multi-valued group_by dimension).
-void AddToGroups(const AggregateSpec& spec, const ColumnBatch& batch, size_t row, double v,
-                 double w, GroupKey* key, size_t dim_idx,
-                 std::map<GroupKey, GroupAccumulator>* groups) {
-  if (dim_idx == spec.group_by.size()) {
-    (*groups)[*key].Add(v, w);
-    return;
-  }
-  const DimensionRef& dim = spec.group_by[dim_idx];
-  std::string_view value = batch.col(dim.column).str(row);
-  if (!dim.multi_valued || value.empty()) {
-    key->second[dim_idx].assign(value);
-    AddToGroups(spec, batch, row, v, w, key, dim_idx + 1, groups);
-    return;
-  }
-  ForEachListElement(value, [&](std::string_view element) {
-    key->second[dim_idx].assign(element);
-    AddToGroups(spec, batch, row, v, w, key, dim_idx + 1, groups);
-  });
+// A sketched quantile to 4 significant digits: the sketch's 0.5% error makes more digits noise
+// (rounding adds at most 0.05%).
+double RoundSignificant(double v) {
+  if (!(v > 0) || !std::isfinite(v)) return v;
+  const double scale = std::pow(10.0, 3 - std::floor(std::log10(v)));
+  return std::round(v * scale) / scale;
 }
 
 }  // namespace
@@ -112,104 +85,212 @@ double WeightedQuantile(const std::vector<std::pair<double, double>>& sorted, do
   return sorted.back().first;
 }
 
-Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec) {
-  ScanSpec scan;
-  scan.project = spec.project;
-  scan.from_ms = spec.from_ms;
-  scan.to_ms = spec.to_ms;
-  scan.columns.set(static_cast<size_t>(ColumnId::ts));
-  scan.columns.set(static_cast<size_t>(ColumnId::type));
-  scan.columns.set(static_cast<size_t>(ColumnId::name));
-  scan.columns.set(static_cast<size_t>(ColumnId::sample_rate));
-  scan.columns.set(static_cast<size_t>(spec.value_column));
-  for (const DimensionFilter& f : spec.filters) scan.columns.set(static_cast<size_t>(f.dim.column));
-  for (const IntFilter& f : spec.int_filters) scan.columns.set(static_cast<size_t>(f.column));
-  for (const DimensionRef& d : spec.group_by) scan.columns.set(static_cast<size_t>(d.column));
+bool SketchServable(const AggregateSpec& spec) {
+  if (spec.exact || spec.event_type != "vital" || spec.metric_name.empty() ||
+      spec.value_column != ColumnId::value || spec.null_values_count || !spec.int_filters.empty() ||
+      spec.group_by.size() > 2) {
+    return false;
+  }
+  for (const DimensionFilter& f : spec.filters) {
+    if (f.dim.multi_valued) return false;
+  }
+  for (const DimensionRef& d : spec.group_by) {
+    if (d.multi_valued) return false;
+  }
+  if (SpecDimensions(spec).size() > 2) return false;
+  const VitalThresholds* t = FindVitalThresholds(spec.metric_name);
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  for (const Stat& stat : spec.stats) {
+    if (stat.kind != StatKind::kShare && stat.kind != StatKind::kCountIn) continue;
+    if (t == nullptr) return false;
+    const bool band = (stat.above == -kInf && stat.at_most == t->good) ||
+                      (stat.above == t->good && stat.at_most == t->poor) ||
+                      (stat.above == t->poor && stat.at_most == kInf);
+    if (!band) return false;
+  }
+  return true;
+}
 
-  std::map<GroupKey, GroupAccumulator> groups;
-  GroupKey key{0, std::vector<std::string>(spec.group_by.size())};
-  Status status = store.Scan(scan, [&](const ColumnBatch& batch) -> Status {
-    const Column& ts = batch.col(ColumnId::ts);
-    const Column& type = batch.col(ColumnId::type);
-    const Column& name = batch.col(ColumnId::name);
-    const Column& rate = batch.col(ColumnId::sample_rate);
-    const Column& value = batch.col(spec.value_column);
-    const int64_t type_id = DictId(type, spec.event_type);
-    if (type_id < 0) return Status::Ok();
-    const int64_t name_id = spec.metric_name.empty() ? -1 : DictId(name, spec.metric_name);
-    if (!spec.metric_name.empty() && name_id < 0) return Status::Ok();
-    for (size_t row = 0; row < batch.rows; ++row) {
-      if (ts.ints[row] < spec.from_ms || ts.ints[row] >= spec.to_ms) continue;
-      if (type.ids[row] != type_id) continue;
-      if (name_id >= 0 && name.ids[row] != name_id) continue;
-      double v = value.doubles[row];
-      if (IsNull(v)) {
-        if (!spec.null_values_count) continue;
-        v = 0;
-      }
-      bool keep = true;
-      for (const IntFilter& f : spec.int_filters) {
-        if ((batch.col(f.column).ints[row] == f.value) != f.equal) {
-          keep = false;
-          break;
-        }
-      }
-      for (const DimensionFilter& f : spec.filters) {
-        if (!Matches(f, batch.col(f.dim.column).str(row))) {
-          keep = false;
-          break;
-        }
-      }
-      if (!keep) continue;
-      double r = rate.doubles[row];
-      double w = (IsNull(r) || r <= 0) ? 1.0 : 1.0 / r;
-      if (spec.bucket_ms > 0) {
-        const int64_t t = ts.ints[row];
-        key.first = t - ((t % spec.bucket_ms) + spec.bucket_ms) % spec.bucket_ms;
-      }
-      AddToGroups(spec, batch, row, v, w, &key, 0, &groups);
+std::vector<ColumnId> SpecDimensions(const AggregateSpec& spec) {
+  std::vector<ColumnId> dims;
+  for (const DimensionFilter& f : spec.filters) dims.push_back(f.dim.column);
+  for (const DimensionRef& d : spec.group_by) dims.push_back(d.column);
+  std::sort(dims.begin(), dims.end());
+  dims.erase(std::unique(dims.begin(), dims.end()), dims.end());
+  return dims;
+}
+
+Aggregation::Aggregation(const AggregateSpec& spec, bool sketched)
+    : spec_(spec), sketched_(sketched), key_{0, std::vector<std::string>(spec.group_by.size())} {
+  const VitalThresholds* t = FindVitalThresholds(spec.metric_name);
+  band_edges_[0] = t == nullptr ? std::numeric_limits<double>::infinity() : t->good;
+  band_edges_[1] = t == nullptr ? std::numeric_limits<double>::infinity() : t->poor;
+}
+
+ColumnSet Aggregation::Columns() const {
+  ColumnSet columns;
+  columns.set(static_cast<size_t>(ColumnId::ts));
+  columns.set(static_cast<size_t>(ColumnId::type));
+  columns.set(static_cast<size_t>(ColumnId::name));
+  columns.set(static_cast<size_t>(ColumnId::sample_rate));
+  columns.set(static_cast<size_t>(spec_.value_column));
+  for (const DimensionFilter& f : spec_.filters) columns.set(static_cast<size_t>(f.dim.column));
+  for (const IntFilter& f : spec_.int_filters) columns.set(static_cast<size_t>(f.column));
+  for (const DimensionRef& d : spec_.group_by) columns.set(static_cast<size_t>(d.column));
+  return columns;
+}
+
+// Adds the row to every group it belongs to (several for a multi-valued group_by dimension).
+void Aggregation::AddToGroups(const ColumnBatch& batch, size_t row, double v, double w,
+                              size_t dim_idx) {
+  if (dim_idx == spec_.group_by.size()) {
+    Accumulator& acc = groups_[key_];
+    if (sketched_) {
+      acc.sketch.Add(v, w);
+      acc.bands[v <= band_edges_[0] ? 0 : v <= band_edges_[1] ? 1 : 2] += w;
+    } else {
+      acc.values.emplace_back(v, w);
     }
-    return Status::Ok();
+    acc.weight += w;
+    acc.weighted_sum += w * v;
+    ++acc.samples;
+    acc.min = std::min(acc.min, v);
+    acc.max = std::max(acc.max, v);
+    return;
+  }
+  const DimensionRef& dim = spec_.group_by[dim_idx];
+  std::string_view value = batch.col(dim.column).str(row);
+  if (!dim.multi_valued || value.empty()) {
+    key_.second[dim_idx].assign(value);
+    AddToGroups(batch, row, v, w, dim_idx + 1);
+    return;
+  }
+  ForEachListElement(value, [&](std::string_view element) {
+    key_.second[dim_idx].assign(element);
+    AddToGroups(batch, row, v, w, dim_idx + 1);
   });
-  if (!status.ok()) return status;
+}
 
+void Aggregation::AddRows(const ColumnBatch& batch,
+                          const std::vector<std::pair<int64_t, int64_t>>& ranges) {
+  const Column& ts = batch.col(ColumnId::ts);
+  const Column& type = batch.col(ColumnId::type);
+  const Column& name = batch.col(ColumnId::name);
+  const Column& rate = batch.col(ColumnId::sample_rate);
+  const Column& value = batch.col(spec_.value_column);
+  const int64_t type_id = DictId(type, spec_.event_type);
+  if (type_id < 0) return;
+  const int64_t name_id = spec_.metric_name.empty() ? -1 : DictId(name, spec_.metric_name);
+  if (!spec_.metric_name.empty() && name_id < 0) return;
+  for (size_t row = 0; row < batch.rows; ++row) {
+    const int64_t t = ts.ints[row];
+    bool in_range = false;
+    for (const auto& [from, to] : ranges) in_range = in_range || (t >= from && t < to);
+    if (!in_range) continue;
+    if (type.ids[row] != type_id) continue;
+    if (name_id >= 0 && name.ids[row] != name_id) continue;
+    double v = value.doubles[row];
+    if (IsNull(v)) {
+      if (!spec_.null_values_count) continue;
+      v = 0;
+    }
+    bool keep = true;
+    for (const IntFilter& f : spec_.int_filters) {
+      if ((batch.col(f.column).ints[row] == f.value) != f.equal) {
+        keep = false;
+        break;
+      }
+    }
+    for (const DimensionFilter& f : spec_.filters) {
+      if (!Matches(f, batch.col(f.dim.column).str(row))) {
+        keep = false;
+        break;
+      }
+    }
+    if (!keep) continue;
+    double r = rate.doubles[row];
+    double w = (IsNull(r) || r <= 0) ? 1.0 : 1.0 / r;
+    if (spec_.bucket_ms > 0) key_.first = FloorTo(t, spec_.bucket_ms);
+    ++scanned_events_;
+    AddToGroups(batch, row, v, w, 0);
+  }
+}
+
+void Aggregation::AddCell(const std::vector<ColumnId>& dims, const RollupCell& cell,
+                          int64_t bucket_start) {
+  auto value_of = [&](ColumnId column) -> std::string_view {
+    for (size_t i = 0; i < dims.size(); ++i) {
+      if (dims[i] == column) return cell.values[i];
+    }
+    return {};
+  };
+  for (const DimensionFilter& f : spec_.filters) {
+    if (!Matches(f, value_of(f.dim.column))) return;
+  }
+  key_.first = bucket_start;
+  for (size_t i = 0; i < spec_.group_by.size(); ++i) {
+    key_.second[i].assign(value_of(spec_.group_by[i].column));
+  }
+  Accumulator& acc = groups_[key_];
+  (void)acc.sketch.Merge(cell.sketch);
+  for (int b = 0; b < 3; ++b) acc.bands[b] += cell.bands[b];
+  acc.weight += cell.sketch.count();
+  acc.weighted_sum += cell.sketch.sum();
+  acc.samples += cell.sketch.samples();
+  acc.min = std::min(acc.min, cell.sketch.min());
+  acc.max = std::max(acc.max, cell.sketch.max());
+  ++sketch_cells_;
+}
+
+AggregateResult Aggregation::Finish() {
   // Groups by bucket, then weight, descending, ties by key; beyond `limit`, one "other" group.
-  std::vector<std::pair<const GroupKey*, GroupAccumulator*>> order;
-  for (auto& [group_key, acc] : groups) order.emplace_back(&group_key, &acc);
+  std::vector<std::pair<const GroupKey*, Accumulator*>> order;
+  for (auto& [group_key, acc] : groups_) order.emplace_back(&group_key, &acc);
   std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
     if (a.first->first != b.first->first) return a.first->first < b.first->first;
     return a.second->weight > b.second->weight;
   });
-  GroupAccumulator rest;
-  const bool has_rest = spec.bucket_ms == 0 && spec.limit > 0 && order.size() > spec.limit;
+  Accumulator rest;
+  const bool has_rest = spec_.bucket_ms == 0 && spec_.limit > 0 && order.size() > spec_.limit;
   if (has_rest) {
-    for (size_t i = spec.limit; i < order.size(); ++i) {
-      for (const auto& [v, w] : order[i].second->values) rest.Add(v, w);
+    for (size_t i = spec_.limit; i < order.size(); ++i) {
+      Accumulator& acc = *order[i].second;
+      rest.values.insert(rest.values.end(), acc.values.begin(), acc.values.end());
+      (void)rest.sketch.Merge(acc.sketch);
+      for (int b = 0; b < 3; ++b) rest.bands[b] += acc.bands[b];
+      rest.weight += acc.weight;
+      rest.weighted_sum += acc.weighted_sum;
+      rest.samples += acc.samples;
+      rest.min = std::min(rest.min, acc.min);
+      rest.max = std::max(rest.max, acc.max);
     }
-    order.resize(spec.limit);
+    order.resize(spec_.limit);
   }
-  const GroupKey other_key{0, std::vector<std::string>(spec.group_by.size())};
+  const GroupKey other_key{0, std::vector<std::string>(spec_.group_by.size())};
   if (has_rest) order.emplace_back(&other_key, &rest);
 
   AggregateResult result;
+  result.sketch_cells = sketch_cells_;
+  result.scanned_events = scanned_events_;
   for (auto& [group_key, acc_ptr] : order) {
-    GroupAccumulator& acc = *acc_ptr;
-    std::sort(acc.values.begin(), acc.values.end());
+    Accumulator& acc = *acc_ptr;
+    if (!sketched_) std::sort(acc.values.begin(), acc.values.end());
     AggregateRow row;
     row.group = group_key->second;
     row.bucket_start = group_key->first;
     row.other = acc_ptr == &rest;
-    for (const Stat& stat : spec.stats) {
+    for (const Stat& stat : spec_.stats) {
       double out = 0;
       switch (stat.kind) {
         case StatKind::kQuantile:
-          out = WeightedQuantile(acc.values, acc.weight, stat.quantile);
+          out = sketched_ ? RoundSignificant(acc.sketch.Quantile(stat.quantile))
+                          : WeightedQuantile(acc.values, acc.weight, stat.quantile);
           break;
         case StatKind::kCount:
           out = acc.weight;
           break;
         case StatKind::kSamples:
-          out = static_cast<double>(acc.values.size());
+          out = static_cast<double>(acc.samples);
           break;
         case StatKind::kSum:
           out = acc.weighted_sum;
@@ -226,8 +307,16 @@ Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec)
         case StatKind::kShare:
         case StatKind::kCountIn: {
           double in_band = 0;
-          for (const auto& [v, w] : acc.values) {
-            in_band += v > stat.above && v <= stat.at_most ? w : 0;
+          if (sketched_) {
+            // SketchServable admits only Google's bands of the vital.
+            const int band = stat.above == -std::numeric_limits<double>::infinity()    ? 0
+                             : stat.at_most == std::numeric_limits<double>::infinity() ? 2
+                                                                                       : 1;
+            in_band = acc.bands[band];
+          } else {
+            for (const auto& [v, w] : acc.values) {
+              in_band += v > stat.above && v <= stat.at_most ? w : 0;
+            }
           }
           out = stat.kind == StatKind::kShare ? in_band / acc.weight : in_band;
           break;
@@ -238,6 +327,21 @@ Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec)
     result.rows.push_back(std::move(row));
   }
   return result;
+}
+
+Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec) {
+  Aggregation aggregation(spec, /*sketched=*/false);
+  ScanSpec scan;
+  scan.project = spec.project;
+  scan.from_ms = spec.from_ms;
+  scan.to_ms = spec.to_ms;
+  scan.columns = aggregation.Columns();
+  Status status = store.Scan(scan, [&](const ColumnBatch& batch) -> Status {
+    aggregation.AddRows(batch);
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return aggregation.Finish();
 }
 
 }  // namespace sightline

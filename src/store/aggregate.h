@@ -8,15 +8,22 @@
 // avg = Σw·v / Σw, and the q-quantile is the weighted nearest rank: the smallest value v such that
 // the weight of values ≤ v is at least q·Σw.
 // Cost: exact quantiles keep every matching value in memory, O(n log n) per group.
+//
+// Sketched answers (AggregateSpec::exact false, and SketchServable): quantiles come from DDSketches
+// and are within DDSketch::kDefaultRelativeAccuracy (0.5%) of a value whose weighted rank is the
+// exact quantile's; count, samples, sum, avg, min, max and Google's band shares stay exact.
 #pragma once
 
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "common/event.h"
 #include "common/status.h"
+#include "store/column_batch.h"
+#include "store/ddsketch.h"
 
 namespace sightline {
 
@@ -77,6 +84,9 @@ struct AggregateSpec {
   // > 0: groups per time bucket [t, t + bucket_ms), t a multiple of bucket_ms since the epoch
   // (AggregateRow::bucket_start); rows by bucket, then weight. `limit` does not apply.
   int64_t bucket_ms = 0;
+  // true: every statistic from the stored values; false: a backend may answer from its sketches
+  // (within the sketch's relative error for quantiles).
+  bool exact = false;
 };
 
 struct AggregateRow {
@@ -88,6 +98,60 @@ struct AggregateRow {
 
 struct AggregateResult {
   std::vector<AggregateRow> rows;  // by weighted count, descending; the "other" row last
+  // How the answer was computed: pre-aggregated cells merged, and stored events read one by one.
+  uint64_t sketch_cells = 0;
+  uint64_t scanned_events = 0;
+};
+
+struct RollupCell;
+
+// True when `spec` can be answered from sketches: not exact; vitals of one name from the value
+// column; no int filters, no multi-valued dimension, at most two dimensions filtered or grouped on;
+// shares only of Google's bands for that vital.
+bool SketchServable(const AggregateSpec& spec);
+// The dimensions `spec` filters or groups on, each once, in column order.
+std::vector<ColumnId> SpecDimensions(const AggregateSpec& spec);
+
+// An AggregateSpec's answer, accumulated from stored rows and (when sketched) rollup cells.
+// Sketched, every group keeps a DDSketch instead of its values.
+class Aggregation {
+ public:
+  Aggregation(const AggregateSpec& spec, bool sketched);
+
+  // Adds the rows of `batch` (with the columns the spec reads, plus ts) whose ts lies in one of
+  // `ranges` ([from, to) each, within the spec's range) and that the spec keeps.
+  void AddRows(const ColumnBatch& batch, const std::vector<std::pair<int64_t, int64_t>>& ranges);
+  void AddRows(const ColumnBatch& batch) { AddRows(batch, {{spec_.from_ms, spec_.to_ms}}); }
+  // Adds a rollup cell whose dimensions are `dims` (a superset of SpecDimensions, none folded)
+  // when its values pass the filters; `bucket_start` is the bucket it falls in (0 without
+  // buckets). Sketched only.
+  void AddCell(const std::vector<ColumnId>& dims, const RollupCell& cell, int64_t bucket_start);
+  AggregateResult Finish();
+
+  // The columns AddRows reads.
+  ColumnSet Columns() const;
+
+ private:
+  struct Accumulator {
+    std::vector<std::pair<double, double>> values;  // (value, weight), exact only
+    DDSketch sketch;                                // sketched only
+    double bands[3] = {0, 0, 0};                    // sketched only: Google's bands
+    double weight = 0;
+    double weighted_sum = 0;
+    uint64_t samples = 0;
+    double min = std::numeric_limits<double>::infinity();
+    double max = -std::numeric_limits<double>::infinity();
+  };
+  using GroupKey = std::pair<int64_t, std::vector<std::string>>;
+  void AddToGroups(const ColumnBatch& batch, size_t row, double v, double w, size_t dim_idx);
+
+  const AggregateSpec& spec_;
+  const bool sketched_;
+  double band_edges_[2];  // Google's thresholds of the vital (sketched)
+  std::map<GroupKey, Accumulator> groups_;
+  GroupKey key_;
+  uint64_t sketch_cells_ = 0;
+  uint64_t scanned_events_ = 0;
 };
 
 Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec);

@@ -56,6 +56,12 @@ inline int64_t UnZigZag(uint64_t v) {
   return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
 }
 
+inline void PutDouble(std::string* out, double v) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  PutFixed64(out, bits);
+}
+
 inline void PutLengthPrefixed(std::string* out, std::string_view s) {
   PutVarint64(out, s.size());
   out->append(s);
@@ -87,6 +93,13 @@ inline bool GetVarint64(std::string_view* in, uint64_t* v) {
     }
   }
   return false;
+}
+
+inline bool GetDouble(std::string_view* in, double* v) {
+  uint64_t bits;
+  if (!GetFixed64(in, &bits)) return false;
+  std::memcpy(v, &bits, sizeof bits);
+  return true;
 }
 
 inline bool GetLengthPrefixed(std::string_view* in, std::string_view* s) {

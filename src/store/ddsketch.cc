@@ -12,19 +12,6 @@ namespace {
 
 constexpr uint8_t kFormatVersion = 1;
 
-void PutDouble(std::string* out, double v) {
-  uint64_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  PutFixed64(out, bits);
-}
-
-bool GetDouble(std::string_view* in, double* v) {
-  uint64_t bits;
-  if (!GetFixed64(in, &bits)) return false;
-  std::memcpy(v, &bits, sizeof bits);
-  return true;
-}
-
 }  // namespace
 
 DDSketch::DDSketch(double relative_accuracy, size_t max_bins)

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "store/event_codec.h"
+#include "store/rollup.h"
 
 namespace sightline {
 namespace {
@@ -18,6 +19,12 @@ constexpr int64_t kMillisPerDay = 86400 * 1000;
 constexpr size_t kMaxSegmentRows = 1 << 16;
 constexpr std::string_view kManifestName = "MANIFEST";
 constexpr std::string_view kWalDirName = "wal";
+constexpr int64_t kMillisPerMinute = 60 * 1000;
+constexpr int64_t kMillisPerHour = 60 * kMillisPerMinute;
+// Data older than this when written gets hourly rollup cells; younger, cells per minute.
+constexpr int64_t kMinuteCellsFor = 2 * kMillisPerDay;
+
+int64_t FloorTo(int64_t t, int64_t step) { return t - ((t % step) + step) % step; }
 
 std::string SegmentFileName(const std::string& project, const std::string& day, uint64_t id) {
   char name[32];
@@ -102,7 +109,9 @@ Status EmbeddedStore::Recover() {
       corrupt_segments_.push_back(record);
       continue;
     }
-    segments_.push_back({record, std::move(reader).value()});
+    LiveSegment live{record, std::move(reader).value(), nullptr};
+    live.rollup = OpenRollup(path, *live.reader);
+    segments_.push_back(std::move(live));
   }
   SL_RETURN_IF_ERROR(RemoveOrphanSegments(manifest_));
 
@@ -168,9 +177,16 @@ Status EmbeddedStore::RemoveOrphanSegments(const Manifest& manifest) {
       if (!files.ok()) continue;
       for (const std::string& file : *files) {
         std::string rel = project + "/" + day + "/" + file;
-        bool segment_file =
-            file.size() > 4 && (file.ends_with(".seg") || file.ends_with(".seg.tmp"));
-        if (!segment_file || listed.count(rel)) continue;  // not ours to delete
+        // A rollup belongs to its segment; temporaries of an interrupted write are never live.
+        std::string owner;
+        if (file.ends_with(".seg")) {
+          owner = rel;
+        } else if (file.ends_with(".rollup")) {
+          owner = rel.substr(0, rel.size() - std::string_view(".rollup").size()) + ".seg";
+        } else if (!file.ends_with(".seg.tmp") && !file.ends_with(".rollup.tmp")) {
+          continue;  // not ours to delete
+        }
+        if (!owner.empty() && listed.count(owner)) continue;
         logger_->Info("removing a segment file no manifest lists (left by an interrupted flush)",
                       {{"segment", rel}});
         SL_RETURN_IF_ERROR(env_->RemoveFile(JoinPath(options_.dir, rel)));
@@ -242,20 +258,23 @@ Status EmbeddedStore::Commit(AppendGroup& base_group) {
   return Status::Ok();
 }
 
+void EmbeddedStore::TakeSnapshot(const std::string& project, int64_t from_ms, int64_t to_ms,
+                                 std::vector<LiveSegment>* segments, Memtable::Snapshot* flushing,
+                                 Memtable::Snapshot* active) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const LiveSegment& s : segments_) {
+    if (s.record.project == project && s.record.max_ts >= from_ms && s.record.min_ts < to_ms) {
+      segments->push_back(s);
+    }
+  }
+  if (flushing_) *flushing = flushing_->Take();
+  *active = active_->Take();
+}
+
 Status EmbeddedStore::Scan(const ScanSpec& spec, const BatchVisitor& visit) {
   std::vector<LiveSegment> segments;
   Memtable::Snapshot flushing, active;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const LiveSegment& s : segments_) {
-      if (s.record.project == spec.project && s.record.max_ts >= spec.from_ms &&
-          s.record.min_ts < spec.to_ms) {
-        segments.push_back(s);
-      }
-    }
-    if (flushing_) flushing = flushing_->Take();
-    active = active_->Take();
-  }
+  TakeSnapshot(spec.project, spec.from_ms, spec.to_ms, &segments, &flushing, &active);
   ColumnSet columns = spec.columns;
   columns.set(static_cast<size_t>(ColumnId::ts));
   for (const LiveSegment& s : segments) {
@@ -263,6 +282,14 @@ Status EmbeddedStore::Scan(const ScanSpec& spec, const BatchVisitor& visit) {
     if (!batch.ok()) return batch.status();
     SL_RETURN_IF_ERROR(visit(*batch));
   }
+  return ScanMemtables(spec, flushing, active, visit);
+}
+
+Status EmbeddedStore::ScanMemtables(const ScanSpec& spec, const Memtable::Snapshot& flushing,
+                                    const Memtable::Snapshot& active,
+                                    const BatchVisitor& visit) const {
+  ColumnSet columns = spec.columns;
+  columns.set(static_cast<size_t>(ColumnId::ts));
   ColumnBatchBuilder builder(columns);
   Status visit_status;
   auto pick = [&](std::string_view, int64_t ts) -> ColumnBatchBuilder* {
@@ -288,8 +315,137 @@ Status EmbeddedStore::Scan(const ScanSpec& spec, const BatchVisitor& visit) {
   return Status::Ok();
 }
 
+namespace {
+
+bool Contains(const std::vector<ColumnId>& set, ColumnId column) {
+  return std::find(set.begin(), set.end(), column) != set.end();
+}
+
+// The section of the first grouping set holding every dimension of `needed`, none of them folded,
+// at `resolution_ms` (0: the span section) or, with `fine`, at any resolution dividing
+// `bucket_ms`; null when none can answer.
+const RollupSection* PickSection(const RollupReader& rollup, std::string_view metric,
+                                 const std::vector<ColumnId>& needed, bool fine,
+                                 int64_t bucket_ms) {
+  for (const std::vector<ColumnId>& set : RollupGroupingSets()) {
+    if (!std::all_of(needed.begin(), needed.end(), [&](ColumnId c) { return Contains(set, c); })) {
+      continue;
+    }
+    for (const RollupSection& section : rollup.sections()) {
+      if (section.metric != metric || section.dims != set) continue;
+      if (fine ? (section.resolution_ms <= 0 ||
+                  (bucket_ms > 0 && bucket_ms % section.resolution_ms != 0))
+               : section.resolution_ms != 0) {
+        continue;
+      }
+      bool folded = false;
+      for (size_t i = 0; i < section.dims.size(); ++i) {
+        folded = folded || ((section.folded >> i & 1) && Contains(needed, section.dims[i]));
+      }
+      if (!folded) return &section;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 Result<AggregateResult> EmbeddedStore::Aggregate(const AggregateSpec& spec) {
-  return AggregateByScan(*this, spec);
+  if (!SketchServable(spec)) return AggregateByScan(*this, spec);
+  std::vector<LiveSegment> segments;
+  Memtable::Snapshot flushing, active;
+  TakeSnapshot(spec.project, spec.from_ms, spec.to_ms, &segments, &flushing, &active);
+
+  Aggregation aggregation(spec, /*sketched=*/true);
+  const std::vector<ColumnId> needed = SpecDimensions(spec);
+  const int64_t from = spec.from_ms, to = spec.to_ms, step = spec.bucket_ms;
+  auto scan_segment = [&](const LiveSegment& s,
+                          const std::vector<std::pair<int64_t, int64_t>>& ranges) -> Status {
+    Result<ColumnBatch> batch = s.reader->ReadColumns(aggregation.Columns());
+    if (!batch.ok()) return batch.status();
+    aggregation.AddRows(*batch, ranges);
+    return Status::Ok();
+  };
+  for (const LiveSegment& s : segments) {
+    if (s.rollup == nullptr) {
+      SL_RETURN_IF_ERROR(scan_segment(s, {{from, to}}));
+      continue;
+    }
+    const RollupReader& rollup = *s.rollup;
+    if (std::none_of(rollup.sections().begin(), rollup.sections().end(),
+                     [&](const RollupSection& sec) { return sec.metric == spec.metric_name; })) {
+      continue;  // the segment holds no value of this vital
+    }
+    // The whole segment inside the range (and inside one bucket): its span cells.
+    const bool whole =
+        s.record.min_ts >= from && s.record.max_ts < to &&
+        (step == 0 || FloorTo(s.record.min_ts, step) == FloorTo(s.record.max_ts, step));
+    if (const RollupSection* span =
+            whole ? PickSection(rollup, spec.metric_name, needed, false, step) : nullptr) {
+      const int64_t bucket = step > 0 ? FloorTo(s.record.min_ts, step) : 0;
+      SL_RETURN_IF_ERROR(rollup.ReadCells(
+          *span, [&](const RollupCell& cell) { aggregation.AddCell(span->dims, cell, bucket); }));
+      continue;
+    }
+    const RollupSection* fine = PickSection(rollup, spec.metric_name, needed, true, step);
+    if (fine == nullptr) {
+      SL_RETURN_IF_ERROR(scan_segment(s, {{from, to}}));
+      continue;
+    }
+    // Cells wholly inside the range; the rows of the partial cells at its edges one by one.
+    const int64_t r = fine->resolution_ms;
+    const int64_t inner_from = std::min(FloorTo(from + r - 1, r), to);
+    const int64_t inner_to = std::max(FloorTo(to, r), inner_from);
+    SL_RETURN_IF_ERROR(rollup.ReadCells(*fine, [&](const RollupCell& cell) {
+      if (cell.bucket_start < inner_from || cell.bucket_start + r > inner_to) return;
+      aggregation.AddCell(fine->dims, cell, step > 0 ? FloorTo(cell.bucket_start, step) : 0);
+    }));
+    std::vector<std::pair<int64_t, int64_t>> edges;
+    for (auto [lo, hi] : {std::pair{from, inner_from}, std::pair{inner_to, to}}) {
+      if (lo < hi && s.record.max_ts >= lo && s.record.min_ts < hi) edges.emplace_back(lo, hi);
+    }
+    if (!edges.empty()) SL_RETURN_IF_ERROR(scan_segment(s, edges));
+  }
+  ScanSpec memtables;
+  memtables.project = spec.project;
+  memtables.from_ms = from;
+  memtables.to_ms = to;
+  memtables.columns = aggregation.Columns();
+  SL_RETURN_IF_ERROR(ScanMemtables(memtables, flushing, active, [&](const ColumnBatch& batch) {
+    aggregation.AddRows(batch);
+    return Status::Ok();
+  }));
+  return aggregation.Finish();
+}
+
+Status EmbeddedStore::WriteRollup(const std::string& segment_path, const ColumnBatch& batch,
+                                  int64_t max_ts) {
+  const int64_t fine_ms =
+      env_->NowMillis() - max_ts > kMinuteCellsFor ? kMillisPerHour : kMillisPerMinute;
+  return env_->WriteFileAtomic(RollupPathOf(segment_path),
+                               BuildRollup(batch, fine_ms, options_.rollup_limits));
+}
+
+std::shared_ptr<RollupReader> EmbeddedStore::OpenRollup(const std::string& segment_path,
+                                                        const SegmentReader& segment) {
+  const std::string path = RollupPathOf(segment_path);
+  Result<std::unique_ptr<RollupReader>> rollup = RollupReader::Open(env_, path);
+  Status problem = rollup.ok() ? (*rollup)->Verify() : rollup.status();
+  if (problem.ok()) return std::move(rollup).value();
+  logger_->Info("rebuilding a segment's rollup",
+                {{"rollup", path}, {"reason", problem.ToString()}});
+  Result<ColumnBatch> batch = segment.ReadColumns(RollupColumns());
+  Status status =
+      batch.ok() ? WriteRollup(segment_path, *batch, segment.info().max_ts) : batch.status();
+  if (status.ok()) {
+    rollup = RollupReader::Open(env_, path);
+    if (rollup.ok() && (status = (*rollup)->Verify()).ok()) return std::move(rollup).value();
+    if (!rollup.ok()) status = rollup.status();
+    status = rollup.status();
+  }
+  logger_->Error("a segment's rollup cannot be rebuilt; queries read the segment's rows",
+                 {{"rollup", path}, {"error", status.ToString()}});
+  return nullptr;
 }
 
 Status EmbeddedStore::Flush() {
@@ -339,8 +495,10 @@ Status EmbeddedStore::FlushLocked() {
     SL_RETURN_IF_ERROR(env_->SyncDir(JoinPath(options_.dir, project)));
     SL_RETURN_IF_ERROR(env_->SyncDir(options_.dir));
     const std::string path = JoinPath(options_.dir, record.file);
-    Result<SegmentInfo> info = WriteSegment(env_, path, builder.Finish());
+    ColumnBatch batch = builder.Finish();
+    Result<SegmentInfo> info = WriteSegment(env_, path, batch);
     if (!info.ok()) return info.status();
+    SL_RETURN_IF_ERROR(WriteRollup(path, batch, info->max_ts));
     record.rows = info->rows;
     record.min_ts = info->min_ts;
     record.max_ts = info->max_ts;
@@ -348,7 +506,9 @@ Status EmbeddedStore::FlushLocked() {
     Result<std::unique_ptr<SegmentReader>> reader = SegmentReader::Open(env_, path);
     if (!reader.ok()) return reader.status();
     next.segments.push_back(record);
-    written.push_back({record, std::move(reader).value()});
+    LiveSegment live{record, std::move(reader).value(), nullptr};
+    live.rollup = OpenRollup(path, *live.reader);
+    written.push_back(std::move(live));
     return Status::Ok();
   };
 

@@ -10,10 +10,11 @@
 // memtable. A syncer thread fdatasyncs the WAL every wal_fsync_interval_ms (group commit). A
 // flusher thread turns the memtable into segments when it holds flush_bytes or is flush_interval_s
 // old: rotate the WAL, write and fsync the segments, replace the manifest, delete the old WAL
-// files. Open() recovers: it loads the manifest, verifies every segment (a corrupt one is reported
-// and left out, never fatal), deletes segment files a crashed flush left unlisted, and replays the
-// WAL from wal_start, ignoring a torn tail. Close() (and the destructor) flushes and stops the
-// threads. Thread-safe.
+// files. Every segment has a rollup beside it (<id>.rollup, store/rollup.h) that answers
+// sketch-servable aggregations without reading the segment's rows. Open() recovers: it loads the
+// manifest, verifies every segment (a corrupt one is reported and left out, never fatal), deletes
+// segment files a crashed flush left unlisted, and replays the WAL from wal_start, ignoring a torn
+// tail. Close() (and the destructor) flushes and stops the threads. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -29,6 +30,7 @@
 #include "common/metrics.h"
 #include "store/manifest.h"
 #include "store/memtable.h"
+#include "store/rollup.h"
 #include "store/segment.h"
 #include "store/store.h"
 #include "store/wal.h"
@@ -40,6 +42,7 @@ struct EmbeddedStoreOptions {
   uint32_t wal_fsync_interval_ms = 50;
   uint64_t flush_bytes = 64ull << 20;
   uint32_t flush_interval_s = 300;
+  RollupLimits rollup_limits;
 };
 
 struct EmbeddedStoreStats {
@@ -72,6 +75,7 @@ class EmbeddedStore final : public Store {
   struct LiveSegment {
     SegmentRecord record;
     std::shared_ptr<SegmentReader> reader;  // shared: scans keep using it outside the lock
+    std::shared_ptr<RollupReader> rollup;   // null: none readable; queries scan the segment
   };
 
   EmbeddedStore(Env* env, Logger* logger, MetricsRegistry* metrics, EmbeddedStoreOptions options);
@@ -80,6 +84,20 @@ class EmbeddedStore final : public Store {
   void SyncLoop();
   void FlushLoop();
   Status FlushLocked();  // REQUIRES(flush_mu_)
+  // Writes the rollup of a segment's rows beside it (cells per minute for recent data, per hour
+  // for data already two days old).
+  Status WriteRollup(const std::string& segment_path, const ColumnBatch& batch, int64_t max_ts);
+  // Opens and verifies the segment's rollup, rebuilding it from the segment when it is missing or
+  // damaged;
+  // null when that fails too (logged).
+  std::shared_ptr<RollupReader> OpenRollup(const std::string& segment_path,
+                                           const SegmentReader& segment);
+  // The segments of `project` overlapping [from_ms, to_ms) and the memtables, as of now.
+  void TakeSnapshot(const std::string& project, int64_t from_ms, int64_t to_ms,
+                    std::vector<LiveSegment>* segments, Memtable::Snapshot* flushing,
+                    Memtable::Snapshot* active) const;
+  Status ScanMemtables(const ScanSpec& spec, const Memtable::Snapshot& flushing,
+                       const Memtable::Snapshot& active, const BatchVisitor& visit) const;
 
   Env* const env_;
   Logger* const logger_;

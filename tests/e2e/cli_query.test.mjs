@@ -27,7 +27,7 @@ const common = () => ['--server', server.url, '--token', SHOP.token, '--project'
 test('metrics as a table, and as the same JSON the API answers', async () => {
   const now = Math.floor(Date.now() / 1000) * 1000;
   const params = [`name=LCP`, 'stats=p75,count,good,poor', 'group_by=release', `filter=release:${release}`,
-    `from=${isoSeconds(now - 3600_000)}`, `to=${isoSeconds(now + 3600_000)}`];
+    `from=${isoSeconds(now - 3600_000)}`, `to=${isoSeconds(now + 3600_000)}`, 'exact=true'];
   const table = await runBinary(['query', 'metrics', ...common(), ...params]);
   assert.equal(table.code, 0, table.stderr);
   const lines = table.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
@@ -37,7 +37,7 @@ test('metrics as a table, and as the same JSON the API answers', async () => {
   const json = await runBinary(['query', 'metrics', ...common(), '--json', ...params]);
   assert.equal(json.code, 0, json.stderr);
   const api = await queryMetrics(server, { project: SHOP.id, name: 'LCP', stats: 'p75,count,good,poor', group_by: 'release',
-    filter: `release:${release}`, from: isoSeconds(now - 3600_000), to: isoSeconds(now + 3600_000) });
+    filter: `release:${release}`, from: isoSeconds(now - 3600_000), to: isoSeconds(now + 3600_000), exact: 'true' });
   assert.deepEqual(JSON.parse(json.stdout), api.json);
 });
 

@@ -597,16 +597,22 @@ export function approxEqual(actual, expected, rel = REL_EPS) {
   return Math.abs(actual - expected) <= rel * Math.max(Math.abs(expected), Math.abs(actual), 1e-300);
 }
 
+// The relative error a sketch-served percentile may have (DDSketch at 0.5%, stated as 1%).
+export const SKETCH_REL = 0.01;
+
 // Compares one result row's stats with expectedStats(); returns a list of mismatch descriptions.
-export function compareStats(row, expected, label = '') {
+// `quantileRel`: the relative error allowed for percentiles (pNN), e.g. SKETCH_REL for answers
+// served from sketches; every other stat is compared exactly.
+export function compareStats(row, expected, label = '', { quantileRel = REL_EPS } = {}) {
   const problems = [];
   for (const [stat, want] of Object.entries(expected)) {
     const got = row?.[stat];
+    const rel = /^p\d/.test(stat) ? quantileRel : REL_EPS;
     if (Array.isArray(want)) {
-      if (!want.some((w) => approxEqual(got, w))) {
+      if (!want.some((w) => approxEqual(got, w, rel))) {
         problems.push(`${label}${stat}: expected ${want.length > 1 ? `one of ${want.join(' / ')}` : want[0]}, got ${JSON.stringify(got)}`);
       }
-    } else if (!approxEqual(got, want)) {
+    } else if (!approxEqual(got, want, rel)) {
       problems.push(`${label}${stat}: expected ${want}, got ${JSON.stringify(got)}`);
     }
   }

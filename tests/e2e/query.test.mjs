@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-  BLOG, SHOP, baseConfig, compareStats, describeResponse, eventually, expectedStats, groupKey,
+  BLOG, SHOP, SKETCH_REL, baseConfig, compareStats, describeResponse, eventually, expectedStats, groupKey,
   isoSeconds, postBeacon, queryMetrics, request, rng, startServer,
 } from './helpers.mjs';
 
@@ -150,14 +150,22 @@ function expectedRows({ project = 'shop', name = 'LCP', from = ALL_FROM, to = AL
 
 const STATS = ['p50', 'p75', 'p95', 'p99', 'p99.9', 'count', 'samples', 'avg', 'sum', 'min', 'max'];
 
-// Runs the query against the server and compares every row and stat with the reference.
-async function checkQuery(q, { token = SHOP.token, stats = STATS, explicitRange = true } = {}) {
+// Runs the query against the server and compares every row and stat with the reference: exactly
+// with exact=true, and by default (sketched percentiles) within SKETCH_REL for percentiles.
+async function checkQuery(q, options = {}) {
+  const exactRows = await checkQueryMode(q, { ...options, exact: true });
+  await checkQueryMode(q, { ...options, exact: false });
+  return exactRows;
+}
+
+async function checkQueryMode(q, { token = SHOP.token, stats = STATS, explicitRange = true, exact } = {}) {
   const params = {
     project: q.project ?? 'shop', name: q.name ?? 'LCP', stats,
     from: explicitRange ? isoSeconds(q.from ?? ALL_FROM) : undefined,
     to: explicitRange ? isoSeconds(q.to ?? ALL_TO) : undefined,
     group_by: q.groupBy?.length ? q.groupBy : undefined,
     filter: q.filter || undefined,
+    exact: exact ? 'true' : undefined,
   };
   const res = await queryMetrics(server, params, token);
   const label = `query ${JSON.stringify(params)}`;
@@ -175,9 +183,10 @@ async function checkQuery(q, { token = SHOP.token, stats = STATS, explicitRange 
     const expectedGroupKeys = [...(q.groupBy ?? [])].sort();
     assert.deepEqual(Object.keys(row.group).sort(), expectedGroupKeys, `${label}: group keys of ${JSON.stringify(row.group)}`);
     const exp = expectedStats(want.get(groupKey(row.group)).points, stats);
-    problems.push(...compareStats(row, exp, `${JSON.stringify(row.group)} `));
+    problems.push(...compareStats(row, exp, `${JSON.stringify(row.group)} `, { quantileRel: exact ? undefined : SKETCH_REL }));
   }
   assert.deepEqual(problems, [], `${label}: stat mismatches`);
+  assert.equal(res.json.exact, exact, `${label}: the answer says whether it is exact`);
 
   for (let i = 1; i < res.json.rows.length; i++) {
     assert.ok(res.json.rows[i - 1].count >= res.json.rows[i].count,
@@ -398,7 +407,7 @@ test('time series: every hourly bucket of the range, for segments side by side, 
   const stats = ['p75', 'count', 'samples'];
   const segments = ['tier:pro', 'tier!:pro,connection:4g'];
   const qs = new URLSearchParams({ project: 'shop', name: 'LCP', stats: stats.join(','), interval: '1h',
-    from: isoSeconds(from), to: isoSeconds(to), filter: 'environment:production' });
+    from: isoSeconds(from), to: isoSeconds(to), filter: 'environment:production', exact: 'true' });
   for (const s of segments) qs.append('segment', s);
   const res = await request(`${server.url}/api/v1/timeseries?${qs}`, { headers: { Authorization: `Bearer ${SHOP.token}` } });
   assert.equal(res.status, 200, describeResponse(res));

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 
 import {
   baseConfig, beacon, compareStats, describeResponse, eventually, expectedStats, isoSeconds,
-  makeTempDir, postBeacon, queryMetrics, request, scrapeMetrics, sleep, startServer, uniqueId, vital,
+  makeTempDir, postBeacon, queryMetrics, SKETCH_REL, request, scrapeMetrics, sleep, startServer, uniqueId, vital,
 } from './helpers.mjs';
 
 const CONFIG = baseConfig();
@@ -126,11 +126,15 @@ test('SIGTERM exits with code 0 and the data is still there after restart', asyn
   try {
     const stats = ['count', 'samples', 'avg', 'sum', 'min', 'max', 'p50', 'p75', 'p95', 'p99'];
     await eventually(async () => {
-      const res = await queryMetrics(server, { project: 'shop', name: 'LCP', stats, filter: `release:${release}`, ...wideRange() });
+      const expected = expectedStats(values.map(([value, rate]) => ({ value, w: 1 / rate })), stats);
+      const res = await queryMetrics(server, { project: 'shop', name: 'LCP', stats, filter: `release:${release}`, exact: 'true', ...wideRange() });
       assert.equal(res.status, 200, describeResponse(res));
       assert.equal(res.json.rows.length, 1, `one row after restart: ${describeResponse(res)}`);
-      const expected = expectedStats(values.map(([value, rate]) => ({ value, w: 1 / rate })), stats);
       assert.deepEqual(compareStats(res.json.rows[0], expected), [], 'stats after restart');
+      // The flushed segments answer from their rollups' sketches.
+      const sketched = await queryMetrics(server, { project: 'shop', name: 'LCP', stats, filter: `release:${release}`, ...wideRange() });
+      assert.ok(sketched.json.source.sketch_cells > 0, `served from rollups: ${describeResponse(sketched)}`);
+      assert.deepEqual(compareStats(sketched.json.rows[0], expected, '', { quantileRel: SKETCH_REL }), [], 'sketched stats after restart');
     }, { timeoutMs: 5000 });
   } finally {
     const exit2 = await server.stop();

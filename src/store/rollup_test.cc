@@ -1,0 +1,299 @@
+#include "store/rollup.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "store/embedded_store.h"
+#include "store/test_util.h"
+
+namespace sightline {
+namespace {
+
+constexpr int64_t kHour = 3600 * 1000;
+constexpr int64_t kDay = 24 * kHour;
+constexpr int64_t kDay1 = 1795737600000;  // a UTC midnight
+
+// Realistic vitals: log-normal LCP and INP, over dimensions of low and high cardinality, with
+// three sample rates, spread over three days.
+std::vector<Event> RealisticVitals(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::lognormal_distribution<double> lcp(std::log(2200), 0.6), inp(std::log(180), 0.8);
+  std::uniform_int_distribution<int64_t> when(0, 3 * kDay - 1);
+  const std::vector<std::string> devices = {"desktop", "mobile", "tablet"};
+  const std::vector<std::string> browsers = {"Chrome", "Safari", "Firefox", "Edge", ""};
+  const std::vector<double> rates = {1, 0.5, 0.25};
+  std::vector<Event> events;
+  for (size_t i = 0; i < n; ++i) {
+    const bool is_lcp = rng() % 3 != 0;
+    Event e = Vital(kDay1 + when(rng), is_lcp ? "LCP" : "INP", is_lcp ? lcp(rng) : inp(rng),
+                    "2." + std::to_string(rng() % 5), rates[rng() % rates.size()]);
+    e.country = std::string(1, static_cast<char>('A' + rng() % 20)) + "X";
+    e.device = devices[rng() % devices.size()];
+    e.browser = browsers[rng() % browsers.size()];
+    e.route = "/p/" + std::to_string(rng() % 60 * (rng() % 2 + 1));  // skewed: some routes rare
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+
+DimensionRef Dim(std::string name, ColumnId column) { return {std::move(name), column, false}; }
+
+AggregateSpec Spec(std::string metric, int64_t from, int64_t to) {
+  AggregateSpec spec;
+  spec.project = "p";
+  spec.from_ms = from;
+  spec.to_ms = to;
+  spec.event_type = "vital";
+  spec.metric_name = std::move(metric);
+  spec.stats = {{"p50", StatKind::kQuantile, 0.5},
+                {"p75", StatKind::kQuantile, 0.75},
+                {"p95", StatKind::kQuantile, 0.95},
+                {"p99", StatKind::kQuantile, 0.99},
+                {"count", StatKind::kCount},
+                {"samples", StatKind::kSamples},
+                {"sum", StatKind::kSum},
+                {"min", StatKind::kMin},
+                {"max", StatKind::kMax}};
+  if (spec.metric_name == "LCP") {
+    Stat good{"good", StatKind::kShare};
+    good.at_most = 2500;
+    Stat poor{"poor", StatKind::kShare};
+    poor.above = 4000;
+    spec.stats.push_back(good);
+    spec.stats.push_back(poor);
+  }
+  return spec;
+}
+
+class RollupTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<EmbeddedStore> Open(RollupLimits limits = {}) {
+    EmbeddedStoreOptions options;
+    options.dir = JoinPath(dir_.path(), "region");
+    options.flush_interval_s = 3600;
+    options.rollup_limits = limits;
+    auto store = EmbeddedStore::Open(&env_, &logger_, &metrics_, options);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  // Runs `spec` exactly and sketched, and checks the sketched answer against the exact one: the
+  // same groups in the same order, percentiles within 1%, everything else equal. Returns the
+  // sketched result.
+  AggregateResult ExpectSketchedMatchesExact(EmbeddedStore& store, AggregateSpec spec) {
+    spec.exact = true;
+    Result<AggregateResult> exact = store.Aggregate(spec);
+    spec.exact = false;
+    Result<AggregateResult> sketched = store.Aggregate(spec);
+    EXPECT_TRUE(exact.ok() && sketched.ok());
+    if (!exact.ok() || !sketched.ok()) return {};
+    EXPECT_EQ(exact->sketch_cells, 0u);
+    EXPECT_EQ(sketched->rows.size(), exact->rows.size());
+    for (size_t r = 0; r < std::min(exact->rows.size(), sketched->rows.size()); ++r) {
+      const AggregateRow& want = exact->rows[r];
+      const AggregateRow& got = sketched->rows[r];
+      EXPECT_EQ(got.group, want.group);
+      EXPECT_EQ(got.bucket_start, want.bucket_start);
+      for (size_t i = 0; i < spec.stats.size(); ++i) {
+        const double tolerance = spec.stats[i].kind == StatKind::kQuantile
+                                     ? 0.01 * want.values[i]
+                                     : 1e-9 * std::max(1.0, std::abs(want.values[i]));
+        EXPECT_NEAR(got.values[i], want.values[i], tolerance)
+            << spec.stats[i].name << " of group " << ::testing::PrintToString(want.group) << " at "
+            << want.bucket_start;
+      }
+    }
+    return std::move(sketched).value();
+  }
+
+  TempDir dir_;
+  ManualClockEnv env_{kDay1 + 3 * kDay + kHour};  // the data is up to three days old
+  MetricsRegistry metrics_;
+  FILE* log_sink_ = std::tmpfile();
+  Logger logger_{Env::Default(), log_sink_, LogLevel::kInfo};
+};
+
+TEST_F(RollupTest, SketchedAnswersMatchExactOnesWithinOnePercent) {
+  auto store = Open();
+  const std::vector<Event> events = RealisticVitals(60000, 1);
+  // Most in segments, the newest batch still in the memtable.
+  ASSERT_TRUE(store->Append({"p", {events.begin(), events.end() - 5000}}).ok());
+  ASSERT_TRUE(store->Flush().ok());
+  ASSERT_TRUE(store->Append({"p", {events.end() - 5000, events.end()}}).ok());
+
+  const int64_t all_from = kDay1, all_to = kDay1 + 3 * kDay;
+  // Whole range: answered from cells only (the memtable aside).
+  AggregateResult overall = ExpectSketchedMatchesExact(*store, Spec("LCP", all_from, all_to));
+  EXPECT_GT(overall.sketch_cells, 0u);
+  EXPECT_LE(overall.scanned_events, 5000u);
+
+  // Ranges that cut hours: cells inside, the rows at the edges read one by one.
+  const int64_t odd_from = kDay1 + 17 * 60000 + 3, odd_to = kDay1 + 2 * kDay + 5 * kHour + 11000;
+  ExpectSketchedMatchesExact(*store, Spec("LCP", odd_from, odd_to));
+  ExpectSketchedMatchesExact(*store, Spec("INP", odd_from, odd_to));
+
+  AggregateSpec by_country = Spec("LCP", odd_from, all_to);
+  by_country.group_by = {Dim("country", ColumnId::country)};
+  ExpectSketchedMatchesExact(*store, by_country);
+
+  AggregateSpec device_browser = Spec("LCP", all_from, all_to);
+  device_browser.group_by = {Dim("device", ColumnId::device), Dim("browser", ColumnId::browser)};
+  ExpectSketchedMatchesExact(*store, device_browser);
+
+  AggregateSpec filtered = Spec("LCP", all_from, all_to);
+  filtered.filters = {{Dim("device", ColumnId::device), {"mobile"}, {}, {}, {}},
+                      {Dim("route", ColumnId::route), {}, {"/p/1"}, {"/p/10"}, {}}};
+  ExpectSketchedMatchesExact(*store, filtered);
+
+  AggregateSpec top = Spec("LCP", all_from, all_to);
+  top.group_by = {Dim("release", ColumnId::release)};
+  top.limit = 2;
+  ExpectSketchedMatchesExact(*store, top);
+
+  AggregateSpec hourly = Spec("LCP", odd_from, odd_to);
+  hourly.bucket_ms = kHour;
+  hourly.filters = {{Dim("device", ColumnId::device), {"mobile"}, {}, {}, {}}};
+  AggregateResult series = ExpectSketchedMatchesExact(*store, hourly);
+  EXPECT_GT(series.sketch_cells, 0u);
+
+  AggregateSpec daily = Spec("INP", all_from, all_to);
+  daily.bucket_ms = kDay;
+  daily.group_by = {Dim("device", ColumnId::device)};
+  ExpectSketchedMatchesExact(*store, daily);
+
+  // Three dimensions are beyond the grouping sets: scanned, and still right.
+  AggregateSpec three = Spec("LCP", all_from, all_to);
+  three.group_by = {Dim("device", ColumnId::device), Dim("browser", ColumnId::browser),
+                    Dim("country", ColumnId::country)};
+  AggregateResult scanned = ExpectSketchedMatchesExact(*store, three);
+  EXPECT_EQ(scanned.sketch_cells, 0u);
+}
+
+TEST_F(RollupTest, FoldedValuesAndDroppedSectionsFallBackToTheRows) {
+  RollupLimits tight;
+  tight.max_values = 3;  // most routes and countries fold
+  tight.max_cells = 400;
+  auto store = Open(tight);
+  ASSERT_TRUE(store->Append({"p", RealisticVitals(20000, 2)}).ok());
+  ASSERT_TRUE(store->Flush().ok());
+  const int64_t from = kDay1, to = kDay1 + 3 * kDay;
+
+  AggregateSpec rare_route = Spec("LCP", from, to);
+  rare_route.filters = {{Dim("route", ColumnId::route), {"/p/117"}, {}, {}, {}}};
+  ExpectSketchedMatchesExact(*store, rare_route);
+
+  AggregateSpec by_route = Spec("LCP", from, to);
+  by_route.group_by = {Dim("route", ColumnId::route)};
+  EXPECT_EQ(ExpectSketchedMatchesExact(*store, by_route).sketch_cells, 0u);
+
+  // Dimensions never filtered on still merge across folded values.
+  AggregateResult overall = ExpectSketchedMatchesExact(*store, Spec("LCP", from, to));
+  EXPECT_GT(overall.sketch_cells, 0u);
+  EXPECT_EQ(overall.scanned_events, 0u);
+
+  AggregateSpec hourly = Spec("INP", from, to);
+  hourly.bucket_ms = kHour;
+  hourly.group_by = {Dim("device", ColumnId::device)};
+  ExpectSketchedMatchesExact(*store, hourly);
+}
+
+TEST_F(RollupTest, AMissingOrDamagedRollupIsRebuiltFromItsSegmentAtOpen) {
+  std::vector<std::string> rollups;
+  {
+    auto store = Open();
+    ASSERT_TRUE(store->Append({"p", RealisticVitals(3000, 3)}).ok());
+    ASSERT_TRUE(store->Close().ok());
+  }
+  for (auto& entry : std::filesystem::recursive_directory_iterator(dir_.path())) {
+    if (entry.path().extension() == ".rollup") rollups.push_back(entry.path().string());
+  }
+  ASSERT_EQ(rollups.size(), 3u);  // one per day
+  std::filesystem::remove(rollups[0]);
+  {
+    std::fstream f(rollups[1], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(20);
+    f.put('\x7f');
+  }
+  auto store = Open();
+  for (const std::string& path : rollups) {
+    auto reader = RollupReader::Open(Env::Default(), path);
+    ASSERT_TRUE(reader.ok()) << path;
+    EXPECT_TRUE((*reader)->Verify().ok()) << path;
+  }
+  AggregateResult overall =
+      ExpectSketchedMatchesExact(*store, Spec("LCP", kDay1, kDay1 + 3 * kDay));
+  EXPECT_EQ(overall.scanned_events, 0u);
+}
+
+TEST_F(RollupTest, RecentDataGetsCellsPerMinuteAndOlderDataPerHour) {
+  auto store = Open();
+  // env_ is one hour into the fourth day: the first day is old, the third recent.
+  ASSERT_TRUE(store
+                  ->Append({"p",
+                            {Vital(kDay1 + 5 * kHour, "LCP", 1000),
+                             Vital(kDay1 + 2 * kDay + 23 * kHour, "LCP", 2000)}})
+                  .ok());
+  ASSERT_TRUE(store->Flush().ok());
+  std::map<std::string, int64_t> resolution_by_day;
+  for (auto& entry : std::filesystem::recursive_directory_iterator(dir_.path())) {
+    if (entry.path().extension() != ".rollup") continue;
+    auto reader = RollupReader::Open(Env::Default(), entry.path().string());
+    ASSERT_TRUE(reader.ok());
+    const RollupSection* fine = nullptr;
+    for (const RollupSection& s : (*reader)->sections()) {
+      if (s.resolution_ms > 0) fine = &s;
+    }
+    ASSERT_NE(fine, nullptr);
+    resolution_by_day[entry.path().parent_path().filename().string()] = fine->resolution_ms;
+  }
+  EXPECT_EQ(resolution_by_day[UtcDay(kDay1)], kHour);
+  EXPECT_EQ(resolution_by_day[UtcDay(kDay1 + 2 * kDay)], 60000);
+}
+
+TEST(RollupFileTest, CellsRoundTripAndMergeToTheWholeSegmentsSketch) {
+  std::vector<Event> events = RealisticVitals(5000, 4);
+  ColumnBatchBuilder builder(RollupColumns());
+  DDSketch all_lcp;
+  for (const Event& e : events) {
+    builder.Add(e);
+    if (e.name == "LCP") all_lcp.Add(e.value, 1 / e.sample_rate);
+  }
+  const std::string bytes = BuildRollup(builder.Finish(), kHour, {});
+  TempDir dir;
+  const std::string path = JoinPath(dir.path(), "x.rollup");
+  ASSERT_TRUE(Env::Default()->WriteFileAtomic(path, bytes).ok());
+  auto reader = RollupReader::Open(Env::Default(), path);
+  ASSERT_TRUE(reader.ok());
+  // Every grouping set, fine and span, holds all the LCP values.
+  for (const auto& set : RollupGroupingSets()) {
+    for (int64_t resolution : {kHour, int64_t{0}}) {
+      const RollupSection* section = (*reader)->Find("LCP", set, resolution);
+      ASSERT_NE(section, nullptr);
+      DDSketch merged;
+      ASSERT_TRUE((*reader)
+                      ->ReadCells(*section,
+                                  [&](const RollupCell& cell) {
+                                    ASSERT_TRUE(merged.Merge(cell.sketch).ok());
+                                  })
+                      .ok());
+      EXPECT_EQ(merged.samples(), all_lcp.samples());
+      EXPECT_NEAR(merged.count(), all_lcp.count(), 1e-6);
+      EXPECT_EQ(merged.Quantile(0.75), all_lcp.Quantile(0.75));
+    }
+  }
+  // A flipped byte anywhere is caught: at open (index) or reading the section.
+  for (size_t at : {size_t{9}, bytes.size() / 2, bytes.size() - 20}) {
+    std::string damaged = bytes;
+    damaged[at] ^= 0x40;
+    ASSERT_TRUE(Env::Default()->WriteFileAtomic(path, damaged).ok());
+    auto r = RollupReader::Open(Env::Default(), path);
+    EXPECT_TRUE(!r.ok() || !(*r)->Verify().ok()) << "flipped byte " << at;
+  }
+}
+
+}  // namespace
+}  // namespace sightline
