@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "app/generate_command.h"
+#include "app/import_command.h"
 #include "app/loadgen.h"
 #include "app/query_command.h"
 #include "app/serve_command.h"
@@ -15,7 +17,9 @@ constexpr const char* kUsage =
     "commands:\n"
     "  serve     run the collector, query API and dashboard (sightline serve --help)\n"
     "  loadgen   send realistic beacons to a collector and report what came back\n"
-    "  query     run a query API query against a server and print a table (sightline query)\n";
+    "  query     run a query API query against a server and print a table (sightline query)\n"
+    "  import    load stored events from JSON lines straight into the store (sightline import -h)\n"
+    "  generate  write realistic stored events as JSON lines (sightline generate -h)\n";
 
 }  // namespace
 
@@ -29,6 +33,8 @@ int main(int argc, char** argv) {
   if (command == "serve") return sightline::RunServe(args);
   if (command == "loadgen") return sightline::RunLoadgen(args, std::cout, std::cerr);
   if (command == "query") return sightline::RunQuery(args, std::cout, std::cerr);
+  if (command == "import") return sightline::RunImport(args, std::cout, std::cerr);
+  if (command == "generate") return sightline::RunGenerate(args, std::cout, std::cerr);
   if (command == "--help" || command == "-h" || command == "help") {
     std::cout << kUsage;
     return 0;

@@ -37,6 +37,13 @@ std::string Lowered(std::string_view s) {
 
 }  // namespace
 
+bool IsFreeTextColumn(ColumnId column) {
+  for (ColumnId c : kFreeTextColumns) {
+    if (c == column) return true;
+  }
+  return false;
+}
+
 GeoResult Locate(const EnrichResources& resources, const boost::asio::ip::address& address) {
   for (const GeoLocator* geo : {resources.cities, resources.countries}) {
     if (geo == nullptr) continue;

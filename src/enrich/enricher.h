@@ -38,6 +38,9 @@ struct EnrichResources {
   size_t user_agent_cache_size = 10000;
 };
 
+// True for the columns whose text the scrubber cleans (every free-text field of an event).
+bool IsFreeTextColumn(ColumnId column);
+
 // Where `address` is: the city database first (when it knows the address), then the country one.
 GeoResult Locate(const EnrichResources& resources, const boost::asio::ip::address& address);
 

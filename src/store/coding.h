@@ -62,6 +62,17 @@ inline void PutDouble(std::string* out, double v) {
   PutFixed64(out, bits);
 }
 
+// A number that is usually a small whole one (a count, a weight): a varint of 2v when v is a
+// whole number in [0, 2^52], else the varint 1 and the double's 8 bytes.
+inline void PutNumber(std::string* out, double v) {
+  if (v >= 0 && v <= 0x1p52 && v == static_cast<double>(static_cast<uint64_t>(v))) {
+    PutVarint64(out, static_cast<uint64_t>(v) << 1);
+    return;
+  }
+  PutVarint64(out, 1);
+  PutDouble(out, v);
+}
+
 inline void PutLengthPrefixed(std::string* out, std::string_view s) {
   PutVarint64(out, s.size());
   out->append(s);
@@ -99,6 +110,15 @@ inline bool GetDouble(std::string_view* in, double* v) {
   uint64_t bits;
   if (!GetFixed64(in, &bits)) return false;
   std::memcpy(v, &bits, sizeof bits);
+  return true;
+}
+
+inline bool GetNumber(std::string_view* in, double* v) {
+  uint64_t tag;
+  if (!GetVarint64(in, &tag)) return false;
+  if (tag == 1) return GetDouble(in, v);
+  if (tag & 1) return false;
+  *v = static_cast<double>(tag >> 1);
   return true;
 }
 

@@ -10,7 +10,7 @@
 namespace sightline {
 namespace {
 
-constexpr uint8_t kFormatVersion = 1;
+constexpr uint8_t kFormatVersion = 2;
 
 }  // namespace
 
@@ -61,10 +61,14 @@ void DDSketch::Cover(int32_t index) {
 
 void DDSketch::Add(double value, double weight) {
   if (!(value >= 0) || !(weight > 0) || !std::isfinite(value) || !std::isfinite(weight)) return;
+  Add(value, weight, value < kMinIndexable ? 0 : IndexOf(value));
+}
+
+void DDSketch::Add(double value, double weight, int32_t index) {
+  if (!(value >= 0) || !(weight > 0) || !std::isfinite(value) || !std::isfinite(weight)) return;
   if (value < kMinIndexable) {
     zero_weight_ += weight;
   } else {
-    int32_t index = IndexOf(value);
     Cover(index);
     index = std::max(index, offset_);  // a collapsed low bin takes the value
     bins_[static_cast<size_t>(index - offset_)] += weight;
@@ -120,11 +124,11 @@ void DDSketch::Serialize(std::string* out) const {
   PutDouble(out, relative_accuracy_);
   PutVarint64(out, max_bins_);
   PutVarint64(out, samples_);
-  PutDouble(out, count_);
+  PutNumber(out, count_);
   PutDouble(out, sum_);
   PutDouble(out, min_);
   PutDouble(out, max_);
-  PutDouble(out, zero_weight_);
+  PutNumber(out, zero_weight_);
   PutVarint64(out, ZigZag(offset_));
   size_t nonzero = 0;
   for (double w : bins_) nonzero += w != 0;
@@ -133,7 +137,7 @@ void DDSketch::Serialize(std::string* out) const {
   for (size_t i = 0; i < bins_.size(); ++i) {
     if (bins_[i] == 0) continue;
     PutVarint64(out, i - previous);  // gap from the previous non-empty bin
-    PutDouble(out, bins_[i]);
+    PutNumber(out, bins_[i]);
     previous = i;
   }
 }
@@ -146,10 +150,10 @@ Result<DDSketch> DDSketch::Deserialize(std::string_view in) {
   uint64_t max_bins, samples, offset, nonzero;
   if (!GetDouble(&in, &accuracy) || !(accuracy > 0 && accuracy < 1) ||
       !GetVarint64(&in, &max_bins) || max_bins < 2 || max_bins > (1u << 20) ||
-      !GetVarint64(&in, &samples) || !GetDouble(&in, &count) || !GetDouble(&in, &sum) ||
-      !GetDouble(&in, &min) || !GetDouble(&in, &max) || !GetDouble(&in, &zero) ||
+      !GetVarint64(&in, &samples) || !GetNumber(&in, &count) || !GetDouble(&in, &sum) ||
+      !GetDouble(&in, &min) || !GetDouble(&in, &max) || !GetNumber(&in, &zero) ||
       !GetVarint64(&in, &offset) || !GetVarint64(&in, &nonzero) || nonzero > max_bins ||
-      nonzero > in.size() / 9) {
+      nonzero > in.size() / 2) {
     return corrupt();
   }
   auto weight_ok = [](double w) { return std::isfinite(w) && w >= 0; };
@@ -168,7 +172,7 @@ Result<DDSketch> DDSketch::Deserialize(std::string_view in) {
   for (uint64_t n = 0; n < nonzero; ++n) {
     uint64_t gap;
     double weight;
-    if (!GetVarint64(&in, &gap) || !GetDouble(&in, &weight) || !(weight > 0) ||
+    if (!GetVarint64(&in, &gap) || !GetNumber(&in, &weight) || !(weight > 0) ||
         !std::isfinite(weight) || gap >= max_bins || (n > 0 && gap == 0)) {
       return corrupt();
     }

@@ -36,6 +36,10 @@ class DDSketch {
 
   // Adds `value` (≥ 0; NaN and negative values are ignored) with `weight` (> 0).
   void Add(double value, double weight = 1);
+  // Add with the bin index already known: Index(value) of a sketch of the same relative
+  // accuracy (adding one value to many sketches computes the logarithm once).
+  void Add(double value, double weight, int32_t index);
+  int32_t Index(double value) const { return value < kMinIndexable ? 0 : IndexOf(value); }
   // Adds every value of `other`, which must have the same relative accuracy (InvalidArgument).
   Status Merge(const DDSketch& other);
   // The weighted nearest-rank q-quantile, q in [0, 1]; NaN when empty.

@@ -418,6 +418,57 @@ Result<AggregateResult> EmbeddedStore::Aggregate(const AggregateSpec& spec) {
   return aggregation.Finish();
 }
 
+Result<EmbeddedStore::LiveSegment> EmbeddedStore::WriteSegmentFiles(Manifest* next,
+                                                                    const std::string& project,
+                                                                    const std::string& day,
+                                                                    const ColumnBatch& batch) {
+  SegmentRecord record;
+  record.id = next->next_segment_id++;
+  record.project = project;
+  record.day = day;
+  record.file = SegmentFileName(project, day, record.id);
+  SL_RETURN_IF_ERROR(env_->CreateDirs(JoinPath(options_.dir, project + "/" + day)));
+  // Make the new directories' own entries durable too (cheap: they rarely are new).
+  SL_RETURN_IF_ERROR(env_->SyncDir(JoinPath(options_.dir, project)));
+  SL_RETURN_IF_ERROR(env_->SyncDir(options_.dir));
+  const std::string path = JoinPath(options_.dir, record.file);
+  Result<SegmentInfo> info = WriteSegment(env_, path, batch);
+  if (!info.ok()) return info.status();
+  SL_RETURN_IF_ERROR(WriteRollup(path, batch, info->max_ts));
+  record.rows = info->rows;
+  record.min_ts = info->min_ts;
+  record.max_ts = info->max_ts;
+  record.bytes = info->file_bytes;
+  Result<std::unique_ptr<SegmentReader>> reader = SegmentReader::Open(env_, path);
+  if (!reader.ok()) return reader.status();
+  next->segments.push_back(record);
+  LiveSegment live{record, std::move(reader).value(), nullptr};
+  live.rollup = OpenRollup(path, *live.reader);
+  return live;
+}
+
+Status EmbeddedStore::Import(const std::string& project, const ColumnBatch& batch) {
+  if (batch.rows == 0) return Status::Ok();
+  const Column& ts = batch.col(ColumnId::ts);
+  const int64_t day_start = FloorTo(ts.ints[0], kMillisPerDay);
+  for (size_t row = 0; row < batch.rows; ++row) {
+    if (ts.ints[row] < day_start || ts.ints[row] >= day_start + kMillisPerDay) {
+      return Status::InvalidArgument("an imported batch must hold one UTC day");
+    }
+  }
+  const std::string day = UtcDay(day_start);
+  std::lock_guard<std::mutex> flush_lock(flush_mu_);
+  Manifest next = manifest_;
+  Result<LiveSegment> live = WriteSegmentFiles(&next, project, day, batch);
+  if (!live.ok()) return live.status();
+  SL_RETURN_IF_ERROR(
+      env_->WriteFileAtomic(JoinPath(options_.dir, kManifestName), EncodeManifest(next)));
+  manifest_ = std::move(next);
+  std::lock_guard<std::mutex> lock(mu_);
+  segments_.push_back(std::move(live).value());
+  return Status::Ok();
+}
+
 Status EmbeddedStore::WriteRollup(const std::string& segment_path, const ColumnBatch& batch,
                                   int64_t max_ts) {
   const int64_t fine_ms =
@@ -483,32 +534,10 @@ Status EmbeddedStore::FlushLocked() {
   std::vector<LiveSegment> written;
   auto write_segment = [&](const std::pair<std::string, int64_t>& key,
                            ColumnBatchBuilder& builder) -> Status {
-    const std::string& project = key.first;
-    const std::string day = UtcDay(key.second * kMillisPerDay);
-    SegmentRecord record;
-    record.id = next.next_segment_id++;
-    record.project = project;
-    record.day = day;
-    record.file = SegmentFileName(project, day, record.id);
-    SL_RETURN_IF_ERROR(env_->CreateDirs(JoinPath(options_.dir, project + "/" + day)));
-    // Make the new directories' own entries durable too (cheap: they rarely are new).
-    SL_RETURN_IF_ERROR(env_->SyncDir(JoinPath(options_.dir, project)));
-    SL_RETURN_IF_ERROR(env_->SyncDir(options_.dir));
-    const std::string path = JoinPath(options_.dir, record.file);
-    ColumnBatch batch = builder.Finish();
-    Result<SegmentInfo> info = WriteSegment(env_, path, batch);
-    if (!info.ok()) return info.status();
-    SL_RETURN_IF_ERROR(WriteRollup(path, batch, info->max_ts));
-    record.rows = info->rows;
-    record.min_ts = info->min_ts;
-    record.max_ts = info->max_ts;
-    record.bytes = info->file_bytes;
-    Result<std::unique_ptr<SegmentReader>> reader = SegmentReader::Open(env_, path);
-    if (!reader.ok()) return reader.status();
-    next.segments.push_back(record);
-    LiveSegment live{record, std::move(reader).value(), nullptr};
-    live.rollup = OpenRollup(path, *live.reader);
-    written.push_back(std::move(live));
+    Result<LiveSegment> live =
+        WriteSegmentFiles(&next, key.first, UtcDay(key.second * kMillisPerDay), builder.Finish());
+    if (!live.ok()) return live.status();
+    written.push_back(std::move(live).value());
     return Status::Ok();
   };
 

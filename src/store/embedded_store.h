@@ -67,6 +67,10 @@ class EmbeddedStore final : public Store {
 
   // Writes the memtable to segments now (blocking).
   Status Flush();
+  // Writes `batch` (every column; events of one UTC day, ts present) as a segment of `project`
+  // with its rollup, bypassing the WAL and the memtable: the offline import path. Durable and
+  // visible when it returns.
+  Status Import(const std::string& project, const ColumnBatch& batch);
   // Flushes, syncs and stops the background threads. Idempotent.
   Status Close();
   EmbeddedStoreStats Stats() const;
@@ -84,6 +88,9 @@ class EmbeddedStore final : public Store {
   void SyncLoop();
   void FlushLoop();
   Status FlushLocked();  // REQUIRES(flush_mu_)
+  // Writes a segment of `batch` and its rollup, and lists it in `next`. REQUIRES(flush_mu_)
+  Result<LiveSegment> WriteSegmentFiles(Manifest* next, const std::string& project,
+                                        const std::string& day, const ColumnBatch& batch);
   // Writes the rollup of a segment's rows beside it (cells per minute for recent data, per hour
   // for data already two days old).
   Status WriteRollup(const std::string& segment_path, const ColumnBatch& batch, int64_t max_ts);

@@ -86,7 +86,7 @@ std::string EncodeSection(const std::vector<ColumnId>& dims, const ColumnBatch& 
                             ? 0
                             : string_ids.at(batch.col(dims[d]).dict[key.values[d]]));
     }
-    for (double b : cell->bands) PutDouble(&raw, b);
+    for (double b : cell->bands) PutNumber(&raw, b);
     sketch.clear();
     cell->sketch.Serialize(&sketch);
     PutLengthPrefixed(&raw, sketch);
@@ -186,6 +186,7 @@ std::string BuildRollup(const ColumnBatch& batch, int64_t fine_ms, const RollupL
       thresholds[id] = FindVitalThresholds(name.dict[id]);
     }
     size_t total_cells = 0;
+    const DDSketch index_sketch;  // the cells' relative accuracy
     for (size_t row = 0; row < batch.rows; ++row) {
       if (!is_vital(row)) continue;
       const uint32_t name_id = name.ids[row];
@@ -198,9 +199,12 @@ std::string BuildRollup(const ColumnBatch& batch, int64_t fine_ms, const RollupL
       const double w = (IsNull(r) || r <= 0) ? 1.0 : 1.0 / r;
       const VitalThresholds* t = thresholds[name_id];
       const int band = t == nullptr ? 0 : v <= t->good ? 0 : v <= t->poor ? 1 : 2;
-      CellKey key{FloorTo(ts.ints[row], fine_ms), {0, 0}};
+      const int32_t index = index_sketch.Index(v);
+      const int64_t bucket = FloorTo(ts.ints[row], fine_ms);
+      CellKey key{bucket, {0, 0}};
       for (SectionBuild& build : it->second) {
         if (build.dropped) continue;
+        key.bucket = build.dims->size() < 2 ? bucket : 0;  // pairs: the span only
         for (size_t d = 0; d < build.dims->size(); ++d) {
           const size_t col = static_cast<size_t>((*build.dims)[d]);
           key.values[d] = remap[col][batch.columns[col].ids[row]];
@@ -219,7 +223,7 @@ std::string BuildRollup(const ColumnBatch& batch, int64_t fine_ms, const RollupL
           ++total_cells;
           cell = build.cells.try_emplace(key).first;
         }
-        cell->second.sketch.Add(v, w);
+        cell->second.sketch.Add(v, w, index);
         cell->second.bands[band] += w;
       }
     }
@@ -258,7 +262,7 @@ std::string BuildRollup(const ColumnBatch& batch, int64_t fine_ms, const RollupL
         for (const auto& [key, cell] : build.cells) fine.emplace_back(key, &cell);
         std::sort(fine.begin(), fine.end(),
                   [](const auto& a, const auto& b) { return a.first < b.first; });
-        add_section(metric, *build.dims, fine_ms, fine);
+        if (build.dims->size() < 2) add_section(metric, *build.dims, fine_ms, fine);
         // The span section: the fine cells of each tuple merged.
         std::map<CellKey, Cell> span;
         const int64_t base = fine.empty() ? 0 : fine.front().first.bucket;
@@ -389,8 +393,8 @@ Status RollupReader::ReadCells(const RollupSection& section,
       cell.values[d] = table[id];
     }
     std::string_view sketch;
-    if (!GetDouble(&in, &cell.bands[0]) || !GetDouble(&in, &cell.bands[1]) ||
-        !GetDouble(&in, &cell.bands[2]) || !GetLengthPrefixed(&in, &sketch)) {
+    if (!GetNumber(&in, &cell.bands[0]) || !GetNumber(&in, &cell.bands[1]) ||
+        !GetNumber(&in, &cell.bands[2]) || !GetLengthPrefixed(&in, &sketch)) {
       return corrupt("bad cell");
     }
     Result<DDSketch> decoded = DDSketch::Deserialize(sketch);

@@ -5,8 +5,8 @@
 // (a grouping set below), a DDSketch of the values (weighted by 1/sample_rate; it also carries the
 // exact weighted count, sum, min and max and the number of samples) and the weight in each of
 // Google's bands (good / needs improvement / poor). A rollup file has, per vital and grouping set:
-// - a fine section: one cell per tuple per bucket of `fine_ms` (1 minute for live data, 1 hour
-//   for data already hours old when written), and
+// - for the grouping sets of at most one dimension, a fine section: one cell per tuple per bucket
+//   of `fine_ms` (1 minute for live data, 1 hour for data already days old when written), and
 // - a span section: one cell per tuple for the whole segment (a segment is one UTC day at most),
 //   which answers any query whose range holds the whole segment.
 //
