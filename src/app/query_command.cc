@@ -20,7 +20,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 constexpr std::string_view kUsage =
-    "usage: sightline query metrics|timeseries|distribution|coverage --server URL --token T\n"
+    "usage: sightline query metrics|timeseries|distribution|coverage|sessions|conversion\n"
+    "                       --server URL --token T\n"
     "                       --project P [--json] [key=value ...]\n"
     "  key=value pairs are the query API's parameters (docs/query-api.md), e.g.\n"
     "  sightline query metrics --server http://127.0.0.1:8080 --token demo-read-token \\\n"
@@ -155,7 +156,7 @@ void PrintObjects(std::ostream& out, simdjson::dom::array items,
 
 void PrintAnswer(std::ostream& out, std::string_view kind, simdjson::dom::object answer) {
   simdjson::dom::array items;
-  if (kind == "metrics" && answer["rows"].get(items) == simdjson::SUCCESS) {
+  if ((kind == "metrics" || kind == "sessions") && answer["rows"].get(items) == simdjson::SUCCESS) {
     PrintObjects(out, items);
   } else if (kind == "timeseries" && answer["series"].get(items) == simdjson::SUCCESS) {
     for (simdjson::dom::element series : items) {
@@ -173,6 +174,10 @@ void PrintAnswer(std::ostream& out, std::string_view kind, simdjson::dom::object
         << Cell(answer["page_requests"].value_unsafe()) << ", coverage "
         << Cell(answer["coverage"].value_unsafe()) << "\n";
     PrintObjects(out, items);
+  } else if (kind == "conversion" && answer["buckets"].get(items) == simdjson::SUCCESS) {
+    out << "sessions without " << Cell(answer["name"].value_unsafe()) << ": "
+        << Cell(answer["sessions_without_vital"].value_unsafe()) << "\n";
+    PrintObjects(out, items);
   }
 }
 
@@ -184,7 +189,8 @@ int RunQuery(const std::vector<std::string>& args, std::ostream& out, std::ostre
     return args.empty() ? 2 : 0;
   }
   const std::string kind = args[0];
-  if (kind != "metrics" && kind != "timeseries" && kind != "distribution" && kind != "coverage") {
+  if (kind != "metrics" && kind != "timeseries" && kind != "distribution" && kind != "coverage" &&
+      kind != "sessions" && kind != "conversion") {
     err << "sightline query: unknown query \"" << kind << "\"\n" << kUsage;
     return 2;
   }
@@ -222,7 +228,8 @@ int RunQuery(const std::vector<std::string>& args, std::ostream& out, std::ostre
     err << "sightline query: --server: " << target.status().message() << "\n";
     return 2;
   }
-  target->path = "/api/v1/" + kind + "?project=" + UrlEncode(project) + query;
+  const std::string endpoint = kind == "sessions" ? "sessions/summary" : kind;
+  target->path = "/api/v1/" + endpoint + "?project=" + UrlEncode(project) + query;
   Result<std::pair<unsigned, std::string>> answer = Get(*target, token);
   if (!answer.ok()) {
     err << "sightline query: " << answer.status().message() << "\n";

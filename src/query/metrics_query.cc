@@ -15,18 +15,6 @@ namespace {
 constexpr size_t kMaxGroupBy = 3;
 constexpr int64_t kDefaultRangeMs = 24 * 3600 * 1000;
 
-std::vector<std::string_view> SplitComma(std::string_view text) {
-  std::vector<std::string_view> parts;
-  while (!text.empty()) {
-    size_t comma = text.find(',');
-    std::string_view part = text.substr(0, comma);
-    if (!part.empty()) parts.push_back(part);
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
-  return parts;
-}
-
 std::optional<QueryError> ParseStat(std::string_view text, std::string_view metric, Stat* stat) {
   stat->name = std::string(text);
   if (const VitalThresholds* t = FindVitalThresholds(metric);
@@ -130,6 +118,53 @@ std::optional<QueryError> ParseFilters(const QueryParams& params,
   return std::nullopt;
 }
 
+std::vector<std::string_view> SplitComma(std::string_view text) {
+  std::vector<std::string_view> parts;
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string_view part = text.substr(0, comma);
+    if (!part.empty()) parts.push_back(part);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return parts;
+}
+
+std::optional<QueryError> ParseGroupBy(const QueryParams& params,
+                                       std::vector<DimensionRef>* group_by) {
+  group_by->clear();
+  const std::string* text = FindParam(params, "group_by");
+  if (text == nullptr) return std::nullopt;
+  for (std::string_view dim_name : SplitComma(*text)) {
+    DimensionRef dim;
+    if (!LookupDimension(dim_name, &dim)) {
+      return QueryError{"group_by", "unknown dimension \"" + std::string(dim_name) +
+                                        "\" (known: " + DimensionNames() + ")"};
+    }
+    for (const DimensionRef& seen : *group_by) {
+      if (seen.name == dim.name) {
+        return QueryError{"group_by", "\"" + dim.name + "\" is listed twice"};
+      }
+    }
+    group_by->push_back(std::move(dim));
+  }
+  if (group_by->size() > kMaxGroupBy) return QueryError{"group_by", "at most three dimensions"};
+  return std::nullopt;
+}
+
+std::optional<QueryError> ParseLimit(const QueryParams& params, size_t* limit) {
+  *limit = 0;
+  const std::string* text = FindParam(params, "limit");
+  if (text == nullptr) return std::nullopt;
+  size_t n = 0;
+  auto res = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (res.ec != std::errc() || res.ptr != text->data() + text->size() || n == 0 || n > 10000) {
+    return QueryError{"limit", "must be an integer in [1, 10000], got \"" + *text + "\""};
+  }
+  *limit = n;
+  return std::nullopt;
+}
+
 std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t now_ms,
                                             AggregateSpec* spec) {
   const std::string* name = FindParam(params, "name");
@@ -159,35 +194,9 @@ std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t n
 
   if (auto err = ParseTimeRange(params, now_ms, &spec->from_ms, &spec->to_ms)) return err;
 
-  spec->group_by.clear();
-  if (const std::string* group_by = FindParam(params, "group_by")) {
-    for (std::string_view dim_name : SplitComma(*group_by)) {
-      DimensionRef dim;
-      if (!LookupDimension(dim_name, &dim)) {
-        return QueryError{"group_by", "unknown dimension \"" + std::string(dim_name) +
-                                          "\" (known: " + DimensionNames() + ")"};
-      }
-      for (const DimensionRef& seen : spec->group_by) {
-        if (seen.name == dim.name) {
-          return QueryError{"group_by", "\"" + dim.name + "\" is listed twice"};
-        }
-      }
-      spec->group_by.push_back(std::move(dim));
-    }
-    if (spec->group_by.size() > kMaxGroupBy)
-      return QueryError{"group_by", "at most three dimensions"};
-  }
-
+  if (auto err = ParseGroupBy(params, &spec->group_by)) return err;
   if (auto err = ParseFilters(params, &spec->filters)) return err;
-  spec->limit = 0;
-  if (const std::string* limit = FindParam(params, "limit")) {
-    size_t n = 0;
-    auto res = std::from_chars(limit->data(), limit->data() + limit->size(), n);
-    if (res.ec != std::errc() || res.ptr != limit->data() + limit->size() || n == 0 || n > 10000) {
-      return QueryError{"limit", "must be an integer in [1, 10000], got \"" + *limit + "\""};
-    }
-    spec->limit = n;
-  }
+  if (auto err = ParseLimit(params, &spec->limit)) return err;
   spec->exact = false;
   if (const std::string* exact = FindParam(params, "exact")) {
     if (*exact != "true" && *exact != "false") {

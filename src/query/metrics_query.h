@@ -38,6 +38,15 @@ std::optional<QueryError> ParseTimeRange(const QueryParams& params, int64_t now_
 std::optional<QueryError> ParseFilters(const QueryParams& params,
                                        std::vector<DimensionFilter>* filters);
 
+// The non-empty items of a comma-separated list.
+std::vector<std::string_view> SplitComma(std::string_view text);
+
+// group_by: up to three known dimensions, each once.
+std::optional<QueryError> ParseGroupBy(const QueryParams& params,
+                                       std::vector<DimensionRef>* group_by);
+// limit: an integer in [1, 10000]; 0 when absent.
+std::optional<QueryError> ParseLimit(const QueryParams& params, size_t* limit);
+
 // Fills `spec` (all but `project`). Returns the first problem found, naming the parameter.
 std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t now_ms,
                                             AggregateSpec* spec);

@@ -5,6 +5,7 @@
 #include "query/coverage_query.h"
 #include "query/distribution_query.h"
 #include "query/metrics_query.h"
+#include "query/session_query.h"
 #include "query/timeseries_query.h"
 #include "serve/http_util.h"
 
@@ -31,6 +32,67 @@ void QueryRoutes::Register(HttpServer* server) {
   server->Handle(
       http::verb::get, "/api/v1/coverage", "api_coverage",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleCoverage(req, res); });
+  server->Handle(
+      http::verb::get, "/api/v1/sessions/summary", "api_sessions_summary",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandleSessionSummary(req, res); });
+  server->Handle(
+      http::verb::get, "/api/v1/conversion", "api_conversion",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandleConversion(req, res); });
+}
+
+bool QueryRoutes::AnswerOnPool(const HttpRequest& req, std::string what, std::string project,
+                               std::function<Result<std::string>()> query) {
+  Responder respond = Defer(req);
+  boost::asio::post(*pool_, [this, what = std::move(what), project = std::move(project),
+                             query = std::move(query), respond = std::move(respond)] {
+    HttpResponse out;
+    Result<std::string> body = query();
+    if (body.ok()) {
+      out.body = std::move(body).value();
+    } else {
+      logger_->Error(what + " query failed",
+                     {{"project", project}, {"error", body.status().ToString()}});
+      SetError(&out, 500, "internal", "", "the query failed: " + body.status().message());
+    }
+    respond(std::move(out));
+  });
+  return false;
+}
+
+bool QueryRoutes::HandleSessionSummary(const HttpRequest& req, HttpResponse* res) {
+  QueryParams params = ParseQueryString(req.query);
+  std::string project = Authorize(req, FindParam(params, "project"), res);
+  if (project.empty()) return true;
+  SessionQuery query;
+  query.project = project;
+  if (auto error = ParseSessionSummaryQuery(params, env_->NowMillis(), &query)) {
+    SetError(res, 400, "invalid_query", error->field, error->reason);
+    return true;
+  }
+  return AnswerOnPool(req, "sessions summary", project,
+                      [this, query = std::move(query)]() -> Result<std::string> {
+                        auto rows = SummarizeSessions(*store_, query);
+                        if (!rows.ok()) return rows.status();
+                        return FormatSessionSummary(query, *rows);
+                      });
+}
+
+bool QueryRoutes::HandleConversion(const HttpRequest& req, HttpResponse* res) {
+  QueryParams params = ParseQueryString(req.query);
+  std::string project = Authorize(req, FindParam(params, "project"), res);
+  if (project.empty()) return true;
+  SessionQuery query;
+  query.project = project;
+  if (auto error = ParseConversionQuery(params, env_->NowMillis(), &query)) {
+    SetError(res, 400, "invalid_query", error->field, error->reason);
+    return true;
+  }
+  return AnswerOnPool(req, "conversion", project,
+                      [this, query = std::move(query)]() -> Result<std::string> {
+                        auto result = ComputeConversion(*store_, query);
+                        if (!result.ok()) return result.status();
+                        return FormatConversion(query, *result);
+                      });
 }
 
 std::string QueryRoutes::Authorize(const HttpRequest& req, const std::string* project,

@@ -1,10 +1,12 @@
-// The query API's endpoints (docs/query-api.md): GET /api/v1/metrics.
+// The query API's endpoints (docs/query-api.md): GET /api/v1/metrics, timeseries, distribution,
+// coverage, sessions/summary and conversion.
 //
 // Every request is authorised by `Authorization: Bearer <read token>`: 401 without a valid token,
 // 403 when the token belongs to another project than `project`. Parsing and authorisation run on
 // the I/O thread; the aggregation runs on `pool` so a slow query never stalls ingest.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <unordered_map>
 
@@ -28,6 +30,12 @@ class QueryRoutes {
   bool HandleCoverage(const HttpRequest& req, HttpResponse* res);
   bool HandleTimeseries(const HttpRequest& req, HttpResponse* res);
   bool HandleDistribution(const HttpRequest& req, HttpResponse* res);
+  bool HandleSessionSummary(const HttpRequest& req, HttpResponse* res);
+  bool HandleConversion(const HttpRequest& req, HttpResponse* res);
+  // Runs `query` (which returns the response body) on the pool and answers with its body, or
+  // with 500 naming `what` when it fails. Returns false (the answer is deferred).
+  bool AnswerOnPool(const HttpRequest& req, std::string what, std::string project,
+                    std::function<Result<std::string>()> query);
   // The project id the request may read, or "" after filling `res` with 400/401/403.
   std::string Authorize(const HttpRequest& req, const std::string* project,
                         HttpResponse* res) const;

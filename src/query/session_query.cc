@@ -1,0 +1,401 @@
+#include "query/session_query.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <unordered_map>
+
+#include "common/json_writer.h"
+#include "common/vitals.h"
+#include "store/string_interner.h"
+
+namespace sightline {
+namespace {
+
+constexpr int64_t kNoTime = std::numeric_limits<int64_t>::max();
+
+// One session as the scan folds it.
+struct SessionAcc {
+  int64_t first_ts = kNoTime;
+  int64_t last_ts = std::numeric_limits<int64_t>::min();
+  uint32_t page_views = 0;
+  bool converted = false;
+  double weight = 1;
+  int64_t vital_ts = kNoTime;
+  double vital_value = 0;
+  std::vector<uint32_t> dims;  // of the first event: ids into SessionCollector::dicts
+};
+
+struct SessionCollector {
+  std::vector<ColumnId> columns;  // the dimensions filtered or grouped on
+  std::vector<std::vector<std::string>> dicts;
+  std::vector<StringInterner> interners;
+  std::unordered_map<std::string, uint32_t> index;  // session_id -> sessions[i]
+  std::vector<SessionAcc> sessions;
+  uint64_t scanned = 0;
+
+  std::string_view value(const SessionAcc& s, ColumnId column) const {
+    for (size_t i = 0; i < columns.size(); ++i) {
+      if (columns[i] == column) return dicts[i][s.dims[i]];
+    }
+    return {};
+  }
+  bool Matches(const SessionAcc& s, const std::vector<DimensionFilter>& filters) const {
+    for (const DimensionFilter& f : filters) {
+      if (!MatchesFilter(f, value(s, f.dim.column))) return false;
+    }
+    return true;
+  }
+};
+
+int64_t DictId(const Column& col, std::string_view value) {
+  if (value.empty()) return -1;
+  for (size_t id = 0; id < col.dict.size(); ++id) {
+    if (col.dict[id] == value) return static_cast<int64_t>(id);
+  }
+  return -1;
+}
+
+Status Collect(Store& store, const SessionQuery& query, SessionCollector* c) {
+  for (const DimensionFilter& f : query.filters) c->columns.push_back(f.dim.column);
+  for (const DimensionRef& d : query.group_by) c->columns.push_back(d.column);
+  std::sort(c->columns.begin(), c->columns.end());
+  c->columns.erase(std::unique(c->columns.begin(), c->columns.end()), c->columns.end());
+  c->dicts.assign(c->columns.size(), std::vector<std::string>(1));
+  c->interners.resize(c->columns.size());
+
+  ScanSpec scan;
+  scan.project = query.project;
+  scan.from_ms = query.from_ms;
+  scan.to_ms = query.to_ms;
+  for (ColumnId col : {ColumnId::ts, ColumnId::type, ColumnId::session_id, ColumnId::sample_rate,
+                       ColumnId::name, ColumnId::value}) {
+    scan.columns.set(static_cast<size_t>(col));
+  }
+  for (ColumnId col : c->columns) scan.columns.set(static_cast<size_t>(col));
+
+  std::vector<int64_t> slot_of;  // per batch: session dictionary id -> sessions index
+  std::vector<std::vector<int64_t>> global_of(c->columns.size());
+  return store.Scan(scan, [&](const ColumnBatch& batch) -> Status {
+    const Column& ts = batch.col(ColumnId::ts);
+    const Column& type = batch.col(ColumnId::type);
+    const Column& sid = batch.col(ColumnId::session_id);
+    const Column& rate = batch.col(ColumnId::sample_rate);
+    const Column& name = batch.col(ColumnId::name);
+    const Column& value = batch.col(ColumnId::value);
+    const int64_t page_view = DictId(type, "page_view");
+    const int64_t vital = DictId(type, "vital");
+    const int64_t custom = DictId(type, "custom");
+    const int64_t vital_name = DictId(name, query.vital);
+    const int64_t event_name = DictId(name, query.event);
+    slot_of.assign(sid.dict.size(), -1);
+    for (auto& g : global_of) g.clear();
+    for (size_t row = 0; row < batch.rows; ++row) {
+      const int64_t t = ts.ints[row];
+      if (t < query.from_ms || t >= query.to_ms || sid.ids[row] == 0) continue;
+      int64_t& slot = slot_of[sid.ids[row]];
+      if (slot < 0) {
+        auto [it, added] =
+            c->index.try_emplace(sid.dict[sid.ids[row]], static_cast<uint32_t>(c->sessions.size()));
+        if (added) c->sessions.emplace_back();
+        slot = it->second;
+      }
+      SessionAcc& s = c->sessions[static_cast<size_t>(slot)];
+      ++c->scanned;
+      if (t < s.first_ts) {
+        s.first_ts = t;
+        s.dims.resize(c->columns.size());
+        for (size_t i = 0; i < c->columns.size(); ++i) {
+          const Column& col = batch.col(c->columns[i]);
+          std::vector<int64_t>& map = global_of[i];
+          if (map.empty()) map.assign(col.dict.size(), -1);
+          int64_t& id = map[col.ids[row]];
+          if (id < 0) id = c->interners[i].Intern(col.dict[col.ids[row]], &c->dicts[i]);
+          s.dims[i] = static_cast<uint32_t>(id);
+        }
+        const double r = rate.doubles[row];
+        s.weight = (IsNull(r) || r <= 0) ? 1.0 : 1.0 / r;
+      }
+      s.last_ts = std::max(s.last_ts, t);
+      const int64_t kind = type.ids[row];
+      if (kind == page_view) {
+        ++s.page_views;
+      } else if (kind == vital && vital_name >= 0 && name.ids[row] == vital_name &&
+                 t < s.vital_ts && !IsNull(value.doubles[row])) {
+        s.vital_ts = t;
+        s.vital_value = value.doubles[row];
+      } else if (kind == custom && event_name >= 0 && name.ids[row] == event_name) {
+        s.converted = true;
+      }
+    }
+    return Status::Ok();
+  });
+}
+
+void WriteNumberOrNull(JsonWriter& w, double v) {
+  if (std::isfinite(v)) {
+    w.Double(v);
+  } else {
+    w.Null();
+  }
+}
+
+}  // namespace
+
+std::pair<double, double> WilsonInterval(double rate, double n) {
+  if (!(n > 0)) return {0, 1};
+  constexpr double z = 1.959963984540054;
+  const double z2 = z * z;
+  const double denom = 1 + z2 / n;
+  const double centre = (rate + z2 / (2 * n)) / denom;
+  const double half = z * std::sqrt(rate * (1 - rate) / n + z2 / (4 * n * n)) / denom;
+  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+}
+
+Result<std::vector<SessionSummaryRow>> SummarizeSessions(Store& store, const SessionQuery& query) {
+  SessionCollector c;
+  SL_RETURN_IF_ERROR(Collect(store, query, &c));
+  struct Group {
+    SessionSummaryRow row;
+    double bounced = 0, length_sum = 0;
+    std::vector<std::pair<double, double>> lengths;  // (ms, weight)
+  };
+  std::map<std::vector<std::string>, Group> groups;
+  std::vector<std::string> key(query.group_by.size());
+  for (const SessionAcc& s : c.sessions) {
+    if (!c.Matches(s, query.filters)) continue;
+    for (size_t i = 0; i < query.group_by.size(); ++i) {
+      key[i].assign(c.value(s, query.group_by[i].column));
+    }
+    Group& g = groups[key];
+    g.row.sessions += s.weight;
+    ++g.row.session_samples;
+    g.row.page_views += s.weight * s.page_views;
+    g.row.page_view_samples += s.page_views;
+    if (s.page_views <= 1) g.bounced += s.weight;
+    const double length = static_cast<double>(s.last_ts - s.first_ts);
+    g.length_sum += s.weight * length;
+    g.lengths.emplace_back(length, s.weight);
+  }
+  std::vector<std::pair<const std::vector<std::string>*, Group*>> order;
+  for (auto& [k, g] : groups) order.emplace_back(&k, &g);
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return a.second->row.sessions > b.second->row.sessions;
+  });
+  Group rest;
+  rest.row.other = true;
+  const bool has_rest = query.limit > 0 && order.size() > query.limit;
+  if (has_rest) {
+    for (size_t i = query.limit; i < order.size(); ++i) {
+      Group& g = *order[i].second;
+      rest.row.sessions += g.row.sessions;
+      rest.row.session_samples += g.row.session_samples;
+      rest.row.page_views += g.row.page_views;
+      rest.row.page_view_samples += g.row.page_view_samples;
+      rest.bounced += g.bounced;
+      rest.length_sum += g.length_sum;
+      rest.lengths.insert(rest.lengths.end(), g.lengths.begin(), g.lengths.end());
+    }
+    order.resize(query.limit);
+  }
+  const std::vector<std::string> other_key(query.group_by.size());
+  if (has_rest) order.emplace_back(&other_key, &rest);
+  std::vector<SessionSummaryRow> rows;
+  for (auto& [k, g] : order) {
+    SessionSummaryRow row = g->row;
+    row.group = *k;
+    row.bounce_rate = g->bounced / row.sessions;
+    row.avg_length_ms = g->length_sum / row.sessions;
+    std::sort(g->lengths.begin(), g->lengths.end());
+    row.p50_length_ms = WeightedQuantile(g->lengths, row.sessions, 0.5);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+Result<ConversionResult> ComputeConversion(Store& store, const SessionQuery& query) {
+  SessionCollector c;
+  SL_RETURN_IF_ERROR(Collect(store, query, &c));
+  ConversionResult result;
+  result.scanned_events = c.scanned;
+  result.rows.resize(query.edges.size() + 1);
+  for (size_t b = 0; b < result.rows.size(); ++b) {
+    result.rows[b].from = b == 0 ? -std::numeric_limits<double>::infinity() : query.edges[b - 1];
+    result.rows[b].to =
+        b < query.edges.size() ? query.edges[b] : std::numeric_limits<double>::infinity();
+  }
+  for (const SessionAcc& s : c.sessions) {
+    if (!c.Matches(s, query.filters)) continue;
+    if (s.vital_ts == kNoTime) {
+      result.sessions_without_vital += s.weight;
+      continue;
+    }
+    // (from, to]: the first edge not below the value.
+    const size_t b = static_cast<size_t>(
+        std::lower_bound(query.edges.begin(), query.edges.end(), s.vital_value) -
+        query.edges.begin());
+    ConversionRow& row = result.rows[b];
+    row.sessions += s.weight;
+    ++row.session_samples;
+    if (s.converted) {
+      row.converted += s.weight;
+      ++row.converted_samples;
+    }
+  }
+  for (ConversionRow& row : result.rows) {
+    row.rate =
+        row.sessions > 0 ? row.converted / row.sessions : std::numeric_limits<double>::quiet_NaN();
+    std::tie(row.ci_low, row.ci_high) =
+        WilsonInterval(row.sessions > 0 ? row.rate : 0, static_cast<double>(row.session_samples));
+  }
+  return result;
+}
+
+std::optional<QueryError> ParseSessionSummaryQuery(const QueryParams& params, int64_t now_ms,
+                                                   SessionQuery* query) {
+  if (auto err = ParseTimeRange(params, now_ms, &query->from_ms, &query->to_ms)) return err;
+  if (auto err = ParseGroupBy(params, &query->group_by)) return err;
+  for (const DimensionRef& d : query->group_by) {
+    if (d.multi_valued) {
+      return QueryError{"group_by", "\"" + d.name + "\" holds several values per session; " +
+                                        "filter on it instead"};
+    }
+  }
+  if (auto err = ParseFilters(params, &query->filters)) return err;
+  return ParseLimit(params, &query->limit);
+}
+
+std::optional<QueryError> ParseConversionQuery(const QueryParams& params, int64_t now_ms,
+                                               SessionQuery* query) {
+  const std::string* name = FindParam(params, "name");
+  query->vital = name ? *name : "LCP";
+  const VitalThresholds* t = FindVitalThresholds(query->vital);
+  if (t == nullptr) {
+    return QueryError{
+        "name", "unknown vital \"" + query->vital + "\" (known: LCP, INP, CLS, FCP, TTFB, FID)"};
+  }
+  const std::string* event = FindParam(params, "event");
+  if (event == nullptr || event->empty()) {
+    return QueryError{"event", "required: the name of the business event (a custom event)"};
+  }
+  query->event = *event;
+  query->edges.clear();
+  if (const std::string* buckets = FindParam(params, "buckets")) {
+    for (std::string_view text : SplitComma(*buckets)) {
+      double v = 0;
+      auto res = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (res.ec != std::errc() || res.ptr != text.data() + text.size() || !std::isfinite(v) ||
+          (!query->edges.empty() && v <= query->edges.back())) {
+        return QueryError{"buckets", "must be ascending numbers, got \"" + *buckets + "\""};
+      }
+      query->edges.push_back(v);
+    }
+    if (query->edges.empty() || query->edges.size() > 20) {
+      return QueryError{"buckets", "must list 1 to 20 edges"};
+    }
+  } else {
+    query->edges = {t->good, t->poor};
+  }
+  if (auto err = ParseTimeRange(params, now_ms, &query->from_ms, &query->to_ms)) return err;
+  return ParseFilters(params, &query->filters);
+}
+
+std::string FormatSessionSummary(const SessionQuery& query,
+                                 const std::vector<SessionSummaryRow>& rows) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("rows");
+  w.BeginArray();
+  for (const SessionSummaryRow& row : rows) {
+    w.BeginObject();
+    if (row.other) {
+      w.Key("other");
+      w.Bool(true);
+    }
+    w.Key("group");
+    w.BeginObject();
+    for (size_t i = 0; i < query.group_by.size(); ++i) {
+      w.Key(query.group_by[i].name);
+      if (row.group[i].empty() || row.other) {
+        w.Null();
+      } else {
+        w.String(row.group[i]);
+      }
+    }
+    w.EndObject();
+    w.Key("sessions");
+    w.Double(row.sessions);
+    w.Key("session_samples");
+    w.Int(static_cast<int64_t>(row.session_samples));
+    w.Key("page_views");
+    w.Double(row.page_views);
+    w.Key("page_view_samples");
+    w.Int(static_cast<int64_t>(row.page_view_samples));
+    w.Key("bounce_rate");
+    w.Double(row.bounce_rate);
+    w.Key("avg_length_ms");
+    w.Double(row.avg_length_ms);
+    w.Key("p50_length_ms");
+    w.Double(row.p50_length_ms);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("from");
+  w.Int(query.from_ms);
+  w.Key("to");
+  w.Int(query.to_ms);
+  w.EndObject();
+  return w.Take();
+}
+
+std::string FormatConversion(const SessionQuery& query, const ConversionResult& result) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("name");
+  w.String(query.vital);
+  w.Key("event");
+  w.String(query.event);
+  w.Key("buckets");
+  w.BeginArray();
+  for (const ConversionRow& row : result.rows) {
+    w.BeginObject();
+    w.Key("from");
+    WriteNumberOrNull(w, row.from);
+    w.Key("to");
+    WriteNumberOrNull(w, row.to);
+    w.Key("sessions");
+    w.Double(row.sessions);
+    w.Key("session_samples");
+    w.Int(static_cast<int64_t>(row.session_samples));
+    w.Key("converted");
+    w.Double(row.converted);
+    w.Key("converted_samples");
+    w.Int(static_cast<int64_t>(row.converted_samples));
+    w.Key("rate");
+    WriteNumberOrNull(w, row.rate);
+    w.Key("ci95");
+    w.BeginArray();
+    w.Double(row.ci_low);
+    w.Double(row.ci_high);
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("sessions_without_vital");
+  w.Double(result.sessions_without_vital);
+  w.Key("from");
+  w.Int(query.from_ms);
+  w.Key("to");
+  w.Int(query.to_ms);
+  w.Key("source");
+  w.BeginObject();
+  w.Key("scanned_events");
+  w.Int(static_cast<int64_t>(result.scanned_events));
+  w.EndObject();
+  w.EndObject();
+  return w.Take();
+}
+
+}  // namespace sightline
