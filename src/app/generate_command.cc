@@ -115,11 +115,12 @@ int RunGenerate(const std::vector<std::string>& args, std::ostream& out, std::os
 
   std::mt19937_64 rng(seed);
   Draw d(&rng);
-  // Sessions start in time order; the mean gap spreads about `vitals` vitals over the days
-  // (a session has about 2.5 page views of about 4.5 vitals).
-  const double mean_gap_ms =
-      static_cast<double>(days) * 86400000.0 / (static_cast<double>(vitals) / 11.0);
-  double t = static_cast<double>(end_ms - days * 86400000);
+  // Sessions start in time order, at the share of the days that the vitals written so far are
+  // of all, plus a jitter of about one session's share: the days fill evenly whatever a session
+  // holds.
+  const double span_ms = static_cast<double>(days) * 86400000.0;
+  const double start_ms = static_cast<double>(end_ms) - span_ms;
+  const double jitter_ms = span_ms * 14.0 / static_cast<double>(vitals);
   uint64_t written = 0;
   std::string line;
   auto emit = [&](JsonWriter& w) {
@@ -128,8 +129,10 @@ int RunGenerate(const std::vector<std::string>& args, std::ostream& out, std::os
     std::fwrite(line.data(), 1, line.size(), stdout);
   };
   while (written < vitals) {
-    t += -std::log(1.0 - d.Uniform()) * mean_gap_ms;
-    if (t >= static_cast<double>(end_ms)) t = static_cast<double>(end_ms) - 1;
+    const double t =
+        std::min(static_cast<double>(end_ms) - 1,
+                 start_ms + span_ms * static_cast<double>(written) / static_cast<double>(vitals) +
+                     d.Uniform() * jitter_ms);
     const std::string session = d.Id(16);
     const std::string_view country = d.Weighted(kCountries).code;
     const int pages = 1 + static_cast<int>(std::min<uint64_t>(4, d.Below(3) + d.Below(3)));

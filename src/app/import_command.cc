@@ -1,19 +1,17 @@
 #include "app/import_command.h"
 
-#include <simdjson.h>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <unordered_map>
 
 #include "common/config.h"
 #include "common/logger.h"
 #include "common/metrics.h"
 #include "enrich/enricher.h"
 #include "enrich/scrubber.h"
+#include "ingest/stored_row_parser.h"
 #include "store/embedded_store.h"
 
 namespace sightline {
@@ -29,76 +27,6 @@ constexpr const char* kUsage =
 
 constexpr size_t kChunkBytes = 64 << 20;
 constexpr size_t kMaxReportedErrors = 10;
-
-struct Row {
-  ColumnSet present;
-  std::array<int64_t, kNumColumns> ints;
-  std::array<double, kNumColumns> doubles;
-  std::array<std::string, kNumColumns> strings;
-  std::string project;
-};
-
-// Reads one JSON object into `row`; returns the problem ("field X: reason") or "".
-std::string ReadRow(simdjson::ondemand::document_reference doc, Row* row) {
-  row->present.reset();
-  row->project.clear();
-  simdjson::ondemand::object object;
-  if (doc.get_object().get(object)) return "not a JSON object";
-  for (auto field_result : object) {
-    simdjson::ondemand::field field;
-    if (std::move(field_result).get(field)) return "malformed JSON";
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return "malformed key";
-    simdjson::ondemand::value value = field.value();
-    bool is_null = false;
-    if (value.is_null().get(is_null)) return "field " + std::string(key) + ": malformed value";
-    if (key == "project") {
-      std::string_view v;
-      if (value.get_string().get(v)) return "field project: expected a string";
-      row->project.assign(v);
-      continue;
-    }
-    static const std::unordered_map<std::string_view, size_t> kByName = [] {
-      std::unordered_map<std::string_view, size_t> by_name;
-      for (size_t c = 0; c < kNumColumns; ++c) by_name.emplace(kColumns[c].name, c);
-      return by_name;
-    }();
-    auto found = kByName.find(key);
-    if (found == kByName.end()) return "field " + std::string(key) + ": not a column";
-    const size_t col = found->second;
-    if (is_null) continue;
-    switch (kColumns[col].kind) {
-      case ColumnKind::kInt64: {
-        int64_t v;
-        bool b;
-        if (!value.get_int64().get(v)) {
-          row->ints[col] = v;
-        } else if (!value.get_bool().get(b)) {
-          row->ints[col] = b ? 1 : 0;
-        } else {
-          return "field " + std::string(key) + ": expected an integer";
-        }
-        break;
-      }
-      case ColumnKind::kDouble: {
-        double v;
-        if (value.get_double().get(v)) return "field " + std::string(key) + ": expected a number";
-        row->doubles[col] = v;
-        break;
-      }
-      case ColumnKind::kString: {
-        std::string_view v;
-        if (value.get_string().get(v)) return "field " + std::string(key) + ": expected a string";
-        row->strings[col].assign(v);
-        break;
-      }
-    }
-    row->present.set(col);
-  }
-  if (!row->present.test(static_cast<size_t>(ColumnId::ts))) return "field ts: required";
-  if (!row->present.test(static_cast<size_t>(ColumnId::type))) return "field type: required";
-  return "";
-}
 
 bool ValidProjectId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
@@ -184,6 +112,7 @@ int RunImport(const std::vector<std::string>& args, std::ostream& out, std::ostr
     if (builder.rows() == 0 || !store_status.ok()) return;
     const uint64_t rows = builder.rows();
     store_status = (*store)->Import(project, builder.Finish());
+    builder = ColumnBatchBuilder();  // frees the columns' capacity: the next day may never come
     if (store_status.ok()) {
       imported += rows;
       ++segments;
@@ -193,13 +122,13 @@ int RunImport(const std::vector<std::string>& args, std::ostream& out, std::ostr
     if (rejected++ < kMaxReportedErrors) err << file << ": line " << line << ": " << why << "\n";
   };
 
-  Row row;
+  StoredRow row;
+  StoredRowParser row_parser;
   PiiCounts pii{};
   ColumnSet free_text;
   for (size_t col = 0; col < kNumColumns; ++col) {
     free_text.set(col, IsFreeTextColumn(static_cast<ColumnId>(col)));
   }
-  simdjson::ondemand::parser parser;
   for (const std::string& file : files) {
     FILE* in = file == "-" ? stdin : std::fopen(file.c_str(), "rb");
     if (in == nullptr) {
@@ -227,13 +156,8 @@ int RunImport(const std::vector<std::string>& args, std::ostream& out, std::ostr
         start = nl + 1;
         ++line;
         if (text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-        simdjson::ondemand::document doc;
         const size_t allocated = pending.size() - static_cast<size_t>(text.data() - pending.data());
-        if (parser.iterate(text.data(), text.size(), allocated).get(doc)) {
-          reject(file, "malformed JSON");
-          continue;
-        }
-        std::string problem = ReadRow(doc, &row);
+        std::string problem = row_parser.Parse(text.data(), text.size(), allocated, &row);
         if (row.project.empty()) row.project = default_project;
         if (problem.empty() && !known_project(row.project)) {
           problem = row.project.empty() ? "field project: required (or --project)"

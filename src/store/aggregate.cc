@@ -70,6 +70,19 @@ double RoundSignificant(double v) {
   return std::round(v * scale) / scale;
 }
 
+// WeightedQuantile's answer when every weight is 1: the k-th smallest value, k the first count
+// reaching q·n (with the same slack). Reorders `values` (nth_element).
+double UnitWeightQuantile(std::vector<std::pair<double, double>>* values, double q) {
+  if (values->empty()) return std::numeric_limits<double>::quiet_NaN();
+  const double n = static_cast<double>(values->size());
+  const double target = q * n * (1 - 1e-12);
+  size_t k = static_cast<size_t>(std::ceil(target));
+  k = std::clamp<size_t>(k, 1, values->size());
+  auto nth = values->begin() + static_cast<ptrdiff_t>(k - 1);
+  std::nth_element(values->begin(), nth, values->end());
+  return nth->first;
+}
+
 }  // namespace
 
 double WeightedQuantile(const std::vector<std::pair<double, double>>& sorted, double total_weight,
@@ -83,6 +96,10 @@ double WeightedQuantile(const std::vector<std::pair<double, double>>& sorted, do
     if (cumulative >= target) return value;
   }
   return sorted.back().first;
+}
+
+bool MatchesFilter(const DimensionFilter& filter, std::string_view value) {
+  return Matches(filter, value);
 }
 
 bool SketchServable(const AggregateSpec& spec) {
@@ -274,7 +291,12 @@ AggregateResult Aggregation::Finish() {
   result.scanned_events = scanned_events_;
   for (auto& [group_key, acc_ptr] : order) {
     Accumulator& acc = *acc_ptr;
-    if (!sketched_) std::sort(acc.values.begin(), acc.values.end());
+    // Unit weights (no sampling) need only the ranks the quantiles ask for: nth_element per
+    // quantile instead of a full sort. Other weights need the running sum: sorted.
+    const bool unit_weights =
+        !sketched_ && std::all_of(acc.values.begin(), acc.values.end(),
+                                  [](const auto& vw) { return vw.second == 1.0; });
+    if (!sketched_ && !unit_weights) std::sort(acc.values.begin(), acc.values.end());
     AggregateRow row;
     row.group = group_key->second;
     row.bucket_start = group_key->first;
@@ -283,8 +305,13 @@ AggregateResult Aggregation::Finish() {
       double out = 0;
       switch (stat.kind) {
         case StatKind::kQuantile:
-          out = sketched_ ? RoundSignificant(acc.sketch.Quantile(stat.quantile))
-                          : WeightedQuantile(acc.values, acc.weight, stat.quantile);
+          if (sketched_) {
+            out = RoundSignificant(acc.sketch.Quantile(stat.quantile));
+          } else if (unit_weights) {
+            out = UnitWeightQuantile(&acc.values, stat.quantile);
+          } else {
+            out = WeightedQuantile(acc.values, acc.weight, stat.quantile);
+          }
           break;
         case StatKind::kCount:
           out = acc.weight;

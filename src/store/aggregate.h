@@ -105,6 +105,9 @@ struct AggregateResult {
 
 struct RollupCell;
 
+// Whether `value` passes `filter` (for a multi-valued dimension, a kFlagSeparator-joined list).
+bool MatchesFilter(const DimensionFilter& filter, std::string_view value);
+
 // True when `spec` can be answered from sketches: not exact; vitals of one name from the value
 // column; no int filters, no multi-valued dimension, at most two dimensions filtered or grouped on;
 // shares only of Google's bands for that vital.

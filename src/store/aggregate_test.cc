@@ -120,6 +120,32 @@ TEST(AggregateTest, MatchesABruteForceComputationOnRandomData) {
   EXPECT_GE(result->rows[0].values[2], result->rows[1].values[2]);
 }
 
+TEST(AggregateTest, UnitWeightsGiveTheNearestRankAtEveryPercentile) {
+  VectorStore store;
+  std::mt19937 rng(7);
+  std::lognormal_distribution<double> lcp(7.5, 0.5);
+  EventBatch batch;
+  batch.project = "p";
+  std::vector<std::pair<double, double>> expected;
+  for (int idx = 0; idx < 997; ++idx) {
+    batch.events.push_back(Vital(1000 + idx, "LCP", std::round(lcp(rng))));
+    expected.emplace_back(batch.events.back().value, 1.0);
+  }
+  ASSERT_TRUE(store.Append(batch).ok());
+  std::sort(expected.begin(), expected.end());
+  std::vector<Stat> stats;
+  for (double q : {0.0, 0.001, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1.0}) {
+    stats.push_back(Quantile(q));
+  }
+  Result<AggregateResult> result = store.Aggregate(LcpSpec(stats));
+  ASSERT_TRUE(result.ok());
+  ASSERT_EQ(result->rows.size(), 1u);
+  for (size_t i = 0; i < stats.size(); ++i) {
+    EXPECT_EQ(result->rows[0].values[i], WeightedQuantile(expected, 997, stats[i].quantile))
+        << "q " << stats[i].quantile;
+  }
+}
+
 TEST(AggregateTest, FlagsFilterByMembershipAndGroupIntoEachFlag) {
   VectorStore store;
   EventBatch batch;

@@ -21,8 +21,10 @@ constexpr std::string_view kManifestName = "MANIFEST";
 constexpr std::string_view kWalDirName = "wal";
 constexpr int64_t kMillisPerMinute = 60 * 1000;
 constexpr int64_t kMillisPerHour = 60 * kMillisPerMinute;
-// Data older than this when written gets hourly rollup cells; younger, cells per minute.
+// A segment gets rollup cells per minute when its data is at most this old when written and
+// spans at most kMinuteCellsSpan (a live flush); otherwise per hour (late or imported data).
 constexpr int64_t kMinuteCellsFor = 2 * kMillisPerDay;
+constexpr int64_t kMinuteCellsSpan = 3 * kMillisPerHour;
 
 int64_t FloorTo(int64_t t, int64_t step) { return t - ((t % step) + step) % step; }
 
@@ -434,7 +436,7 @@ Result<EmbeddedStore::LiveSegment> EmbeddedStore::WriteSegmentFiles(Manifest* ne
   const std::string path = JoinPath(options_.dir, record.file);
   Result<SegmentInfo> info = WriteSegment(env_, path, batch);
   if (!info.ok()) return info.status();
-  SL_RETURN_IF_ERROR(WriteRollup(path, batch, info->max_ts));
+  SL_RETURN_IF_ERROR(WriteRollup(path, batch, info->min_ts, info->max_ts));
   record.rows = info->rows;
   record.min_ts = info->min_ts;
   record.max_ts = info->max_ts;
@@ -470,9 +472,10 @@ Status EmbeddedStore::Import(const std::string& project, const ColumnBatch& batc
 }
 
 Status EmbeddedStore::WriteRollup(const std::string& segment_path, const ColumnBatch& batch,
-                                  int64_t max_ts) {
-  const int64_t fine_ms =
-      env_->NowMillis() - max_ts > kMinuteCellsFor ? kMillisPerHour : kMillisPerMinute;
+                                  int64_t min_ts, int64_t max_ts) {
+  const bool recent = env_->NowMillis() - max_ts <= kMinuteCellsFor;
+  const bool short_span = max_ts - min_ts <= kMinuteCellsSpan;
+  const int64_t fine_ms = recent && short_span ? kMillisPerMinute : kMillisPerHour;
   return env_->WriteFileAtomic(RollupPathOf(segment_path),
                                BuildRollup(batch, fine_ms, options_.rollup_limits));
 }
@@ -487,7 +490,8 @@ std::shared_ptr<RollupReader> EmbeddedStore::OpenRollup(const std::string& segme
                 {{"rollup", path}, {"reason", problem.ToString()}});
   Result<ColumnBatch> batch = segment.ReadColumns(RollupColumns());
   Status status =
-      batch.ok() ? WriteRollup(segment_path, *batch, segment.info().max_ts) : batch.status();
+      batch.ok() ? WriteRollup(segment_path, *batch, segment.info().min_ts, segment.info().max_ts)
+                 : batch.status();
   if (status.ok()) {
     rollup = RollupReader::Open(env_, path);
     if (rollup.ok() && (status = (*rollup)->Verify()).ok()) return std::move(rollup).value();

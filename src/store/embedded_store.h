@@ -91,9 +91,10 @@ class EmbeddedStore final : public Store {
   // Writes a segment of `batch` and its rollup, and lists it in `next`. REQUIRES(flush_mu_)
   Result<LiveSegment> WriteSegmentFiles(Manifest* next, const std::string& project,
                                         const std::string& day, const ColumnBatch& batch);
-  // Writes the rollup of a segment's rows beside it (cells per minute for recent data, per hour
-  // for data already two days old).
-  Status WriteRollup(const std::string& segment_path, const ColumnBatch& batch, int64_t max_ts);
+  // Writes the rollup of a segment's rows beside it: cells per minute for a live flush (data
+  // under two days old spanning at most three hours), per hour otherwise.
+  Status WriteRollup(const std::string& segment_path, const ColumnBatch& batch, int64_t min_ts,
+                     int64_t max_ts);
   // Opens and verifies the segment's rollup, rebuilding it from the segment when it is missing or
   // damaged;
   // null when that fails too (logged).

@@ -215,10 +215,22 @@ std::string BuildRollup(const ColumnBatch& batch, int64_t fine_ms, const RollupL
           // The empty set (at most one cell per bucket) is never dropped: a file without a
           // section of a vital holds no value of it.
           if (total_cells >= limits.max_cells && !build.dims->empty()) {
-            total_cells -= build.cells.size();
-            build.cells.clear();
-            build.dropped = true;
-            continue;
+            // Over budget: the section of most cells goes (the widest tuples), so that the
+            // small, most used sets stay.
+            SectionBuild* widest = &build;
+            for (auto& [id, others] : builds) {
+              for (SectionBuild& other : others) {
+                if (!other.dropped && !other.dims->empty() &&
+                    other.cells.size() > widest->cells.size()) {
+                  widest = &other;
+                }
+              }
+            }
+            total_cells -= widest->cells.size();
+            widest->cells.clear();
+            widest->cells.rehash(0);
+            widest->dropped = true;
+            if (widest == &build) continue;
           }
           ++total_cells;
           cell = build.cells.try_emplace(key).first;

@@ -13,9 +13,10 @@
 // Bounds (RollupLimits): per dimension, the `max_values` most frequent values keep their own
 // cells and the rest fold into one "folded" value, so a section never answers a filter or group on
 // a folded dimension (the segment is scanned instead); and at most `max_cells` fine cells per file
-// besides those of the empty grouping set (one per bucket): a section that would pass it is dropped
-// whole. The span sections have at most as many cells as the fine ones. Memory while building and
-// bytes on disk are therefore bounded whatever the cardinality of route, release or city.
+// besides those of the empty grouping set (one per bucket): past it, the section of most cells is
+// dropped whole. The span sections have at most as many cells as the fine ones. Memory while
+// building and bytes on disk are therefore bounded whatever the cardinality of route, release or
+// city.
 //
 // File layout (docs/storage-format.md): "SLRUP001" | section* | index | fixed32 index_len |
 // fixed32 crc(index) | "SLRUPEND". Each section is a zstd frame checked by the CRC-32 the index

@@ -7,7 +7,7 @@
 // SIGHTLINE_BIN defaults to <repo root>/build/sightline (resolved from this file's location).
 // Set SIGHTLINE_E2E_KEEP=1 to keep temp dirs, SIGHTLINE_E2E_VERBOSE=1 to echo server stderr.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -634,4 +634,39 @@ export function rng(seed) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+function everyFile(dir) {
+  const out = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...everyFile(full));
+    else out.push(full);
+  }
+  return out;
+}
+
+// Every zstd frame in a segment or rollup file, decompressed (blocks are zstd frames back to back).
+function decodedSegment(bytes) {
+  const magic = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+  const starts = [];
+  for (let at = bytes.indexOf(magic); at >= 0; at = bytes.indexOf(magic, at + 1)) starts.push(at);
+  const parts = [];
+  starts.forEach((start, i) => {
+    const frame = bytes.subarray(start, starts[i + 1] ?? bytes.length);
+    const run = spawnSync('zstd', ['-d', '-c', '-q'], { input: frame, maxBuffer: 1 << 28 });
+    if (run.stdout?.length) parts.push(run.stdout);
+  });
+  return Buffer.concat(parts);
+}
+
+// All the bytes the store keeps under `dataDir`, as text (segments and rollups with their zstd
+// frames decompressed): what a test searches for data that must not reach disk.
+export function storedBytes(dataDir) {
+  const files = everyFile(dataDir);
+  const parts = files.map((file) => {
+    const bytes = fs.readFileSync(file);
+    return file.endsWith('.seg') || file.endsWith('.rollup') ? Buffer.concat([bytes, decodedSegment(bytes)]) : bytes;
+  });
+  return { files, text: Buffer.concat(parts).toString('latin1') };
 }

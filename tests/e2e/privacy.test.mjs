@@ -1,17 +1,14 @@
 // Privacy at the collector: beacons carrying personal data in every free-text field (and the
 // visitor's address in a URL, a message and X-Forwarded-For) are stored without any of it. The
-// test reads every byte under the data directory — WAL, segments (their zstd column blocks
+// test reads every byte under the data directory — WAL, segments and rollups (their zstd frames
 // decompressed), manifest — and the server's log, and finds none of the raw values; a marker
 // sent alongside proves the bytes it read are the stored events.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { test } from 'node:test';
 
 import {
   SHOP, apiCall, baseConfig, beacon, describeResponse, errorEvent, eventually, isoSeconds,
-  metricSum, pageView, postBeacon, queryMetrics, scrapeMetrics, startServer, uniqueId, vital,
+  metricSum, pageView, postBeacon, queryMetrics, scrapeMetrics, startServer, storedBytes, uniqueId, vital,
 } from './helpers.mjs';
 
 const PII = {
@@ -31,40 +28,6 @@ const PII = {
   minimalSession: 'sess-minimal-7c1e',
   minimalUser: 'user-minimal-2b9d',
 };
-
-function everyFile(dir) {
-  const out = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...everyFile(full));
-    else out.push(full);
-  }
-  return out;
-}
-
-// Every zstd frame in a segment file, decompressed (column blocks are zstd frames back to back).
-function decodedSegment(bytes) {
-  const magic = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
-  const starts = [];
-  for (let at = bytes.indexOf(magic); at >= 0; at = bytes.indexOf(magic, at + 1)) starts.push(at);
-  const parts = [];
-  starts.forEach((start, i) => {
-    const frame = bytes.subarray(start, starts[i + 1] ?? bytes.length);
-    const run = spawnSync('zstd', ['-d', '-c', '-q'], { input: frame, maxBuffer: 1 << 28 });
-    if (run.stdout?.length) parts.push(run.stdout);
-  });
-  return Buffer.concat(parts);
-}
-
-// All the bytes the store keeps, as text (segments with their blocks decompressed).
-function storedBytes(dataDir) {
-  const files = everyFile(dataDir);
-  const parts = files.map((file) => {
-    const bytes = fs.readFileSync(file);
-    return file.endsWith('.seg') ? Buffer.concat([bytes, decodedSegment(bytes)]) : bytes;
-  });
-  return { files, text: Buffer.concat(parts).toString('latin1') };
-}
 
 function assertNoPii(text, where) {
   for (const [name, value] of Object.entries(PII)) {

@@ -1,0 +1,81 @@
+// `sightline generate` and `sightline import`: generated sessions go straight into the store, a
+// bad line is reported by number and skipped without losing its neighbours, text is scrubbed as
+// at ingest, and the server then answers from the imported segments exactly and from their
+// rollups' sketches.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+
+import {
+  SHOP, SKETCH_REL, baseConfig, compareStats, describeResponse, expectedStats, makeTempDir,
+  queryMetrics, request, runBinary, startServer, storedBytes, toYaml,
+} from './helpers.mjs';
+
+test('generated events imported, bad lines named and skipped, personal data scrubbed, answers exact', async () => {
+  const dir = makeTempDir();
+  const dataDir = path.join(dir, 'data');
+  const configPath = path.join(dir, 'sightline.yaml');
+  const config = { ...baseConfig(), data_dir: dataDir };
+  fs.writeFileSync(configPath, toYaml(config));
+
+  const end = Math.floor(Date.now() / 3600_000) * 3600_000;
+  const generated = await runBinary(['generate', '--vitals', '3000', '--days', '2', '--end', String(end), '--project', SHOP.id], { timeoutMs: 30000 });
+  assert.equal(generated.code, 0, generated.stderr);
+  const lines = generated.stdout.trim().split('\n');
+  const rows = lines.map((l) => JSON.parse(l));
+  assert.ok(rows.filter((r) => r.type === 'vital').length === 3000, 'exactly the vitals asked for');
+  assert.ok(rows.some((r) => r.type === 'custom' && r.name === 'checkout_completed'), 'some sessions convert');
+  assert.ok(rows.every((r) => r.ts >= end - 2 * 86400_000 && r.ts < end), 'every event within the days asked for');
+
+  // Bad lines among the good: malformed JSON, an unknown column, a wrong type, an unknown project,
+  // a missing ts. And one good line carrying an e-mail address in its URL.
+  const email = 'jane.doe@example.com';
+  const withEmail = { ...rows[1], url: `https://shop.example/account?contact=${email}` };
+  const bad = [
+    '{"ts": 1, "type": "vital",',
+    JSON.stringify({ ...rows[0], planet: 'mars' }),
+    JSON.stringify({ ...rows[0], value: 'fast' }),
+    JSON.stringify({ ...rows[0], project: 'nope' }),
+    JSON.stringify({ type: 'vital', name: 'LCP', value: 1 }),
+  ];
+  const input = [lines[0], bad[0], JSON.stringify(withEmail), ...bad.slice(1), ...lines.slice(2)];
+  const file = path.join(dir, 'events.jsonl');
+  fs.writeFileSync(file, `${input.join('\n')}\n`);
+
+  const imported = await runBinary(['import', '--config', configPath, file], { timeoutMs: 60000 });
+  assert.equal(imported.code, 1, `rejected lines make the exit code 1: ${imported.stderr}`);
+  assert.match(imported.stdout, new RegExp(`imported ${lines.length} rows, rejected 5`));
+  for (const [line, why] of [[2, /not a JSON object/], [4, /field planet: not a column/], [5, /field value: expected a number/],
+    [6, /field project: unknown project "nope"/], [7, /field ts: required/]]) {
+    assert.match(imported.stderr, new RegExp(`line ${line}: ${why.source}`), imported.stderr);
+  }
+
+  // Nothing on disk holds the address; the URL around it is there (the bytes searched are the
+  // stored events).
+  const stored = storedBytes(dataDir).text;
+  assert.ok(!stored.includes(email), 'the e-mail address is in no stored byte');
+  assert.ok(stored.includes('https://shop.example/account?contact='), 'the scrubbed URL is stored');
+  const server = await startServer(config, { dataDir });
+  try {
+    const lcp = rows.filter((r) => r.type === 'vital' && r.name === 'LCP');
+    const range = { from: String(end - 2 * 86400_000), to: String(end) };
+    const stats = ['p50', 'p75', 'p95', 'count', 'samples', 'min', 'max'];
+    const expected = expectedStats(lcp.map((r) => ({ value: r.value, w: 1 })), stats);
+    const exact = await queryMetrics(server, { project: SHOP.id, name: 'LCP', stats, exact: 'true', ...range });
+    assert.equal(exact.status, 200, describeResponse(exact));
+    assert.deepEqual(compareStats(exact.json.rows[0], expected), []);
+    const sketched = await queryMetrics(server, { project: SHOP.id, name: 'LCP', stats, ...range });
+    assert.ok(sketched.json.source.sketch_cells > 0 && sketched.json.source.scanned_events === 0,
+      `imported data is answered from rollups: ${describeResponse(sketched)}`);
+    assert.deepEqual(compareStats(sketched.json.rows[0], expected, '', { quantileRel: SKETCH_REL }), []);
+
+    // Sessions: the generated ones, each counted once.
+    const res = await request(`${server.url}/api/v1/sessions/summary?project=${SHOP.id}&from=${range.from}&to=${range.to}`,
+      { headers: { Authorization: `Bearer ${SHOP.token}` } });
+    assert.equal(res.status, 200, describeResponse(res));
+    assert.equal(res.json.rows[0].sessions, new Set(rows.map((r) => r.session_id)).size);
+  } finally {
+    await server.stop();
+  }
+});
