@@ -215,6 +215,22 @@ Result<std::vector<SessionSummaryRow>> SummarizeSessions(Store& store, const Ses
   return rows;
 }
 
+Result<SessionEventRate> ComputeSessionEventRate(Store& store, const SessionQuery& query) {
+  SessionCollector c;
+  SL_RETURN_IF_ERROR(Collect(store, query, &c));
+  SessionEventRate rate;
+  for (const SessionAcc& s : c.sessions) {
+    if (!c.Matches(s, query.filters)) continue;
+    rate.sessions += s.weight;
+    ++rate.session_samples;
+    if (s.converted) {
+      rate.converted += s.weight;
+      ++rate.converted_samples;
+    }
+  }
+  return rate;
+}
+
 Result<ConversionResult> ComputeConversion(Store& store, const SessionQuery& query) {
   SessionCollector c;
   SL_RETURN_IF_ERROR(Collect(store, query, &c));

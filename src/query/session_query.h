@@ -59,6 +59,13 @@ struct ConversionResult {
   uint64_t scanned_events = 0;
 };
 
+// Sessions and those that fired `query.event` (filters and range of `query`; group_by ignored).
+struct SessionEventRate {
+  double sessions = 0, converted = 0;  // weighted
+  uint64_t session_samples = 0, converted_samples = 0;
+};
+Result<SessionEventRate> ComputeSessionEventRate(Store& store, const SessionQuery& query);
+
 Result<std::vector<SessionSummaryRow>> SummarizeSessions(Store& store, const SessionQuery& query);
 Result<ConversionResult> ComputeConversion(Store& store, const SessionQuery& query);
 

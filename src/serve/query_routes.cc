@@ -2,7 +2,9 @@
 
 #include "common/asio.h"
 #include "common/strings.h"
+#include "query/compare_query.h"
 #include "query/coverage_query.h"
+#include "query/crux_query.h"
 #include "query/distribution_query.h"
 #include "query/metrics_query.h"
 #include "query/session_query.h"
@@ -38,6 +40,52 @@ void QueryRoutes::Register(HttpServer* server) {
   server->Handle(
       http::verb::get, "/api/v1/conversion", "api_conversion",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleConversion(req, res); });
+  server->Handle(
+      http::verb::get, "/api/v1/compare", "api_compare",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandleCompare(req, res); });
+  server->Handle(
+      http::verb::get, "/api/v1/crux", "api_crux",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandleCrux(req, res); });
+}
+
+bool QueryRoutes::HandleCompare(const HttpRequest& req, HttpResponse* res) {
+  QueryParams params = ParseQueryString(req.query);
+  std::string project = Authorize(req, FindParam(params, "project"), res);
+  if (project.empty()) return true;
+  CompareQuery query;
+  query.project = project;
+  if (auto error = ParseCompareQuery(params, env_->NowMillis(), &query)) {
+    SetError(res, 400, "invalid_query", error->field, error->reason);
+    return true;
+  }
+  return AnswerOnPool(req, "compare", project,
+                      [this, query = std::move(query)]() -> Result<std::string> {
+                        Result<CompareResult> result = RunCompare(*store_, query);
+                        if (!result.ok()) return result.status();
+                        return FormatCompare(query, *result);
+                      });
+}
+
+bool QueryRoutes::HandleCrux(const HttpRequest& req, HttpResponse* res) {
+  QueryParams params = ParseQueryString(req.query);
+  std::string project = Authorize(req, FindParam(params, "project"), res);
+  if (project.empty()) return true;
+  CruxQuery query;
+  if (auto error = ParseCruxQuery(params, env_->NowMillis(), &query)) {
+    SetError(res, 400, "invalid_query", error->field, error->reason);
+    return true;
+  }
+  for (AggregateSpec& spec : query.specs) spec.project = project;
+  return AnswerOnPool(req, "crux", project,
+                      [this, query = std::move(query)]() -> Result<std::string> {
+                        std::vector<AggregateResult> results;
+                        for (const AggregateSpec& spec : query.specs) {
+                          Result<AggregateResult> result = store_->Aggregate(spec);
+                          if (!result.ok()) return result.status();
+                          results.push_back(std::move(result).value());
+                        }
+                        return FormatCrux(query, results);
+                      });
 }
 
 bool QueryRoutes::AnswerOnPool(const HttpRequest& req, std::string what, std::string project,
