@@ -89,4 +89,21 @@ std::optional<int64_t> ParseTimestamp(std::string_view s) {
   return secs * 1000 + millis;
 }
 
+int64_t ParseDurationMs(std::string_view text) {
+  if (text.size() < 2) return 0;
+  int64_t n = 0;
+  auto res = std::from_chars(text.data(), text.data() + text.size() - 1, n);
+  if (res.ec != std::errc() || res.ptr != text.data() + text.size() - 1 || n <= 0) return 0;
+  switch (text.back()) {
+    case 'm':
+      return n * 60'000;
+    case 'h':
+      return n * 3'600'000;
+    case 'd':
+      return n * 86'400'000;
+    default:
+      return 0;
+  }
+}
+
 }  // namespace sightline

@@ -12,4 +12,8 @@ namespace sightline {
 // zone is UTC. Also accepts plain epoch milliseconds ("1795000000000"). nullopt if malformed.
 std::optional<int64_t> ParseTimestamp(std::string_view text);
 
+// A duration written as a positive whole number and a unit: "5m", "1h", "1d" → milliseconds;
+// 0 when malformed.
+int64_t ParseDurationMs(std::string_view text);
+
 }  // namespace sightline

@@ -14,42 +14,6 @@
 namespace sightline {
 namespace {
 
-constexpr int64_t kNoTime = std::numeric_limits<int64_t>::max();
-
-// One session as the scan folds it.
-struct SessionAcc {
-  int64_t first_ts = kNoTime;
-  int64_t last_ts = std::numeric_limits<int64_t>::min();
-  uint32_t page_views = 0;
-  bool converted = false;
-  double weight = 1;
-  int64_t vital_ts = kNoTime;
-  double vital_value = 0;
-  std::vector<uint32_t> dims;  // of the first event: ids into SessionCollector::dicts
-};
-
-struct SessionCollector {
-  std::vector<ColumnId> columns;  // the dimensions filtered or grouped on
-  std::vector<std::vector<std::string>> dicts;
-  std::vector<StringInterner> interners;
-  std::unordered_map<std::string, uint32_t> index;  // session_id -> sessions[i]
-  std::vector<SessionAcc> sessions;
-  uint64_t scanned = 0;
-
-  std::string_view value(const SessionAcc& s, ColumnId column) const {
-    for (size_t i = 0; i < columns.size(); ++i) {
-      if (columns[i] == column) return dicts[i][s.dims[i]];
-    }
-    return {};
-  }
-  bool Matches(const SessionAcc& s, const std::vector<DimensionFilter>& filters) const {
-    for (const DimensionFilter& f : filters) {
-      if (!MatchesFilter(f, value(s, f.dim.column))) return false;
-    }
-    return true;
-  }
-};
-
 int64_t DictId(const Column& col, std::string_view value) {
   if (value.empty()) return -1;
   for (size_t id = 0; id < col.dict.size(); ++id) {
@@ -58,7 +22,10 @@ int64_t DictId(const Column& col, std::string_view value) {
   return -1;
 }
 
-Status Collect(Store& store, const SessionQuery& query, SessionCollector* c) {
+}  // namespace
+
+Status CollectSessions(Store& store, const SessionQuery& query, SessionCollector* c,
+                       const ColumnSet& extra_columns, const SessionEventHook& on_event) {
   for (const DimensionFilter& f : query.filters) c->columns.push_back(f.dim.column);
   for (const DimensionRef& d : query.group_by) c->columns.push_back(d.column);
   std::sort(c->columns.begin(), c->columns.end());
@@ -75,6 +42,7 @@ Status Collect(Store& store, const SessionQuery& query, SessionCollector* c) {
     scan.columns.set(static_cast<size_t>(col));
   }
   for (ColumnId col : c->columns) scan.columns.set(static_cast<size_t>(col));
+  scan.columns |= extra_columns;
 
   std::vector<int64_t> slot_of;  // per batch: session dictionary id -> sessions index
   std::vector<std::vector<int64_t>> global_of(c->columns.size());
@@ -129,10 +97,13 @@ Status Collect(Store& store, const SessionQuery& query, SessionCollector* c) {
       } else if (kind == custom && event_name >= 0 && name.ids[row] == event_name) {
         s.converted = true;
       }
+      if (on_event) on_event(static_cast<size_t>(slot), batch, row);
     }
     return Status::Ok();
   });
 }
+
+namespace {
 
 void WriteNumberOrNull(JsonWriter& w, double v) {
   if (std::isfinite(v)) {
@@ -156,7 +127,7 @@ std::pair<double, double> WilsonInterval(double rate, double n) {
 
 Result<std::vector<SessionSummaryRow>> SummarizeSessions(Store& store, const SessionQuery& query) {
   SessionCollector c;
-  SL_RETURN_IF_ERROR(Collect(store, query, &c));
+  SL_RETURN_IF_ERROR(CollectSessions(store, query, &c));
   struct Group {
     SessionSummaryRow row;
     double bounced = 0, length_sum = 0;
@@ -217,7 +188,7 @@ Result<std::vector<SessionSummaryRow>> SummarizeSessions(Store& store, const Ses
 
 Result<SessionEventRate> ComputeSessionEventRate(Store& store, const SessionQuery& query) {
   SessionCollector c;
-  SL_RETURN_IF_ERROR(Collect(store, query, &c));
+  SL_RETURN_IF_ERROR(CollectSessions(store, query, &c));
   SessionEventRate rate;
   for (const SessionAcc& s : c.sessions) {
     if (!c.Matches(s, query.filters)) continue;
@@ -233,7 +204,7 @@ Result<SessionEventRate> ComputeSessionEventRate(Store& store, const SessionQuer
 
 Result<ConversionResult> ComputeConversion(Store& store, const SessionQuery& query) {
   SessionCollector c;
-  SL_RETURN_IF_ERROR(Collect(store, query, &c));
+  SL_RETURN_IF_ERROR(CollectSessions(store, query, &c));
   ConversionResult result;
   result.scanned_events = c.scanned;
   result.rows.resize(query.edges.size() + 1);

@@ -13,12 +13,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "query/metrics_query.h"
 #include "store/store.h"
+#include "store/string_interner.h"
 
 namespace sightline {
 
@@ -64,6 +68,54 @@ struct SessionEventRate {
   double sessions = 0, converted = 0;  // weighted
   uint64_t session_samples = 0, converted_samples = 0;
 };
+inline constexpr int64_t kNoTime = std::numeric_limits<int64_t>::max();
+
+// One session as the scan folds it.
+struct SessionAcc {
+  int64_t first_ts = kNoTime;
+  int64_t last_ts = std::numeric_limits<int64_t>::min();
+  uint32_t page_views = 0;
+  bool converted = false;
+  double weight = 1;
+  int64_t vital_ts = kNoTime;
+  double vital_value = 0;
+  std::vector<uint32_t> dims;  // of the first event: ids into SessionCollector::dicts
+};
+
+// The sessions of a query's range as one scan folds them (CollectSessions).
+struct SessionCollector {
+  std::vector<ColumnId> columns;  // the dimensions filtered or grouped on
+  std::vector<std::vector<std::string>> dicts;
+  std::vector<StringInterner> interners;
+  std::unordered_map<std::string, uint32_t> index;  // session_id -> sessions[i]
+  std::vector<SessionAcc> sessions;
+  uint64_t scanned = 0;
+
+  std::string_view value(const SessionAcc& s, ColumnId column) const {
+    for (size_t i = 0; i < columns.size(); ++i) {
+      if (columns[i] == column) return dicts[i][s.dims[i]];
+    }
+    return {};
+  }
+  bool Matches(const SessionAcc& s, const std::vector<DimensionFilter>& filters) const {
+    for (const DimensionFilter& f : filters) {
+      if (!MatchesFilter(f, value(s, f.dim.column))) return false;
+    }
+    return true;
+  }
+};
+
+// Called for every event of a session in the range, in scan order (not time order), after the
+// session's fold took it: (index into SessionCollector::sessions, batch, row).
+using SessionEventHook = std::function<void(size_t, const ColumnBatch&, size_t)>;
+
+// Folds the events of `query`'s project and range into sessions: the dimensions of `query`'s
+// filters and group_by (of each session's first event), its weight, page views, first and last
+// time, its first value of `query.vital` and whether it fired `query.event`. `extra_columns` are
+// read too, for `on_event`. Filters are not applied (SessionCollector::Matches does).
+Status CollectSessions(Store& store, const SessionQuery& query, SessionCollector* c,
+                       const ColumnSet& extra_columns = {}, const SessionEventHook& on_event = {});
+
 Result<SessionEventRate> ComputeSessionEventRate(Store& store, const SessionQuery& query);
 
 Result<std::vector<SessionSummaryRow>> SummarizeSessions(Store& store, const SessionQuery& query);

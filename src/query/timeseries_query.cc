@@ -1,31 +1,9 @@
 #include "query/timeseries_query.h"
 
-#include <charconv>
-
 #include "common/json_writer.h"
+#include "common/time_parse.h"
 
 namespace sightline {
-namespace {
-
-// "5m", "1h", "1d" → milliseconds; 0 when malformed.
-int64_t IntervalMs(std::string_view text) {
-  if (text.size() < 2) return 0;
-  int64_t n = 0;
-  auto res = std::from_chars(text.data(), text.data() + text.size() - 1, n);
-  if (res.ec != std::errc() || res.ptr != text.data() + text.size() - 1 || n <= 0) return 0;
-  switch (text.back()) {
-    case 'm':
-      return n * 60'000;
-    case 'h':
-      return n * 3'600'000;
-    case 'd':
-      return n * 86'400'000;
-    default:
-      return 0;
-  }
-}
-
-}  // namespace
 
 std::optional<QueryError> ParseTimeseriesQuery(const QueryParams& params, int64_t now_ms,
                                                TimeseriesQuery* query) {
@@ -36,7 +14,7 @@ std::optional<QueryError> ParseTimeseriesQuery(const QueryParams& params, int64_
   }
   base.limit = 0;
   const std::string* interval = FindParam(params, "interval");
-  query->interval_ms = IntervalMs(interval ? std::string_view(*interval) : "1h");
+  query->interval_ms = ParseDurationMs(interval ? std::string_view(*interval) : "1h");
   if (query->interval_ms < 60'000 || query->interval_ms > 86'400'000) {
     return QueryError{"interval", "must be from 1m to 1d, written Nm, Nh or 1d (\"5m\", \"1h\")"};
   }

@@ -6,6 +6,7 @@
 #include "query/coverage_query.h"
 #include "query/crux_query.h"
 #include "query/distribution_query.h"
+#include "query/funnel_query.h"
 #include "query/metrics_query.h"
 #include "query/session_query.h"
 #include "query/timeseries_query.h"
@@ -44,6 +45,9 @@ void QueryRoutes::Register(HttpServer* server) {
       http::verb::get, "/api/v1/compare", "api_compare",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleCompare(req, res); });
   server->Handle(
+      http::verb::get, "/api/v1/funnel", "api_funnel",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandleFunnel(req, res); });
+  server->Handle(
       http::verb::get, "/api/v1/crux", "api_crux",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleCrux(req, res); });
 }
@@ -63,6 +67,24 @@ bool QueryRoutes::HandleCompare(const HttpRequest& req, HttpResponse* res) {
                         Result<CompareResult> result = RunCompare(*store_, query);
                         if (!result.ok()) return result.status();
                         return FormatCompare(query, *result);
+                      });
+}
+
+bool QueryRoutes::HandleFunnel(const HttpRequest& req, HttpResponse* res) {
+  QueryParams params = ParseQueryString(req.query);
+  std::string project = Authorize(req, FindParam(params, "project"), res);
+  if (project.empty()) return true;
+  FunnelQuery query;
+  query.sessions.project = project;
+  if (auto error = ParseFunnelQuery(params, env_->NowMillis(), &query)) {
+    SetError(res, 400, "invalid_query", error->field, error->reason);
+    return true;
+  }
+  return AnswerOnPool(req, "funnel", project,
+                      [this, query = std::move(query)]() -> Result<std::string> {
+                        auto groups = RunFunnel(*store_, query);
+                        if (!groups.ok()) return groups.status();
+                        return FormatFunnel(query, *groups);
                       });
 }
 

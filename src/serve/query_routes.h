@@ -1,5 +1,5 @@
 // The query API's endpoints (docs/query-api.md): GET /api/v1/metrics, timeseries, distribution,
-// coverage, sessions/summary, conversion, crux and compare.
+// coverage, sessions/summary, conversion, crux, compare and funnel.
 //
 // Every request is authorised by `Authorization: Bearer <read token>`: 401 without a valid token,
 // 403 when the token belongs to another project than `project`. Parsing and authorisation run on
@@ -34,6 +34,7 @@ class QueryRoutes {
   bool HandleConversion(const HttpRequest& req, HttpResponse* res);
   bool HandleCrux(const HttpRequest& req, HttpResponse* res);
   bool HandleCompare(const HttpRequest& req, HttpResponse* res);
+  bool HandleFunnel(const HttpRequest& req, HttpResponse* res);
   // Runs `query` (which returns the response body) on the pool and answers with its body, or
   // with 500 naming `what` when it fails. Returns false (the answer is deferred).
   bool AnswerOnPool(const HttpRequest& req, std::string what, std::string project,
