@@ -358,6 +358,7 @@ FieldCheck ReadTypeFields(FieldReader& r, const LimitsConfig& limits, EventType 
   if (type == EventType::kAction) {
     if (auto c = r.String("action", &e->action, 64, true)) return c;
     if (auto c = r.String("target", &e->target, max)) return c;
+    if (auto c = r.Number("duration", &e->duration, 0, kMaxDurationMs, false)) return c;
     return r.String("feature", &e->feature, 256);
   }
   if (type == EventType::kCustom) {

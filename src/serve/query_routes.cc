@@ -10,6 +10,7 @@
 #include "query/metrics_query.h"
 #include "query/session_query.h"
 #include "query/timeseries_query.h"
+#include "query/usage_query.h"
 #include "serve/http_util.h"
 
 namespace sightline {
@@ -47,6 +48,16 @@ void QueryRoutes::Register(HttpServer* server) {
   server->Handle(
       http::verb::get, "/api/v1/funnel", "api_funnel",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleFunnel(req, res); });
+  for (auto [path, kind] : {std::pair{"/api/v1/events", UsageQuery::Kind::kEvents},
+                            std::pair{"/api/v1/interactions", UsageQuery::Kind::kInteractions},
+                            std::pair{"/api/v1/forms", UsageQuery::Kind::kForms},
+                            std::pair{"/api/v1/paths", UsageQuery::Kind::kPaths}}) {
+    std::string name = std::string("api_") + (std::string_view(path).substr(8).data());
+    server->Handle(http::verb::get, path, name,
+                   [this, kind = kind](const HttpRequest& req, HttpResponse* res) {
+                     return HandleUsage(kind, req, res);
+                   });
+  }
   server->Handle(
       http::verb::get, "/api/v1/crux", "api_crux",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleCrux(req, res); });
@@ -86,6 +97,20 @@ bool QueryRoutes::HandleFunnel(const HttpRequest& req, HttpResponse* res) {
                         if (!groups.ok()) return groups.status();
                         return FormatFunnel(query, *groups);
                       });
+}
+
+bool QueryRoutes::HandleUsage(UsageQuery::Kind kind, const HttpRequest& req, HttpResponse* res) {
+  QueryParams params = ParseQueryString(req.query);
+  std::string project = Authorize(req, FindParam(params, "project"), res);
+  if (project.empty()) return true;
+  UsageQuery query;
+  query.sessions.project = project;
+  if (auto error = ParseUsageQuery(kind, params, env_->NowMillis(), &query)) {
+    SetError(res, 400, "invalid_query", error->field, error->reason);
+    return true;
+  }
+  return AnswerOnPool(req, "usage", project,
+                      [this, query = std::move(query)] { return RunUsageQuery(*store_, query); });
 }
 
 bool QueryRoutes::HandleCrux(const HttpRequest& req, HttpResponse* res) {

@@ -1,5 +1,6 @@
 // The query API's endpoints (docs/query-api.md): GET /api/v1/metrics, timeseries, distribution,
-// coverage, sessions/summary, conversion, crux, compare and funnel.
+// coverage, sessions/summary, conversion, crux, compare, funnel, events, interactions, forms
+// and paths.
 //
 // Every request is authorised by `Authorization: Bearer <read token>`: 401 without a valid token,
 // 403 when the token belongs to another project than `project`. Parsing and authorisation run on
@@ -14,6 +15,7 @@
 #include "common/config.h"
 #include "common/env.h"
 #include "common/logger.h"
+#include "query/usage_query.h"
 #include "serve/http_server.h"
 #include "store/store.h"
 
@@ -35,6 +37,7 @@ class QueryRoutes {
   bool HandleCrux(const HttpRequest& req, HttpResponse* res);
   bool HandleCompare(const HttpRequest& req, HttpResponse* res);
   bool HandleFunnel(const HttpRequest& req, HttpResponse* res);
+  bool HandleUsage(UsageQuery::Kind kind, const HttpRequest& req, HttpResponse* res);
   // Runs `query` (which returns the response body) on the pool and answers with its body, or
   // with 500 naming `what` when it fails. Returns false (the answer is deferred).
   bool AnswerOnPool(const HttpRequest& req, std::string what, std::string project,

@@ -1,0 +1,368 @@
+#include "query/usage_query.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <unordered_map>
+
+#include "common/json_writer.h"
+
+namespace sightline {
+namespace {
+
+constexpr char kPathSeparator = '\x1f';
+
+// Strings to dense ids.
+class Names {
+ public:
+  uint32_t Id(std::string_view s) {
+    auto [it, added] = ids_.try_emplace(std::string(s), static_cast<uint32_t>(names_.size()));
+    if (added) names_.push_back(it->first);
+    return it->second;
+  }
+  const std::string& Name(uint32_t id) const { return names_[id]; }
+  size_t size() const { return names_.size(); }
+
+ private:
+  std::unordered_map<std::string, uint32_t> ids_;
+  std::vector<std::string> names_;
+};
+
+// What one event of a session contributes: a key, a kind of count, and a number.
+struct Mark {
+  uint32_t key;
+  uint8_t kind;   // per query: events 0; interactions 0 use, 1 click, 2 rage click; forms 0 submit,
+                  // 1 abandon (number = the field's id + 1, 0 when none); paths 0 page
+  double number;  // events: value (NaN none); forms: submit duration (NaN none); paths: ts
+};
+
+struct Row {
+  uint32_t key;
+  double count = 0, samples = 0, sum = 0, sessions = 0, extra = 0;
+  std::vector<std::pair<double, double>> durations;  // forms: (ms, weight)
+  std::unordered_map<uint32_t, double> fields;       // forms: abandoning field -> weight
+};
+
+void BeginAnswer(JsonWriter& w, const UsageQuery& query, double sessions) {
+  w.BeginObject();
+  w.Key("from");
+  w.Int(query.sessions.from_ms);
+  w.Key("to");
+  w.Int(query.sessions.to_ms);
+  w.Key("sessions");
+  w.Double(sessions);
+}
+
+// The rows with the most `count`, at most `limit`.
+std::vector<Row*> Top(std::vector<Row>& rows, size_t limit) {
+  std::vector<Row*> out;
+  for (Row& r : rows) {
+    if (r.count > 0 || r.sessions > 0) out.push_back(&r);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Row* a, const Row* b) {
+    return a->count != b->count ? a->count > b->count : a->sessions > b->sessions;
+  });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+}  // namespace
+
+std::optional<QueryError> ParseUsageQuery(UsageQuery::Kind kind, const QueryParams& params,
+                                          int64_t now_ms, UsageQuery* query) {
+  query->kind = kind;
+  SessionQuery& s = query->sessions;
+  if (auto err = ParseTimeRange(params, now_ms, &s.from_ms, &s.to_ms)) return err;
+  if (auto err = ParseFilters(params, &s.filters)) return err;
+  auto whole = [&](std::string_view name, size_t lo, size_t hi,
+                   size_t* into) -> std::optional<QueryError> {
+    const std::string* text = FindParam(params, name);
+    if (text == nullptr) return std::nullopt;
+    size_t n = 0;
+    auto res = std::from_chars(text->data(), text->data() + text->size(), n);
+    if (res.ec != std::errc() || res.ptr != text->data() + text->size() || n < lo || n > hi) {
+      return QueryError{std::string(name), "must be an integer in [" + std::to_string(lo) + ", " +
+                                               std::to_string(hi) + "], got \"" + *text + "\""};
+    }
+    *into = n;
+    return std::nullopt;
+  };
+  if (auto err = whole("limit", 1, 1000, &query->limit)) return err;
+  if (kind == UsageQuery::Kind::kPaths) {
+    if (auto err = whole("depth", 1, 10, &query->depth)) return err;
+  }
+  if (kind == UsageQuery::Kind::kInteractions) {
+    const std::string* by = FindParam(params, "by");
+    if (by != nullptr && *by != "target" && *by != "feature") {
+      return QueryError{"by", "must be target or feature, got \"" + *by + "\""};
+    }
+    query->by_feature = by != nullptr && *by == "feature";
+  }
+  return std::nullopt;
+}
+
+Result<std::string> RunUsageQuery(Store& store, const UsageQuery& query) {
+  using Kind = UsageQuery::Kind;
+  SessionCollector c;
+  Names keys, fields;
+  std::vector<std::vector<Mark>> marks;  // per session
+  simdjson::dom::parser json;
+  ColumnSet extra;
+  for (ColumnId col : {ColumnId::route, ColumnId::action, ColumnId::target, ColumnId::feature,
+                       ColumnId::duration, ColumnId::attributes}) {
+    extra.set(static_cast<size_t>(col));
+  }
+  auto hook = [&](size_t session, const ColumnBatch& batch, size_t row) {
+    const std::string_view type = batch.col(ColumnId::type).str(row);
+    std::optional<Mark> mark;
+    switch (query.kind) {
+      case Kind::kEvents:
+        if (type == "custom") {
+          mark = Mark{keys.Id(batch.col(ColumnId::name).str(row)), 0,
+                      batch.col(ColumnId::value).doubles[row]};
+        }
+        break;
+      case Kind::kInteractions: {
+        if (type != "action") break;
+        const std::string_view action = batch.col(ColumnId::action).str(row);
+        const std::string_view key =
+            batch.col(query.by_feature ? ColumnId::feature : ColumnId::target).str(row);
+        if (key.empty()) break;
+        const uint8_t kind = action == "click" ? 1 : action == "rage_click" ? 2 : 0;
+        if (!query.by_feature && kind == 0) break;  // targets: clicks only
+        mark = Mark{keys.Id(key), kind, 0};
+        break;
+      }
+      case Kind::kForms: {
+        if (type == "action" && batch.col(ColumnId::action).str(row) == "form_submit") {
+          std::string_view target = batch.col(ColumnId::target).str(row);
+          std::string_view form = target.starts_with("form#") ? target.substr(5) : "";
+          mark = Mark{keys.Id(form), 0, batch.col(ColumnId::duration).doubles[row]};
+        } else if (type == "custom" && batch.col(ColumnId::name).str(row) == "form_abandoned") {
+          std::string_view form, field;
+          simdjson::dom::object attributes;
+          if (json.parse(batch.col(ColumnId::attributes).str(row)).get(attributes) ==
+              simdjson::SUCCESS) {
+            if (attributes["form"].get(form) != simdjson::SUCCESS) form = {};
+            if (attributes["last_field"].get(field) != simdjson::SUCCESS) field = {};
+          }
+          mark = Mark{keys.Id(form), 1, field.empty() ? 0.0 : fields.Id(field) + 1.0};
+        }
+        break;
+      }
+      case Kind::kPaths:
+        if (type == "page_view") {
+          mark = Mark{keys.Id(batch.col(ColumnId::route).str(row)), 0,
+                      static_cast<double>(batch.col(ColumnId::ts).ints[row])};
+        }
+        break;
+    }
+    if (!mark) return;
+    if (marks.size() <= session) marks.resize(session + 1);
+    marks[session].push_back(*mark);
+  };
+  SL_RETURN_IF_ERROR(CollectSessions(store, query.sessions, &c, extra, hook));
+  marks.resize(c.sessions.size());
+
+  double total_sessions = 0;
+  std::vector<Row> rows(keys.size());
+  for (uint32_t k = 0; k < rows.size(); ++k) rows[k].key = k;
+  std::vector<int64_t> seen(keys.size(), -1);  // the last session counted per key
+  std::unordered_map<std::string, double> paths;
+  std::vector<double> exits(keys.size(), 0);
+  for (size_t i = 0; i < c.sessions.size(); ++i) {
+    const SessionAcc& s = c.sessions[i];
+    if (!c.Matches(s, query.sessions.filters)) continue;
+    total_sessions += s.weight;
+    std::vector<Mark>& ms = marks[i];
+    if (query.kind == Kind::kPaths) {
+      std::stable_sort(ms.begin(), ms.end(),
+                       [](const Mark& a, const Mark& b) { return a.number < b.number; });
+      std::string path;
+      size_t pages = 0;
+      uint32_t previous = UINT32_MAX;
+      for (const Mark& m : ms) {
+        if (m.key == previous) continue;  // a reload is not a step
+        previous = m.key;
+        if (pages++ < query.depth) {
+          if (!path.empty()) path.push_back(kPathSeparator);
+          path += keys.Name(m.key);
+        }
+      }
+      if (pages > 0) {
+        paths[path] += s.weight;
+        exits[previous] += s.weight;
+      }
+    }
+    for (const Mark& m : ms) {
+      Row& r = rows[m.key];
+      if (seen[m.key] != static_cast<int64_t>(i)) {
+        seen[m.key] = static_cast<int64_t>(i);
+        r.sessions += s.weight;
+      }
+      switch (query.kind) {
+        case Kind::kEvents:
+          r.count += s.weight;
+          ++r.samples;
+          if (!std::isnan(m.number)) r.sum += s.weight * m.number;
+          break;
+        case Kind::kInteractions:
+          if (m.kind == 1 || query.by_feature) r.count += s.weight;
+          if (m.kind == 1 || query.by_feature) ++r.samples;
+          if (m.kind == 2) r.extra += s.weight;
+          break;
+        case Kind::kForms:
+          if (m.kind == 0) {
+            r.count += s.weight;  // submits
+            if (!std::isnan(m.number)) r.durations.emplace_back(m.number, s.weight);
+          } else {
+            r.extra += s.weight;  // abandons
+            if (m.number > 0) r.fields[static_cast<uint32_t>(m.number - 1)] += s.weight;
+          }
+          break;
+        case Kind::kPaths:
+          break;
+      }
+    }
+  }
+
+  JsonWriter w;
+  BeginAnswer(w, query, total_sessions);
+  auto share = [&](double sessions) {
+    w.Double(total_sessions > 0 ? sessions / total_sessions : 0);
+  };
+  switch (query.kind) {
+    case Kind::kEvents:
+      w.Key("rows");
+      w.BeginArray();
+      for (Row* r : Top(rows, query.limit)) {
+        w.BeginObject();
+        w.Key("name");
+        w.String(keys.Name(r->key));
+        w.Key("count");
+        w.Double(r->count);
+        w.Key("samples");
+        w.Double(r->samples);
+        w.Key("sum");
+        w.Double(r->sum);
+        w.Key("sessions");
+        w.Double(r->sessions);
+        w.Key("session_share");
+        share(r->sessions);
+        w.EndObject();
+      }
+      w.EndArray();
+      break;
+    case Kind::kInteractions:
+      w.Key("rows");
+      w.BeginArray();
+      for (Row* r : Top(rows, query.limit)) {
+        w.BeginObject();
+        w.Key(query.by_feature ? "feature" : "target");
+        w.String(keys.Name(r->key));
+        w.Key(query.by_feature ? "uses" : "clicks");
+        w.Double(r->count);
+        w.Key("rage_clicks");
+        w.Double(r->extra);
+        w.Key("sessions");
+        w.Double(r->sessions);
+        w.Key(query.by_feature ? "adoption" : "session_share");
+        share(r->sessions);
+        w.EndObject();
+      }
+      w.EndArray();
+      break;
+    case Kind::kForms: {
+      for (Row& r : rows) r.count += r.extra;  // rank forms by starts
+      w.Key("rows");
+      w.BeginArray();
+      for (Row* r : Top(rows, query.limit)) {
+        const double submits = r->count - r->extra;
+        w.BeginObject();
+        w.Key("form");
+        w.String(keys.Name(r->key));
+        w.Key("submits");
+        w.Double(submits);
+        w.Key("abandons");
+        w.Double(r->extra);
+        w.Key("abandonment_rate");
+        w.Double(r->extra / r->count);
+        w.Key("p50_submit_ms");
+        std::sort(r->durations.begin(), r->durations.end());
+        double weight = 0;
+        for (const auto& d : r->durations) weight += d.second;
+        if (r->durations.empty()) {
+          w.Null();
+        } else {
+          w.Double(WeightedQuantile(r->durations, weight, 0.5));
+        }
+        std::vector<std::pair<double, uint32_t>> by_field;
+        for (const auto& [field, fw] : r->fields) by_field.emplace_back(-fw, field);
+        std::sort(by_field.begin(), by_field.end());
+        w.Key("abandoned_at");
+        w.BeginArray();
+        for (size_t f = 0; f < by_field.size() && f < 5; ++f) {
+          w.BeginObject();
+          w.Key("field");
+          w.String(fields.Name(by_field[f].second));
+          w.Key("abandons");
+          w.Double(-by_field[f].first);
+          w.EndObject();
+        }
+        w.EndArray();
+        w.EndObject();
+      }
+      w.EndArray();
+      break;
+    }
+    case Kind::kPaths: {
+      std::vector<std::pair<double, std::string>> by_weight;
+      for (auto& [path, weight] : paths) by_weight.emplace_back(-weight, path);
+      std::sort(by_weight.begin(), by_weight.end());
+      w.Key("paths");
+      w.BeginArray();
+      for (size_t p = 0; p < by_weight.size() && p < query.limit; ++p) {
+        w.BeginObject();
+        w.Key("pages");
+        w.BeginArray();
+        std::string_view rest = by_weight[p].second;
+        while (true) {
+          const size_t sep = rest.find(kPathSeparator);
+          w.String(rest.substr(0, sep));
+          if (sep == std::string_view::npos) break;
+          rest.remove_prefix(sep + 1);
+        }
+        w.EndArray();
+        w.Key("sessions");
+        w.Double(-by_weight[p].first);
+        w.Key("share");
+        share(-by_weight[p].first);
+        w.EndObject();
+      }
+      w.EndArray();
+      for (Row& r : rows) r.count = r.sessions;  // rank pages by sessions visiting
+      w.Key("pages");
+      w.BeginArray();
+      for (Row* r : Top(rows, query.limit)) {
+        w.BeginObject();
+        w.Key("route");
+        w.String(keys.Name(r->key));
+        w.Key("sessions");
+        w.Double(r->sessions);
+        w.Key("exits");
+        w.Double(exits[r->key]);
+        w.Key("exit_rate");
+        w.Double(exits[r->key] / r->sessions);
+        w.EndObject();
+      }
+      w.EndArray();
+      break;
+    }
+  }
+  w.EndObject();
+  return w.Take();
+}
+
+}  // namespace sightline
