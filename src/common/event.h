@@ -90,7 +90,8 @@ inline constexpr double kNullDouble = std::numeric_limits<double>::quiet_NaN();
   X(browser, kString)         /* uap-core family */                        \
   X(browser_version, kString) /* major */                                  \
   X(os, kString)              /* uap-core family */                        \
-  X(os_version, kString)
+  X(os_version, kString)                                                   \
+  X(request_route, kString) /* api_call: host and templated path */
 
 enum class ColumnId : uint8_t {
 #define SL_COLUMN_ENUM(member, kind) member,

@@ -93,4 +93,22 @@ std::string RouteOf(std::string_view path, const std::vector<RouteRule>& rules) 
   return route;
 }
 
+std::string RequestRouteOf(std::string_view url) {
+  std::string_view host, path = url;
+  if (size_t scheme = url.find("://"); scheme != std::string_view::npos) {
+    std::string_view rest = url.substr(scheme + 3);
+    const size_t end = rest.find_first_of("/?#");
+    host = rest.substr(0, end);
+    path = end == std::string_view::npos ? "/" : rest.substr(end);
+    if (size_t at = host.rfind('@'); at != std::string_view::npos) host.remove_prefix(at + 1);
+    if (size_t colon = host.rfind(':'); colon != std::string_view::npos && host.back() != ']') {
+      host = host.substr(0, colon);
+    }
+  }
+  const size_t cut = path.find_first_of("?#");
+  if (cut != std::string_view::npos) path = path.substr(0, cut);
+  if (path.empty()) path = "/";
+  return std::string(host) + RouteOf(path, {});
+}
+
 }  // namespace sightline

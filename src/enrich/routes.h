@@ -15,6 +15,11 @@ namespace sightline {
 // "/users/12345/orders/9f8e7d6c5b4a39281706?tab=2" → "/users/:id/orders/:id".
 std::string RouteOf(std::string_view path, const std::vector<RouteRule>& rules);
 
+// An API call's endpoint: the URL's host (without port or credentials) and its path templated as
+// RouteOf does with no rules — "https://api.shop.example:443/v1/users/42?x=1" →
+// "api.shop.example/v1/users/:id"; a relative URL keeps its templated path only.
+std::string RequestRouteOf(std::string_view url);
+
 // Whether `path` matches a rule's pattern: `*` matches one segment, a final `**` any rest.
 bool RouteRuleMatches(std::string_view pattern, std::string_view path);
 

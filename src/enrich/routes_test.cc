@@ -35,3 +35,19 @@ TEST(RouteOf, ProjectRulesComeFirst) {
 
 }  // namespace
 }  // namespace sightline
+
+namespace sightline {
+namespace {
+
+TEST(RequestRouteOf, HostAndTemplatedPathWithoutPortQueryOrCredentials) {
+  EXPECT_EQ(RequestRouteOf("https://api.shop.example/v1/products/42?currency=EUR"),
+            "api.shop.example/v1/products/:id");
+  EXPECT_EQ(RequestRouteOf("https://user:pw@api.shop.example:8443/v1/users/12345#x"),
+            "api.shop.example/v1/users/:id");
+  EXPECT_EQ(RequestRouteOf("https://api.shop.example"), "api.shop.example/");
+  EXPECT_EQ(RequestRouteOf("https://[2001:db8::1]:443/v1/cart"), "[2001:db8::1]/v1/cart");
+  EXPECT_EQ(RequestRouteOf("/v1/cart/9f8e7d6c5b4a39281706?x=1"), "/v1/cart/:id");
+}
+
+}  // namespace
+}  // namespace sightline

@@ -2,12 +2,14 @@
 
 #include "common/asio.h"
 #include "common/strings.h"
+#include "query/api_calls_query.h"
 #include "query/compare_query.h"
 #include "query/coverage_query.h"
 #include "query/crux_query.h"
 #include "query/distribution_query.h"
 #include "query/funnel_query.h"
 #include "query/metrics_query.h"
+#include "query/session_list_query.h"
 #include "query/session_query.h"
 #include "query/timeseries_query.h"
 #include "query/usage_query.h"
@@ -58,6 +60,16 @@ void QueryRoutes::Register(HttpServer* server) {
                      return HandleUsage(kind, req, res);
                    });
   }
+  server->Handle(
+      http::verb::get, "/api/v1/api_calls", "api_api_calls",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandleApiCalls(req, res); });
+  server->Handle(
+      http::verb::get, "/api/v1/sessions", "api_sessions",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandleSessionList(req, res); });
+  server->HandlePrefix(http::verb::get, "/api/v1/sessions/", "api_session_timeline",
+                       [this](const HttpRequest& req, HttpResponse* res) {
+                         return HandleSessionTimeline(req, res);
+                       });
   server->Handle(
       http::verb::get, "/api/v1/crux", "api_crux",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleCrux(req, res); });
@@ -113,6 +125,51 @@ bool QueryRoutes::HandleUsage(UsageQuery::Kind kind, const HttpRequest& req, Htt
                       [this, query = std::move(query)] { return RunUsageQuery(*store_, query); });
 }
 
+bool QueryRoutes::HandleApiCalls(const HttpRequest& req, HttpResponse* res) {
+  QueryParams params = ParseQueryString(req.query);
+  std::string project = Authorize(req, FindParam(params, "project"), res);
+  if (project.empty()) return true;
+  ApiCallsQuery query;
+  query.project = project;
+  if (auto error = ParseApiCallsQuery(params, env_->NowMillis(), &query)) {
+    SetError(res, 400, "invalid_query", error->field, error->reason);
+    return true;
+  }
+  return AnswerOnPool(req, "api calls", project, [this, query = std::move(query)] {
+    return RunApiCallsQuery(*store_, query);
+  });
+}
+
+bool QueryRoutes::HandleSessionList(const HttpRequest& req, HttpResponse* res) {
+  QueryParams params = ParseQueryString(req.query);
+  std::string project = Authorize(req, FindParam(params, "project"), res);
+  if (project.empty()) return true;
+  SessionListQuery query;
+  query.sessions.project = project;
+  if (auto error = ParseSessionListQuery(params, env_->NowMillis(), &query)) {
+    SetError(res, 400, "invalid_query", error->field, error->reason);
+    return true;
+  }
+  return AnswerOnPool(req, "sessions", project,
+                      [this, query = std::move(query)] { return RunSessionList(*store_, query); });
+}
+
+bool QueryRoutes::HandleSessionTimeline(const HttpRequest& req, HttpResponse* res) {
+  QueryParams params = ParseQueryString(req.query);
+  std::string project = Authorize(req, FindParam(params, "project"), res);
+  if (project.empty()) return true;
+  SessionTimelineQuery query;
+  query.project = project;
+  query.session_id = std::string(req.path.substr(std::string_view("/api/v1/sessions/").size()));
+  if (auto error = ParseSessionTimelineQuery(params, env_->NowMillis(), &query)) {
+    SetError(res, 400, "invalid_query", error->field, error->reason);
+    return true;
+  }
+  return AnswerOnPool(req, "session timeline", project, [this, query = std::move(query)] {
+    return RunSessionTimeline(*store_, query);
+  });
+}
+
 bool QueryRoutes::HandleCrux(const HttpRequest& req, HttpResponse* res) {
   QueryParams params = ParseQueryString(req.query);
   std::string project = Authorize(req, FindParam(params, "project"), res);
@@ -144,6 +201,8 @@ bool QueryRoutes::AnswerOnPool(const HttpRequest& req, std::string what, std::st
     Result<std::string> body = query();
     if (body.ok()) {
       out.body = std::move(body).value();
+    } else if (body.status().code() == Status::Code::kNotFound) {
+      SetError(&out, 404, "not_found", "", body.status().message());
     } else {
       logger_->Error(what + " query failed",
                      {{"project", project}, {"error", body.status().ToString()}});
