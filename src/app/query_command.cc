@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -19,10 +20,17 @@ namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
 
+// The queries, named as their endpoints under /api/v1/ (docs/query-api.md).
+constexpr std::string_view kKinds[] = {
+    "metrics",          "timeseries",   "distribution", "coverage", "sessions",
+    "sessions/summary", "conversion",   "funnel",       "compare",  "crux",
+    "events",           "interactions", "forms",        "paths",    "api_calls"};
+
 constexpr std::string_view kUsage =
-    "usage: sightline query metrics|timeseries|distribution|coverage|sessions|conversion\n"
-    "                       --server URL --token T\n"
-    "                       --project P [--json] [key=value ...]\n"
+    "usage: sightline query KIND --server URL --token T --project P [--json] [key=value ...]\n"
+    "       sightline query session ID --server URL --token T --project P [--json]\n"
+    "  KIND: metrics timeseries distribution coverage sessions sessions/summary conversion\n"
+    "        funnel compare crux events interactions forms paths api_calls\n"
     "  key=value pairs are the query API's parameters (docs/query-api.md), e.g.\n"
     "  sightline query metrics --server http://127.0.0.1:8080 --token demo-read-token \\\n"
     "      --project demo name=LCP stats=p75,count group_by=release\n";
@@ -156,28 +164,55 @@ void PrintObjects(std::ostream& out, simdjson::dom::array items,
 
 void PrintAnswer(std::ostream& out, std::string_view kind, simdjson::dom::object answer) {
   simdjson::dom::array items;
-  if ((kind == "metrics" || kind == "sessions") && answer["rows"].get(items) == simdjson::SUCCESS) {
-    PrintObjects(out, items);
-  } else if (kind == "timeseries" && answer["series"].get(items) == simdjson::SUCCESS) {
+  if (kind == "timeseries" && answer["series"].get(items) == simdjson::SUCCESS) {
     for (simdjson::dom::element series : items) {
       simdjson::dom::array points;
       if (series["points"].get(points)) continue;
       out << "segment: " << Cell(series["segment"].value_unsafe()) << "\n";
       PrintObjects(out, points);
     }
-  } else if (kind == "distribution" && answer["bins"].get(items) == simdjson::SUCCESS) {
-    out << "count " << Cell(answer["count"].value_unsafe()) << ", samples "
-        << Cell(answer["samples"].value_unsafe()) << "\n";
-    PrintObjects(out, items);
-  } else if (kind == "coverage" && answer["routes"].get(items) == simdjson::SUCCESS) {
-    out << "page_views " << Cell(answer["page_views"].value_unsafe()) << ", page_requests "
-        << Cell(answer["page_requests"].value_unsafe()) << ", coverage "
-        << Cell(answer["coverage"].value_unsafe()) << "\n";
-    PrintObjects(out, items);
-  } else if (kind == "conversion" && answer["buckets"].get(items) == simdjson::SUCCESS) {
-    out << "sessions without " << Cell(answer["name"].value_unsafe()) << ": "
-        << Cell(answer["sessions_without_vital"].value_unsafe()) << "\n";
-    PrintObjects(out, items);
+    return;
+  }
+  if (kind == "funnel" && answer["rows"].get(items) == simdjson::SUCCESS) {
+    for (simdjson::dom::element row : items) {
+      simdjson::dom::object group;
+      simdjson::dom::array steps;
+      if (row["group"].get(group) || row["steps"].get(steps)) continue;
+      std::string label;
+      for (auto& [k, v] : Members(group)) label += (label.empty() ? "" : ", ") + k + " " + v;
+      if (!label.empty()) out << label << "\n";
+      PrintObjects(out, steps);
+    }
+    return;
+  }
+  if (kind == "session") {
+    simdjson::dom::object context;
+    if (answer["context"].get(context) == simdjson::SUCCESS) {
+      for (auto& [k, v] : Members(context)) out << k << " " << v << "\n";
+    }
+    if (answer["events"].get(items) == simdjson::SUCCESS) {
+      for (simdjson::dom::element e : items) out << simdjson::minify(e) << "\n";
+    }
+    return;
+  }
+  // One line of the answer's scalar members (counts, totals), then its first list as a table.
+  std::string summary;
+  for (auto [key, value] : answer) {
+    if (key == "from" || key == "to" || key == "exact" || value.is_array() || value.is_object()) {
+      continue;
+    }
+    summary += (summary.empty() ? "" : ", ") + std::string(key) + " " + Cell(value);
+  }
+  if (!summary.empty()) out << summary << "\n";
+  for (std::string_view list :
+       {"rows", "sessions", "buckets", "bins", "routes", "paths", "vitals"}) {
+    if (answer[list].get(items) == simdjson::SUCCESS) {
+      PrintObjects(out, items);
+      simdjson::dom::array pages;
+      if (list == "paths" && answer["pages"].get(pages) == simdjson::SUCCESS)
+        PrintObjects(out, pages);
+      return;
+    }
   }
 }
 
@@ -188,16 +223,24 @@ int RunQuery(const std::vector<std::string>& args, std::ostream& out, std::ostre
     (args.empty() ? err : out) << kUsage;
     return args.empty() ? 2 : 0;
   }
-  const std::string kind = args[0];
-  if (kind != "metrics" && kind != "timeseries" && kind != "distribution" && kind != "coverage" &&
-      kind != "sessions" && kind != "conversion") {
+  std::string kind = args[0];
+  size_t first_option = 1;
+  std::string endpoint = kind;
+  if (kind == "session") {  // one session's timeline: session ID
+    if (args.size() < 2 || args[1].empty() || args[1][0] == '-') {
+      err << "sightline query session: the session id is required\n" << kUsage;
+      return 2;
+    }
+    endpoint = "sessions/" + UrlEncode(args[1]);
+    first_option = 2;
+  } else if (std::find(std::begin(kKinds), std::end(kKinds), kind) == std::end(kKinds)) {
     err << "sightline query: unknown query \"" << kind << "\"\n" << kUsage;
     return 2;
   }
   std::string server, token, project;
   bool json = false;
   std::string query;
-  for (size_t i = 1; i < args.size(); ++i) {
+  for (size_t i = first_option; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](std::string* into) {
       if (i + 1 >= args.size()) return false;
@@ -228,7 +271,6 @@ int RunQuery(const std::vector<std::string>& args, std::ostream& out, std::ostre
     err << "sightline query: --server: " << target.status().message() << "\n";
     return 2;
   }
-  const std::string endpoint = kind == "sessions" ? "sessions/summary" : kind;
   target->path = "/api/v1/" + endpoint + "?project=" + UrlEncode(project) + query;
   Result<std::pair<unsigned, std::string>> answer = Get(*target, token);
   if (!answer.ok()) {

@@ -140,16 +140,23 @@ test('sessions summary: limit folds the rest into "other"; bad parameters are na
   }
 });
 
-test('sightline query sessions and conversion print the same answers as tables', async () => {
+test('sightline query conversion, sessions/summary, sessions and session print their answers', async () => {
   const common = ['--server', server.url, '--token', SHOP.token, '--project', SHOP.id];
   const { from, to } = range();
   const conversion = await runBinary(['query', 'conversion', ...common, `event=${EVENT}`, `filter=release:${A},release:${B}`, `from=${from}`, `to=${to}`]);
   assert.equal(conversion.code, 0, conversion.stderr);
   const lines = conversion.stdout.trim().split('\n');
-  assert.equal(lines[0], 'sessions without LCP: 1');
+  assert.equal(lines[0], `name LCP, event ${EVENT}, sessions_without_vital 1`);
   assert.deepEqual(lines[1].trim().split(/\s+/).slice(0, 7), ['from', 'to', 'sessions', 'session_samples', 'converted', 'converted_samples', 'rate']);
   assert.deepEqual(lines[2].trim().split(/\s+/).slice(0, 7), ['-', '2500', '2', '2', '1', '1', '0.5']);
-  const sessions = await runBinary(['query', 'sessions', ...common, 'group_by=release', `filter=release:${A},release:${B}`, `from=${from}`, `to=${to}`]);
+  const sessions = await runBinary(['query', 'sessions/summary', ...common, 'group_by=release', `filter=release:${A},release:${B}`, `from=${from}`, `to=${to}`]);
   assert.equal(sessions.code, 0, sessions.stderr);
   assert.deepEqual(sessions.stdout.trim().split('\n')[1].trim().split(/\s+/).slice(0, 3), [B, '4', '3']);
+  const list = await runBinary(['query', 'sessions', ...common, `filter=release:${A}`, `from=${from}`, `to=${to}`]);
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(list.stdout, /^total 2\n/);
+  const one = list.stdout.trim().split('\n')[2].trim().split(/\s+/)[0];
+  const timeline = await runBinary(['query', 'session', one, ...common, `from=${from}`, `to=${to}`]);
+  assert.equal(timeline.code, 0, timeline.stderr);
+  assert.match(timeline.stdout, /"type":"page_view"/);
 });
