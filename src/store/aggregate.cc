@@ -363,6 +363,8 @@ Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec)
   scan.from_ms = spec.from_ms;
   scan.to_ms = spec.to_ms;
   scan.columns = aggregation.Columns();
+  scan.types = {spec.event_type};
+  if (!spec.metric_name.empty()) scan.names = {spec.metric_name};
   Status status = store.Scan(scan, [&](const ColumnBatch& batch) -> Status {
     aggregation.AddRows(batch);
     return Status::Ok();

@@ -279,8 +279,9 @@ Status EmbeddedStore::Scan(const ScanSpec& spec, const BatchVisitor& visit) {
   TakeSnapshot(spec.project, spec.from_ms, spec.to_ms, &segments, &flushing, &active);
   ColumnSet columns = spec.columns;
   columns.set(static_cast<size_t>(ColumnId::ts));
+  const RowGroupFilter groups{spec.types, spec.names};
   for (const LiveSegment& s : segments) {
-    Result<ColumnBatch> batch = s.reader->ReadColumns(columns);
+    Result<ColumnBatch> batch = s.reader->ReadRows(columns, groups);
     if (!batch.ok()) return batch.status();
     SL_RETURN_IF_ERROR(visit(*batch));
   }
@@ -352,6 +353,18 @@ const RollupSection* PickSection(const RollupReader& rollup, std::string_view me
 
 }  // namespace
 
+namespace {
+
+// The row groups an aggregation reads: its event type's, and its metric's when it names one.
+RowGroupFilter AggregationRowGroups(const AggregateSpec& spec) {
+  RowGroupFilter groups;
+  groups.types = {spec.event_type};
+  if (!spec.metric_name.empty()) groups.names = {spec.metric_name};
+  return groups;
+}
+
+}  // namespace
+
 Result<AggregateResult> EmbeddedStore::Aggregate(const AggregateSpec& spec) {
   if (!SketchServable(spec)) return AggregateByScan(*this, spec);
   std::vector<LiveSegment> segments;
@@ -361,9 +374,10 @@ Result<AggregateResult> EmbeddedStore::Aggregate(const AggregateSpec& spec) {
   Aggregation aggregation(spec, /*sketched=*/true);
   const std::vector<ColumnId> needed = SpecDimensions(spec);
   const int64_t from = spec.from_ms, to = spec.to_ms, step = spec.bucket_ms;
+  const RowGroupFilter groups = AggregationRowGroups(spec);
   auto scan_segment = [&](const LiveSegment& s,
                           const std::vector<std::pair<int64_t, int64_t>>& ranges) -> Status {
-    Result<ColumnBatch> batch = s.reader->ReadColumns(aggregation.Columns());
+    Result<ColumnBatch> batch = s.reader->ReadRows(aggregation.Columns(), groups);
     if (!batch.ok()) return batch.status();
     aggregation.AddRows(*batch, ranges);
     return Status::Ok();

@@ -1,26 +1,34 @@
 // Segment files: immutable columnar files holding the events of one project and one UTC day.
 //
 // Layout (docs/storage-format.md has it byte by byte):
-//   "SLSEG001" | column block* | footer | fixed32 footer_len | fixed32 crc(footer) | "SLSEGEND"
-// Each column block is a zstd frame of the column's encoding (int64: zigzag varint deltas;
-// double: fixed64; string: dictionary then varint ids). The footer lists, per column, its name,
-// kind, offset, sizes and the CRC-32 of the block, plus the row count and the min/max timestamp.
+//   "SLSEG001" | block* | footer | fixed32 footer_len | fixed32 crc(footer) | "SLSEGEND"
+// Rows are sorted by (type, name, ts) and cut into row groups, each of one event type and name
+// (one vital, say) and at most kRowGroupRows rows; each column of each group is a zstd frame of
+// the column's encoding (int64: zigzag varint deltas; double: fixed64; string: varint ids into
+// the column's dictionary, one zstd frame per segment). The footer lists the columns and the
+// dictionaries' blocks, then per group its rows, ts range, type and name, and per column the
+// block's offset, sizes and CRC-32. So a scan of one vital decompresses only that vital's groups.
+// Files of footer version 1 (one group, unsorted, written before row groups) stay readable.
 //
 // WriteSegment replaces `path` atomically and durably (fsync, rename, fsync dir).
-// SegmentReader::Open checks the footer; ReadColumns checks each block's CRC it reads and returns
-// Corruption on any mismatch, so a damaged file is reported, never trusted. Readers are
-// thread-safe.
+// SegmentReader::Open checks the footer; reads check each block's CRC and return Corruption on
+// any mismatch, so a damaged file is reported, never trusted. Readers are thread-safe.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/env.h"
 #include "common/status.h"
 #include "store/column_batch.h"
 
 namespace sightline {
+
+inline constexpr size_t kRowGroupRows = 1 << 16;
 
 struct SegmentInfo {
   uint64_t rows = 0;
@@ -33,13 +41,25 @@ struct SegmentInfo {
 Result<SegmentInfo> WriteSegment(Env* env, const std::string& path, const ColumnBatch& batch,
                                  int zstd_level = 1);
 
+// Which row groups a read needs: by the group's event type and name. A group of unknown type
+// (version 1 files) is always read.
+struct RowGroupFilter {
+  std::vector<std::string> types;  // empty: any
+  std::vector<std::string> names;  // empty: any
+  bool Keeps(std::string_view type, std::string_view name) const;
+};
+
 class SegmentReader {
  public:
   static Result<std::unique_ptr<SegmentReader>> Open(Env* env, const std::string& path);
 
   const SegmentInfo& info() const { return info_; }
-  // Decodes the requested columns (those the file lacks come back as nulls, so files written before
-  // a column was added stay readable). Errors: Corruption, IOError.
+  size_t row_groups() const { return groups_.size(); }
+  // Decodes the requested columns of the rows of every row group `filter` keeps, in one batch
+  // (columns the file lacks come back as nulls, so files written before a column was added stay
+  // readable). Errors: Corruption, IOError.
+  Result<ColumnBatch> ReadRows(ColumnSet columns, const RowGroupFilter& filter) const;
+  // Every row of the requested columns.
   Result<ColumnBatch> ReadColumns(ColumnSet columns) const;
   // Reads and checks every block. Errors: Corruption naming the column.
   Status Verify() const;
@@ -51,12 +71,22 @@ class SegmentReader {
     uint64_t offset = 0, size = 0, raw_size = 0;
     uint32_t crc = 0;
   };
+  struct RowGroup {
+    uint64_t rows = 0;
+    int64_t min_ts = 0, max_ts = 0;
+    bool known = false;  // type and name hold for every row (version 2)
+    std::string type, name;
+    std::array<ColumnEntry, kNumColumns> entries;
+  };
   SegmentReader() = default;
-  Status ReadBlock(size_t col_idx, std::string* raw) const;
+  Status ReadBlock(const ColumnEntry& entry, size_t col_idx, std::string* raw) const;
 
   std::unique_ptr<RandomAccessFile> file_;
   SegmentInfo info_;
-  std::array<ColumnEntry, kNumColumns> entries_;
+  std::vector<RowGroup> groups_;
+  uint64_t version_ = 0;
+  // Version 2: each string column's dictionary, shared by its blocks in every group.
+  std::array<ColumnEntry, kNumColumns> dictionaries_;
 };
 
 }  // namespace sightline

@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/event.h"
 #include "common/status.h"
@@ -34,6 +35,10 @@ struct ScanSpec {
   int64_t from_ms = 0;  // inclusive
   int64_t to_ms = 0;    // exclusive
   ColumnSet columns;
+  // Hints: only events of these types and names are needed (empty: any). A backend may skip the
+  // others, or hand them over anyway: callers filter.
+  std::vector<std::string> types;
+  std::vector<std::string> names;
 };
 
 using BatchVisitor = std::function<Status(const ColumnBatch&)>;
