@@ -41,31 +41,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A loopback TCP port nothing listens on, from a range away from the usual ones.
-free_port() {
-  local port
-  for _ in $(seq 1 100); do
-    port=$((20000 + RANDOM % 20000))
-    if [[ -z "$(ss -Htln "sport = :$port")" ]]; then
-      echo "$port"
-      return
-    fi
-  done
-  die "no free port found"
-}
-
-# kB of a /proc/PID/status field (VmRSS, VmHWM).
-mem_kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
-
-wait_for() {  # wait_for URL PID NAME LOG: until URL answers 2xx, while PID lives
-  for _ in $(seq 1 300); do
-    curl -fs -o /dev/null "$1" && return
-    kill -0 "$2" 2>/dev/null || { cat "$4" >&2; die "$3 exited during start-up"; }
-    sleep 0.1
-  done
-  cat "$4" >&2
-  die "$3 did not answer $1 within 30 s"
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh  # the working directory is the repository's root
 
 # --- nginx: one worker, no logging, 204 to POST /v1/beacon --------------------------------------
 nginx_port="$(free_port)"

@@ -56,27 +56,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  local port
-  for _ in $(seq 1 100); do
-    port=$((20000 + RANDOM % 20000))
-    if [[ -z "$(ss -Htln "sport = :$port")" ]]; then
-      echo "$port"
-      return
-    fi
-  done
-  die "no free port found"
-}
-mem_kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
-wait_for() {  # wait_for URL PID NAME LOG
-  for _ in $(seq 1 600); do
-    curl -fs -o /dev/null "$1" && return
-    kill -0 "$2" 2>/dev/null || { cat "$4" >&2; die "$3 exited during start-up"; }
-    sleep 0.1
-  done
-  cat "$4" >&2
-  die "$3 did not answer $1 within 60 s"
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh  # the working directory is the repository's root
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 now_s() { date +%s.%N; }
 
@@ -110,7 +91,7 @@ cat "$tmp/sightline/import.out" >&2
 "$SIGHTLINE" serve --config "$tmp/sightline/sightline.yaml" >"$tmp/sightline/serve.log" 2>&1 &
 sl_pid=$!
 server_pids+=("$sl_pid")
-wait_for "http://127.0.0.1:$sl_port/healthz" "$sl_pid" sightline "$tmp/sightline/serve.log"
+wait_for "http://127.0.0.1:$sl_port/healthz" "$sl_pid" sightline "$tmp/sightline/serve.log" 60
 
 # --- ClickHouse: a private server on loopback, MergeTree partitioned by day ----------------------
 ch_http="$(free_port)"
@@ -145,7 +126,7 @@ EOF
 clickhouse-server --config-file="$ch/config.xml" >"$ch/stdout.log" 2>&1 &
 ch_pid=$!
 server_pids+=("$ch_pid")
-wait_for "http://127.0.0.1:$ch_http/ping" "$ch_pid" clickhouse "$ch/stdout.log"
+wait_for "http://127.0.0.1:$ch_http/ping" "$ch_pid" clickhouse "$ch/stdout.log" 60
 chq() { curl -fsS "http://127.0.0.1:$ch_http/" --data-binary "$1"; }
 chq "CREATE TABLE events (
   project String, ts UInt64, type String, session_id String, page_view_id String,

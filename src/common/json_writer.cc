@@ -142,6 +142,22 @@ void JsonWriter::Null() {
   out_.append("null");
 }
 
+void JsonWriter::NumberOrNull(double value) {
+  if (std::isfinite(value)) {
+    Double(value);
+  } else {
+    Null();
+  }
+}
+
+void JsonWriter::StringOrNull(std::string_view value) {
+  if (value.empty()) {
+    Null();
+  } else {
+    String(value);
+  }
+}
+
 void JsonWriter::Raw(std::string_view json) {
   BeforeValue();
   out_.append(json);

@@ -28,6 +28,10 @@ class JsonWriter {
   void Double(double value);
   void Bool(bool value);
   void Null();
+  // The number, or null when it is not finite (NaN: no value).
+  void NumberOrNull(double value);
+  // The string, or null when it is empty (the stores' null).
+  void StringOrNull(std::string_view value);
   // Inserts already-serialised JSON as a value.
   void Raw(std::string_view json);
 

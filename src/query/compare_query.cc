@@ -20,14 +20,6 @@ bool IsVital(std::string_view name) {
   return false;
 }
 
-void WriteNumberOrNull(JsonWriter& w, double v) {
-  if (std::isfinite(v)) {
-    w.Double(v);
-  } else {
-    w.Null();
-  }
-}
-
 }  // namespace
 
 std::pair<double, double> MannWhitney(std::vector<double> a, std::vector<double> b) {
@@ -236,7 +228,7 @@ std::string FormatCompare(const CompareQuery& query, const CompareResult& result
       w.Key(s == 0 ? "a" : "b");
       w.BeginObject();
       w.Key("p75");
-      WriteNumberOrNull(w, c.p75[s]);
+      w.NumberOrNull(c.p75[s]);
       w.Key("count");
       w.Double(c.count[s]);
       w.Key("samples");
@@ -244,9 +236,9 @@ std::string FormatCompare(const CompareQuery& query, const CompareResult& result
       w.EndObject();
     }
     w.Key("change");
-    WriteNumberOrNull(w, c.p75[1] - c.p75[0]);
+    w.NumberOrNull(c.p75[1] - c.p75[0]);
     w.Key("change_ratio");
-    WriteNumberOrNull(w, c.p75[0] != 0 ? (c.p75[1] - c.p75[0]) / c.p75[0] : NAN);
+    w.NumberOrNull(c.p75[0] != 0 ? (c.p75[1] - c.p75[0]) / c.p75[0] : NAN);
     w.Key("p_value");
     w.Double(c.p_value);
     w.Key("prob_b_greater");
@@ -272,11 +264,11 @@ std::string FormatCompare(const CompareQuery& query, const CompareResult& result
       w.Key("converted");
       w.Double(r.converted);
       w.Key("rate");
-      WriteNumberOrNull(w, rates[s]);
+      w.NumberOrNull(rates[s]);
       w.EndObject();
     }
     w.Key("change");
-    WriteNumberOrNull(w, rates[1] - rates[0]);
+    w.NumberOrNull(rates[1] - rates[0]);
     w.Key("p_value");
     w.Double(result.rate_p_value);
     w.Key("significant");

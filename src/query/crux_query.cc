@@ -77,17 +77,7 @@ std::string FormatCrux(const CruxQuery& query, const std::vector<AggregateResult
   w.BeginArray();
   for (const std::vector<std::string>& group : groups) {
     w.BeginObject();
-    w.Key("group");
-    w.BeginObject();
-    for (size_t i = 0; i < first.group_by.size(); ++i) {
-      w.Key(first.group_by[i].name);
-      if (group[i].empty()) {
-        w.Null();
-      } else {
-        w.String(group[i]);
-      }
-    }
-    w.EndObject();
+    WriteGroup(w, first.group_by, group);
     const std::vector<const AggregateRow*>& rows = by_group[group];
     for (size_t v = 0; v < query.specs.size(); ++v) {
       w.Key(query.specs[v].metric_name);
@@ -105,12 +95,7 @@ std::string FormatCrux(const CruxQuery& query, const std::vector<AggregateResult
     w.EndObject();
   }
   w.EndArray();
-  AggregateResult total;
-  for (const AggregateResult& r : per_vital) {
-    total.sketch_cells += r.sketch_cells;
-    total.scanned_events += r.scanned_events;
-  }
-  WriteQuerySource(w, first.exact, total);
+  WriteQuerySource(w, first.exact, per_vital);
   w.EndObject();
   return w.Take();
 }

@@ -163,17 +163,7 @@ std::string FormatFunnel(const FunnelQuery& query, const std::vector<FunnelGroup
   w.BeginArray();
   for (const FunnelGroup& g : groups) {
     w.BeginObject();
-    w.Key("group");
-    w.BeginObject();
-    for (size_t d = 0; d < query.sessions.group_by.size(); ++d) {
-      w.Key(query.sessions.group_by[d].name);
-      if (g.group[d].empty()) {
-        w.Null();
-      } else {
-        w.String(g.group[d]);
-      }
-    }
-    w.EndObject();
+    WriteGroup(w, query.sessions.group_by, g.group);
     w.Key("steps");
     w.BeginArray();
     for (size_t level = 0; level < g.steps.size(); ++level) {
@@ -196,11 +186,7 @@ std::string FormatFunnel(const FunnelQuery& query, const std::vector<FunnelGroup
         w.Null();
       }
       w.Key("median_ms_from_previous");
-      if (level == 0 || !std::isfinite(r.median_ms_from_previous)) {
-        w.Null();
-      } else {
-        w.Double(r.median_ms_from_previous);
-      }
+      w.NumberOrNull(level == 0 ? NAN : r.median_ms_from_previous);
       w.EndObject();
     }
     w.EndArray();

@@ -207,6 +207,21 @@ std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t n
   return std::nullopt;
 }
 
+void WriteGroup(JsonWriter& w, const std::vector<DimensionRef>& dims,
+                const std::vector<std::string>& values, bool other) {
+  if (other) {
+    w.Key("other");
+    w.Bool(true);
+  }
+  w.Key("group");
+  w.BeginObject();
+  for (size_t i = 0; i < dims.size(); ++i) {
+    w.Key(dims[i].name);
+    w.StringOrNull(other ? std::string_view() : std::string_view(values[i]));
+  }
+  w.EndObject();
+}
+
 void WriteQuerySource(JsonWriter& w, bool exact, const AggregateResult& result) {
   w.Key("exact");
   w.Bool(exact);
@@ -219,6 +234,15 @@ void WriteQuerySource(JsonWriter& w, bool exact, const AggregateResult& result) 
   w.EndObject();
 }
 
+void WriteQuerySource(JsonWriter& w, bool exact, const std::vector<AggregateResult>& results) {
+  AggregateResult total;
+  for (const AggregateResult& r : results) {
+    total.sketch_cells += r.sketch_cells;
+    total.scanned_events += r.scanned_events;
+  }
+  WriteQuerySource(w, exact, total);
+}
+
 std::string FormatMetricsResult(const AggregateSpec& spec, const AggregateResult& result) {
   JsonWriter w;
   w.BeginObject();
@@ -226,21 +250,7 @@ std::string FormatMetricsResult(const AggregateSpec& spec, const AggregateResult
   w.BeginArray();
   for (const AggregateRow& row : result.rows) {
     w.BeginObject();
-    if (row.other) {
-      w.Key("other");
-      w.Bool(true);
-    }
-    w.Key("group");
-    w.BeginObject();
-    for (size_t dim_idx = 0; dim_idx < spec.group_by.size(); ++dim_idx) {
-      w.Key(spec.group_by[dim_idx].name);
-      if (row.group[dim_idx].empty()) {
-        w.Null();
-      } else {
-        w.String(row.group[dim_idx]);
-      }
-    }
-    w.EndObject();
+    WriteGroup(w, spec.group_by, row.group, row.other);
     for (size_t stat_idx = 0; stat_idx < spec.stats.size(); ++stat_idx) {
       w.Key(spec.stats[stat_idx].name);
       w.Double(row.values[stat_idx]);

@@ -51,9 +51,16 @@ std::optional<QueryError> ParseLimit(const QueryParams& params, size_t* limit);
 std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t now_ms,
                                             AggregateSpec* spec);
 
+// "group": {dimension: value or null, ...} for a row's `values` of `dims` (every value null for
+// the "other" row, which comes first as "other": true).
+void WriteGroup(JsonWriter& w, const std::vector<DimensionRef>& dims,
+                const std::vector<std::string>& values, bool other = false);
+
 // "exact": the flag asked for, and "source": {"sketch_cells", "scanned_events"}, how the answer
 // was computed (AggregateResult).
 void WriteQuerySource(JsonWriter& w, bool exact, const AggregateResult& result);
+// The same for an answer made of several aggregations: their sums.
+void WriteQuerySource(JsonWriter& w, bool exact, const std::vector<AggregateResult>& results);
 
 // {"rows": [{"group": {...}, "<stat>": value, ...}], "from": ..., "to": ..., "exact": ...,
 //  "source": {...}}

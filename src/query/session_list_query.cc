@@ -200,22 +200,13 @@ Result<std::string> RunSessionList(Store& store, const SessionListQuery& query) 
     w.Int(f.api_calls);
     for (const DimensionRef& dim : sessions.group_by) {
       w.Key(dim.name == "route" ? "landing_route" : dim.name);
-      const std::string_view v = c.value(s, dim.column);
-      if (v.empty()) {
-        w.Null();
-      } else {
-        w.String(v);
-      }
+      w.StringOrNull(c.value(s, dim.column));
     }
     w.Key("worst");
     w.BeginObject();
     for (size_t v = 0; v < std::size(kWorstVitals); ++v) {
       w.Key(kWorstVitals[v]);
-      if (std::isnan(f.worst[v])) {
-        w.Null();
-      } else {
-        w.Double(f.worst[v]);
-      }
+      w.NumberOrNull(f.worst[v]);
     }
     w.EndObject();
     w.EndObject();

@@ -103,17 +103,7 @@ Status CollectSessions(Store& store, const SessionQuery& query, SessionCollector
   });
 }
 
-namespace {
-
-void WriteNumberOrNull(JsonWriter& w, double v) {
-  if (std::isfinite(v)) {
-    w.Double(v);
-  } else {
-    w.Null();
-  }
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::pair<double, double> WilsonInterval(double rate, double n) {
   if (!(n > 0)) return {0, 1};
@@ -297,21 +287,7 @@ std::string FormatSessionSummary(const SessionQuery& query,
   w.BeginArray();
   for (const SessionSummaryRow& row : rows) {
     w.BeginObject();
-    if (row.other) {
-      w.Key("other");
-      w.Bool(true);
-    }
-    w.Key("group");
-    w.BeginObject();
-    for (size_t i = 0; i < query.group_by.size(); ++i) {
-      w.Key(query.group_by[i].name);
-      if (row.group[i].empty() || row.other) {
-        w.Null();
-      } else {
-        w.String(row.group[i]);
-      }
-    }
-    w.EndObject();
+    WriteGroup(w, query.group_by, row.group, row.other);
     w.Key("sessions");
     w.Double(row.sessions);
     w.Key("session_samples");
@@ -349,9 +325,9 @@ std::string FormatConversion(const SessionQuery& query, const ConversionResult& 
   for (const ConversionRow& row : result.rows) {
     w.BeginObject();
     w.Key("from");
-    WriteNumberOrNull(w, row.from);
+    w.NumberOrNull(row.from);
     w.Key("to");
-    WriteNumberOrNull(w, row.to);
+    w.NumberOrNull(row.to);
     w.Key("sessions");
     w.Double(row.sessions);
     w.Key("session_samples");
@@ -361,7 +337,7 @@ std::string FormatConversion(const SessionQuery& query, const ConversionResult& 
     w.Key("converted_samples");
     w.Int(static_cast<int64_t>(row.converted_samples));
     w.Key("rate");
-    WriteNumberOrNull(w, row.rate);
+    w.NumberOrNull(row.rate);
     w.Key("ci95");
     w.BeginArray();
     w.Double(row.ci_low);

@@ -94,12 +94,7 @@ std::string FormatTimeseries(const TimeseriesQuery& query,
     w.EndObject();
   }
   w.EndArray();
-  AggregateResult total;
-  for (const AggregateResult& r : per_segment) {
-    total.sketch_cells += r.sketch_cells;
-    total.scanned_events += r.scanned_events;
-  }
-  WriteQuerySource(w, first.exact, total);
+  WriteQuerySource(w, first.exact, per_segment);
   w.EndObject();
   return w.Take();
 }

@@ -293,11 +293,7 @@ Result<std::string> RunUsageQuery(Store& store, const UsageQuery& query) {
         std::sort(r->durations.begin(), r->durations.end());
         double weight = 0;
         for (const auto& d : r->durations) weight += d.second;
-        if (r->durations.empty()) {
-          w.Null();
-        } else {
-          w.Double(WeightedQuantile(r->durations, weight, 0.5));
-        }
+        w.NumberOrNull(WeightedQuantile(r->durations, weight, 0.5));
         std::vector<std::pair<double, uint32_t>> by_field;
         for (const auto& [field, fw] : r->fields) by_field.emplace_back(-fw, field);
         std::sort(by_field.begin(), by_field.end());

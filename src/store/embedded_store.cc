@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <future>
 #include <map>
 #include <optional>
 #include <set>
@@ -280,8 +281,16 @@ Status EmbeddedStore::Scan(const ScanSpec& spec, const BatchVisitor& visit) {
   ColumnSet columns = spec.columns;
   columns.set(static_cast<size_t>(ColumnId::ts));
   const RowGroupFilter groups{spec.types, spec.names};
-  for (const LiveSegment& s : segments) {
-    Result<ColumnBatch> batch = s.reader->ReadRows(columns, groups);
+  // The next segment is read and decoded on another thread while the visitor takes this one.
+  auto read = [&](size_t i) {
+    return std::async(std::launch::async,
+                      [&, i] { return segments[i].reader->ReadRows(columns, groups); });
+  };
+  std::future<Result<ColumnBatch>> next;
+  if (!segments.empty()) next = read(0);
+  for (size_t i = 0; i < segments.size(); ++i) {
+    Result<ColumnBatch> batch = next.get();
+    if (i + 1 < segments.size()) next = read(i + 1);
     if (!batch.ok()) return batch.status();
     SL_RETURN_IF_ERROR(visit(*batch));
   }
