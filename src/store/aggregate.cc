@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <string_view>
+#include <unordered_map>
 
 #include "common/vitals.h"
 #include "store/rollup.h"
@@ -157,22 +158,25 @@ ColumnSet Aggregation::Columns() const {
   return columns;
 }
 
+void Aggregation::Accumulate(Accumulator& acc, double v, double w) {
+  if (sketched_) {
+    acc.sketch.Add(v, w);
+    acc.bands[v <= band_edges_[0] ? 0 : v <= band_edges_[1] ? 1 : 2] += w;
+  } else {
+    acc.values.emplace_back(v, w);
+  }
+  acc.weight += w;
+  acc.weighted_sum += w * v;
+  ++acc.samples;
+  acc.min = std::min(acc.min, v);
+  acc.max = std::max(acc.max, v);
+}
+
 // Adds the row to every group it belongs to (several for a multi-valued group_by dimension).
 void Aggregation::AddToGroups(const ColumnBatch& batch, size_t row, double v, double w,
                               size_t dim_idx) {
   if (dim_idx == spec_.group_by.size()) {
-    Accumulator& acc = groups_[key_];
-    if (sketched_) {
-      acc.sketch.Add(v, w);
-      acc.bands[v <= band_edges_[0] ? 0 : v <= band_edges_[1] ? 1 : 2] += w;
-    } else {
-      acc.values.emplace_back(v, w);
-    }
-    acc.weight += w;
-    acc.weighted_sum += w * v;
-    ++acc.samples;
-    acc.min = std::min(acc.min, v);
-    acc.max = std::max(acc.max, v);
+    Accumulate(groups_[key_], v, w);
     return;
   }
   const DimensionRef& dim = spec_.group_by[dim_idx];
@@ -199,6 +203,30 @@ void Aggregation::AddRows(const ColumnBatch& batch,
   if (type_id < 0) return;
   const int64_t name_id = spec_.metric_name.empty() ? -1 : DictId(name, spec_.metric_name);
   if (!spec_.metric_name.empty() && name_id < 0) return;
+  // Per batch, a filter's verdict per dictionary id, and the group of each tuple of dictionary
+  // ids (when no group_by dimension is multi-valued): strings are compared once per batch.
+  std::vector<std::vector<int8_t>> verdicts(spec_.filters.size());
+  for (size_t f = 0; f < spec_.filters.size(); ++f) {
+    verdicts[f].assign(batch.col(spec_.filters[f].dim.column).dict.size(), -1);
+  }
+  const bool cache_groups = spec_.group_by.size() <= 3 &&
+                            std::none_of(spec_.group_by.begin(), spec_.group_by.end(),
+                                         [](const DimensionRef& d) { return d.multi_valued; });
+  struct TupleKey {
+    int64_t bucket;
+    uint32_t ids[3];
+    bool operator==(const TupleKey& o) const {
+      return bucket == o.bucket && ids[0] == o.ids[0] && ids[1] == o.ids[1] && ids[2] == o.ids[2];
+    }
+  };
+  struct TupleHash {
+    size_t operator()(const TupleKey& k) const {
+      uint64_t h = static_cast<uint64_t>(k.bucket) * 0x9E3779B97F4A7C15ull;
+      for (uint32_t id : k.ids) h = (h ^ id) * 0x100000001B3ull;
+      return h ^ (h >> 32);
+    }
+  };
+  std::unordered_map<TupleKey, Accumulator*, TupleHash> group_of;
   for (size_t row = 0; row < batch.rows; ++row) {
     const int64_t t = ts.ints[row];
     bool in_range = false;
@@ -218,18 +246,33 @@ void Aggregation::AddRows(const ColumnBatch& batch,
         break;
       }
     }
-    for (const DimensionFilter& f : spec_.filters) {
-      if (!Matches(f, batch.col(f.dim.column).str(row))) {
-        keep = false;
-        break;
-      }
+    for (size_t f = 0; keep && f < spec_.filters.size(); ++f) {
+      const Column& col = batch.col(spec_.filters[f].dim.column);
+      int8_t& verdict = verdicts[f][col.ids[row]];
+      if (verdict < 0) verdict = Matches(spec_.filters[f], col.str(row)) ? 1 : 0;
+      keep = verdict == 1;
     }
     if (!keep) continue;
     double r = rate.doubles[row];
     double w = (IsNull(r) || r <= 0) ? 1.0 : 1.0 / r;
     if (spec_.bucket_ms > 0) key_.first = FloorTo(t, spec_.bucket_ms);
     ++scanned_events_;
-    AddToGroups(batch, row, v, w, 0);
+    if (!cache_groups) {
+      AddToGroups(batch, row, v, w, 0);
+      continue;
+    }
+    TupleKey tuple{key_.first, {0, 0, 0}};
+    for (size_t d = 0; d < spec_.group_by.size(); ++d) {
+      tuple.ids[d] = batch.col(spec_.group_by[d].column).ids[row];
+    }
+    Accumulator*& acc = group_of[tuple];
+    if (acc == nullptr) {
+      for (size_t d = 0; d < spec_.group_by.size(); ++d) {
+        key_.second[d].assign(batch.col(spec_.group_by[d].column).str(row));
+      }
+      acc = &groups_[key_];  // std::map: the address stays valid
+    }
+    Accumulate(*acc, v, w);
   }
 }
 

@@ -147,6 +147,7 @@ class Aggregation {
   };
   using GroupKey = std::pair<int64_t, std::vector<std::string>>;
   void AddToGroups(const ColumnBatch& batch, size_t row, double v, double w, size_t dim_idx);
+  void Accumulate(Accumulator& acc, double v, double w);
 
   const AggregateSpec& spec_;
   const bool sketched_;
