@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <memory>
 
@@ -27,6 +28,8 @@ constexpr const char* kUsage =
 
 constexpr size_t kChunkBytes = 64 << 20;
 constexpr size_t kMaxReportedErrors = 10;
+// Rows of a day after which the earlier days of its project are taken as complete.
+constexpr size_t kSettledRows = 50000;
 
 bool ValidProjectId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
@@ -108,15 +111,28 @@ int RunImport(const std::vector<std::string>& args, std::ostream& out, std::ostr
   std::map<std::pair<std::string, int64_t>, ColumnBatchBuilder> builders;
   uint64_t imported = 0, rejected = 0, line = 0, segments = 0;
   Status store_status;
-  auto write = [&](const std::string& project, ColumnBatchBuilder& builder) {
-    if (builder.rows() == 0 || !store_status.ok()) return;
-    const uint64_t rows = builder.rows();
-    store_status = (*store)->Import(project, builder.Finish());
-    builder = ColumnBatchBuilder();  // frees the columns' capacity: the next day may never come
-    if (store_status.ok()) {
-      imported += rows;
+  // A full batch is written (segment and rollup) on another thread while parsing goes on; at
+  // most one write is in flight, so at most two batches are in memory.
+  std::future<Status> in_flight;
+  uint64_t in_flight_rows = 0;
+  auto finish_write = [&] {
+    if (!in_flight.valid()) return;
+    Status status = in_flight.get();
+    if (status.ok()) {
+      imported += in_flight_rows;
       ++segments;
+    } else if (store_status.ok()) {
+      store_status = status;
     }
+  };
+  auto write = [&](const std::string& project, ColumnBatchBuilder& builder) {
+    finish_write();
+    if (builder.rows() == 0 || !store_status.ok()) return;
+    in_flight_rows = builder.rows();
+    auto batch = std::make_shared<ColumnBatch>(builder.Finish());
+    builder = ColumnBatchBuilder();  // frees the columns' capacity: the next day may never come
+    in_flight = std::async(std::launch::async,
+                           [&store, project, batch] { return (*store)->Import(project, *batch); });
   };
   auto reject = [&](const std::string& file, const std::string& why) {
     if (rejected++ < kMaxReportedErrors) err << file << ": line " << line << ": " << why << "\n";
@@ -170,6 +186,16 @@ int RunImport(const std::vector<std::string>& args, std::ostream& out, std::ostr
         const int64_t ts = row.ints[static_cast<size_t>(ColumnId::ts)];
         const int64_t day = ts / 86400000 - (ts % 86400000 < 0 ? 1 : 0);
         auto [it, added] = builders.try_emplace({row.project, day});
+        if (it->second.rows() == kSettledRows) {
+          // Input in time order has finished the project's earlier days once a later one holds
+          // this many rows: write those big enough for a segment of their own now, while
+          // parsing goes on.
+          for (auto& [key, earlier] : builders) {
+            if (key.first == row.project && key.second < day && earlier.rows() >= kRowGroupRows) {
+              write(key.first, earlier);
+            }
+          }
+        }
         ColumnBatchBuilder& builder = it->second;
         for (size_t col = 0; col < kNumColumns; ++col) {
           if (!row.present.test(col)) continue;
@@ -195,6 +221,7 @@ int RunImport(const std::vector<std::string>& args, std::ostream& out, std::ostr
     if (in != stdin) std::fclose(in);
   }
   for (auto& [key, builder] : builders) write(key.first, builder);
+  finish_write();
   Status closed = (*store)->Close();
   if (store_status.ok()) store_status = closed;
   const double seconds =
