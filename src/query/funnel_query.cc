@@ -94,7 +94,7 @@ Result<std::vector<FunnelGroup>> RunFunnel(Store& store, const FunnelQuery& quer
   std::vector<int64_t> times(n), best_times(n);
   for (size_t i = 0; i < c.sessions.size(); ++i) {
     const SessionAcc& s = c.sessions[i];
-    if (!c.Matches(s, query.sessions.filters)) continue;
+    if (!c.Matches(i, query.sessions.filters)) continue;
     std::vector<StepHit>& events = hits[i];
     std::sort(events.begin(), events.end(), [](const StepHit& a, const StepHit& b) {
       return a.ts != b.ts ? a.ts < b.ts : a.seq < b.seq;
@@ -115,7 +115,7 @@ Result<std::vector<FunnelGroup>> RunFunnel(Store& store, const FunnelQuery& quer
       }
     }
     for (size_t d = 0; d < query.sessions.group_by.size(); ++d) {
-      key[d].assign(c.value(s, query.sessions.group_by[d].column));
+      key[d].assign(c.value(i, query.sessions.group_by[d].column));
     }
     Acc& acc = groups[key];
     if (acc.steps.empty()) {

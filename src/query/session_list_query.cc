@@ -150,13 +150,11 @@ Result<std::string> RunSessionList(Store& store, const SessionListQuery& query) 
         }
       }));
   facts.resize(c.sessions.size());
-  std::vector<const std::string*> ids(c.sessions.size());
-  for (const auto& [id, slot] : c.index) ids[slot] = &id;
 
   std::vector<size_t> matched;
   for (size_t i = 0; i < c.sessions.size(); ++i) {
     const SessionFacts& f = facts[i];
-    if (!c.Matches(c.sessions[i], query.sessions.filters)) continue;
+    if (!c.Matches(i, query.sessions.filters)) continue;
     if (query.had_error && f.errors == 0) continue;
     if (!query.fired.empty() && !f.fired) continue;
     if (!query.poor_vital.empty() && !f.poor) continue;
@@ -181,7 +179,7 @@ Result<std::string> RunSessionList(Store& store, const SessionListQuery& query) 
     const SessionFacts& f = facts[i];
     w.BeginObject();
     w.Key("session_id");
-    w.String(*ids[i]);
+    w.String(c.id(i));
     w.Key("start");
     w.Int(s.first_ts);
     w.Key("end");
@@ -200,7 +198,7 @@ Result<std::string> RunSessionList(Store& store, const SessionListQuery& query) 
     w.Int(f.api_calls);
     for (const DimensionRef& dim : sessions.group_by) {
       w.Key(dim.name == "route" ? "landing_route" : dim.name);
-      w.StringOrNull(c.value(s, dim.column));
+      w.StringOrNull(c.value(i, dim.column));
     }
     w.Key("worst");
     w.BeginObject();

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <limits>
 #include <map>
-#include <unordered_map>
 
 #include "common/json_writer.h"
 #include "common/vitals.h"
@@ -65,23 +64,24 @@ Status CollectSessions(Store& store, const SessionQuery& query, SessionCollector
       if (t < query.from_ms || t >= query.to_ms || sid.ids[row] == 0) continue;
       int64_t& slot = slot_of[sid.ids[row]];
       if (slot < 0) {
-        auto [it, added] =
-            c->index.try_emplace(sid.dict[sid.ids[row]], static_cast<uint32_t>(c->sessions.size()));
-        if (added) c->sessions.emplace_back();
-        slot = it->second;
+        slot = c->id_interner.Intern(sid.dict[sid.ids[row]], &c->ids) - int64_t{1};
+        if (static_cast<size_t>(slot) == c->sessions.size()) {
+          c->sessions.emplace_back();
+          c->dims.resize(c->dims.size() + c->columns.size());
+        }
       }
       SessionAcc& s = c->sessions[static_cast<size_t>(slot)];
       ++c->scanned;
       if (t < s.first_ts) {
         s.first_ts = t;
-        s.dims.resize(c->columns.size());
+        uint32_t* dims = c->dims.data() + static_cast<size_t>(slot) * c->columns.size();
         for (size_t i = 0; i < c->columns.size(); ++i) {
           const Column& col = batch.col(c->columns[i]);
           std::vector<int64_t>& map = global_of[i];
           if (map.empty()) map.assign(col.dict.size(), -1);
           int64_t& id = map[col.ids[row]];
           if (id < 0) id = c->interners[i].Intern(col.dict[col.ids[row]], &c->dicts[i]);
-          s.dims[i] = static_cast<uint32_t>(id);
+          dims[i] = static_cast<uint32_t>(id);
         }
         const double r = rate.doubles[row];
         s.weight = (IsNull(r) || r <= 0) ? 1.0 : 1.0 / r;
@@ -103,8 +103,6 @@ Status CollectSessions(Store& store, const SessionQuery& query, SessionCollector
   });
 }
 
-namespace {}  // namespace
-
 std::pair<double, double> WilsonInterval(double rate, double n) {
   if (!(n > 0)) return {0, 1};
   constexpr double z = 1.959963984540054;
@@ -125,10 +123,11 @@ Result<std::vector<SessionSummaryRow>> SummarizeSessions(Store& store, const Ses
   };
   std::map<std::vector<std::string>, Group> groups;
   std::vector<std::string> key(query.group_by.size());
-  for (const SessionAcc& s : c.sessions) {
-    if (!c.Matches(s, query.filters)) continue;
-    for (size_t i = 0; i < query.group_by.size(); ++i) {
-      key[i].assign(c.value(s, query.group_by[i].column));
+  for (size_t i = 0; i < c.sessions.size(); ++i) {
+    if (!c.Matches(i, query.filters)) continue;
+    const SessionAcc& s = c.sessions[i];
+    for (size_t d = 0; d < query.group_by.size(); ++d) {
+      key[d].assign(c.value(i, query.group_by[d].column));
     }
     Group& g = groups[key];
     g.row.sessions += s.weight;
@@ -180,8 +179,9 @@ Result<SessionEventRate> ComputeSessionEventRate(Store& store, const SessionQuer
   SessionCollector c;
   SL_RETURN_IF_ERROR(CollectSessions(store, query, &c));
   SessionEventRate rate;
-  for (const SessionAcc& s : c.sessions) {
-    if (!c.Matches(s, query.filters)) continue;
+  for (size_t i = 0; i < c.sessions.size(); ++i) {
+    if (!c.Matches(i, query.filters)) continue;
+    const SessionAcc& s = c.sessions[i];
     rate.sessions += s.weight;
     ++rate.session_samples;
     if (s.converted) {
@@ -203,8 +203,9 @@ Result<ConversionResult> ComputeConversion(Store& store, const SessionQuery& que
     result.rows[b].to =
         b < query.edges.size() ? query.edges[b] : std::numeric_limits<double>::infinity();
   }
-  for (const SessionAcc& s : c.sessions) {
-    if (!c.Matches(s, query.filters)) continue;
+  for (size_t i = 0; i < c.sessions.size(); ++i) {
+    if (!c.Matches(i, query.filters)) continue;
+    const SessionAcc& s = c.sessions[i];
     if (s.vital_ts == kNoTime) {
       result.sessions_without_vital += s.weight;
       continue;

@@ -17,7 +17,6 @@
 #include <limits>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "query/metrics_query.h"
@@ -79,7 +78,6 @@ struct SessionAcc {
   double weight = 1;
   int64_t vital_ts = kNoTime;
   double vital_value = 0;
-  std::vector<uint32_t> dims;  // of the first event: ids into SessionCollector::dicts
 };
 
 // The sessions of a query's range as one scan folds them (CollectSessions).
@@ -87,19 +85,24 @@ struct SessionCollector {
   std::vector<ColumnId> columns;  // the dimensions filtered or grouped on
   std::vector<std::vector<std::string>> dicts;
   std::vector<StringInterner> interners;
-  std::unordered_map<std::string, uint32_t> index;  // session_id -> sessions[i]
   std::vector<SessionAcc> sessions;
+  // Of sessions[i]: the dimensions of its first event, ids into dicts, at dims[i * columns.size()
+  // + column index]; and its session_id, ids[i + 1] (ids[0] is "", for StringInterner).
+  std::vector<uint32_t> dims;
+  std::vector<std::string> ids{""};
+  StringInterner id_interner;
   uint64_t scanned = 0;
 
-  std::string_view value(const SessionAcc& s, ColumnId column) const {
+  std::string_view id(size_t session) const { return ids[session + 1]; }
+  std::string_view value(size_t session, ColumnId column) const {
     for (size_t i = 0; i < columns.size(); ++i) {
-      if (columns[i] == column) return dicts[i][s.dims[i]];
+      if (columns[i] == column) return dicts[i][dims[session * columns.size() + i]];
     }
     return {};
   }
-  bool Matches(const SessionAcc& s, const std::vector<DimensionFilter>& filters) const {
+  bool Matches(size_t session, const std::vector<DimensionFilter>& filters) const {
     for (const DimensionFilter& f : filters) {
-      if (!MatchesFilter(f, value(s, f.dim.column))) return false;
+      if (!MatchesFilter(f, value(session, f.dim.column))) return false;
     }
     return true;
   }

@@ -174,7 +174,7 @@ Result<std::string> RunUsageQuery(Store& store, const UsageQuery& query) {
   std::vector<double> exits(keys.size(), 0);
   for (size_t i = 0; i < c.sessions.size(); ++i) {
     const SessionAcc& s = c.sessions[i];
-    if (!c.Matches(s, query.sessions.filters)) continue;
+    if (!c.Matches(i, query.sessions.filters)) continue;
     total_sessions += s.weight;
     std::vector<Mark>& ms = marks[i];
     if (query.kind == Kind::kPaths) {
