@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <string_view>
@@ -71,19 +72,6 @@ double RoundSignificant(double v) {
   return std::round(v * scale) / scale;
 }
 
-// WeightedQuantile's answer when every weight is 1: the k-th smallest value, k the first count
-// reaching q·n (with the same slack). Reorders `values` (nth_element).
-double UnitWeightQuantile(std::vector<std::pair<double, double>>* values, double q) {
-  if (values->empty()) return std::numeric_limits<double>::quiet_NaN();
-  const double n = static_cast<double>(values->size());
-  const double target = q * n * (1 - 1e-12);
-  size_t k = static_cast<size_t>(std::ceil(target));
-  k = std::clamp<size_t>(k, 1, values->size());
-  auto nth = values->begin() + static_cast<ptrdiff_t>(k - 1);
-  std::nth_element(values->begin(), nth, values->end());
-  return nth->first;
-}
-
 }  // namespace
 
 double WeightedQuantile(const std::vector<std::pair<double, double>>& sorted, double total_weight,
@@ -97,6 +85,107 @@ double WeightedQuantile(const std::vector<std::pair<double, double>>& sorted, do
     if (cumulative >= target) return value;
   }
   return sorted.back().first;
+}
+
+namespace {
+
+// The order of doubles as unsigned integers: -inf < negatives < -0 < +0 < positives < +inf.
+uint64_t OrderKey(double v) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return bits >> 63 ? ~bits : bits | (uint64_t{1} << 63);
+}
+
+}  // namespace
+
+std::vector<double> ExactQuantiles(const std::vector<double>& values,
+                                   const std::vector<double>& weights, double total_weight,
+                                   const std::vector<double>& qs) {
+  std::vector<double> out(qs.size(), std::numeric_limits<double>::quiet_NaN());
+  if (values.empty()) return out;
+  const bool unit = weights.empty();
+  if (values.size() < 65536) {  // below the cost of the histogram: order them all
+    std::vector<std::pair<double, double>> sorted(values.size());
+    for (size_t i = 0; i < values.size(); ++i) sorted[i] = {values[i], unit ? 1.0 : weights[i]};
+    std::sort(sorted.begin(), sorted.end());
+    const double total = unit ? static_cast<double>(values.size()) : total_weight;
+    for (size_t i = 0; i < qs.size(); ++i) out[i] = WeightedQuantile(sorted, total, qs[i]);
+    return out;
+  }
+  // Buckets by the key's leading 16 bits: sign, exponent and 4 bits of mantissa, so a power of
+  // two spans 16 buckets. Per bucket the weight (or count) of its values.
+  constexpr int kShift = 48;
+  std::vector<double> bucket_weight(size_t{1} << (64 - kShift), 0.0);
+  for (size_t i = 0; i < values.size(); ++i) {
+    bucket_weight[OrderKey(values[i]) >> kShift] += unit ? 1.0 : weights[i];
+  }
+  // Each quantile's target: WeightedQuantile's, the first value whose running weight reaches
+  // q·Σw; with unit weights, the k-th smallest, k the first count reaching q·n.
+  const double total = unit ? static_cast<double>(values.size()) : total_weight;
+  struct Ask {
+    size_t q_index;
+    double target;
+    size_t bucket = 0;
+    double before = 0;  // weight of the buckets below
+  };
+  std::vector<Ask> asks;
+  for (size_t i = 0; i < qs.size(); ++i) asks.push_back({i, qs[i] * total * (1 - 1e-12)});
+  std::sort(asks.begin(), asks.end(),
+            [](const Ask& a, const Ask& b) { return a.target < b.target; });
+  {
+    size_t bucket = 0;
+    double cumulative = 0;
+    size_t last_nonempty = 0;
+    for (size_t b = 0; b < bucket_weight.size(); ++b) {
+      if (bucket_weight[b] > 0) last_nonempty = b;
+    }
+    for (Ask& ask : asks) {
+      while (bucket < last_nonempty &&
+             (bucket_weight[bucket] == 0 || cumulative + bucket_weight[bucket] < ask.target)) {
+        cumulative += bucket_weight[bucket++];
+      }
+      ask.bucket = bucket;
+      ask.before = cumulative;
+    }
+  }
+  // The values of the buckets asked for, then each ask answered within its bucket.
+  std::vector<size_t> slot_of(bucket_weight.size(), SIZE_MAX);
+  std::vector<std::vector<std::pair<double, double>>> chosen;
+  for (const Ask& ask : asks) {
+    if (slot_of[ask.bucket] == SIZE_MAX) {
+      slot_of[ask.bucket] = chosen.size();
+      chosen.emplace_back();
+    }
+  }
+  for (size_t i = 0; i < values.size(); ++i) {
+    const size_t slot = slot_of[OrderKey(values[i]) >> kShift];
+    if (slot != SIZE_MAX) chosen[slot].emplace_back(values[i], unit ? 1.0 : weights[i]);
+  }
+  if (!unit) {
+    for (auto& bucket : chosen) std::sort(bucket.begin(), bucket.end());
+  }
+  for (const Ask& ask : asks) {
+    std::vector<std::pair<double, double>>& bucket = chosen[slot_of[ask.bucket]];
+    if (unit) {  // the j-th smallest of the bucket, j the first count reaching the target
+      const double j = std::ceil(ask.target - ask.before);
+      const size_t rank = std::clamp<size_t>(j < 1 ? 1 : static_cast<size_t>(j), 1, bucket.size());
+      auto nth = bucket.begin() + static_cast<ptrdiff_t>(rank - 1);
+      std::nth_element(bucket.begin(), nth, bucket.end());
+      out[ask.q_index] = nth->first;
+      continue;
+    }
+    double cumulative = ask.before;
+    double answer = bucket.back().first;
+    for (const auto& [v, w] : bucket) {
+      cumulative += w;
+      if (cumulative >= ask.target) {
+        answer = v;
+        break;
+      }
+    }
+    out[ask.q_index] = answer;
+  }
+  return out;
 }
 
 bool MatchesFilter(const DimensionFilter& filter, std::string_view value) {
@@ -163,7 +252,12 @@ void Aggregation::Accumulate(Accumulator& acc, double v, double w) {
     acc.sketch.Add(v, w);
     acc.bands[v <= band_edges_[0] ? 0 : v <= band_edges_[1] ? 1 : 2] += w;
   } else {
-    acc.values.emplace_back(v, w);
+    if (w != 1.0 && acc.unit_weights) {
+      acc.weights.assign(acc.values.size(), 1.0);
+      acc.unit_weights = false;
+    }
+    acc.values.push_back(v);
+    if (!acc.unit_weights) acc.weights.push_back(w);
   }
   acc.weight += w;
   acc.weighted_sum += w * v;
@@ -227,6 +321,9 @@ void Aggregation::AddRows(const ColumnBatch& batch,
     }
   };
   std::unordered_map<TupleKey, Accumulator*, TupleHash> group_of;
+  // Rows come sorted by time within a row group, so neighbours mostly share a tuple.
+  TupleKey last_tuple{};
+  Accumulator* last_acc = nullptr;
   for (size_t row = 0; row < batch.rows; ++row) {
     const int64_t t = ts.ints[row];
     bool in_range = false;
@@ -265,14 +362,18 @@ void Aggregation::AddRows(const ColumnBatch& batch,
     for (size_t d = 0; d < spec_.group_by.size(); ++d) {
       tuple.ids[d] = batch.col(spec_.group_by[d].column).ids[row];
     }
-    Accumulator*& acc = group_of[tuple];
-    if (acc == nullptr) {
-      for (size_t d = 0; d < spec_.group_by.size(); ++d) {
-        key_.second[d].assign(batch.col(spec_.group_by[d].column).str(row));
+    if (last_acc == nullptr || !(tuple == last_tuple)) {
+      Accumulator*& acc = group_of[tuple];
+      if (acc == nullptr) {
+        for (size_t d = 0; d < spec_.group_by.size(); ++d) {
+          key_.second[d].assign(batch.col(spec_.group_by[d].column).str(row));
+        }
+        acc = &groups_[key_];  // std::map: the address stays valid
       }
-      acc = &groups_[key_];  // std::map: the address stays valid
+      last_tuple = tuple;
+      last_acc = acc;
     }
-    Accumulate(*acc, v, w);
+    Accumulate(*last_acc, v, w);
   }
 }
 
@@ -302,6 +403,19 @@ void Aggregation::AddCell(const std::vector<ColumnId>& dims, const RollupCell& c
   ++sketch_cells_;
 }
 
+void Aggregation::AppendValues(const Accumulator& from, Accumulator* to) {
+  if (!from.unit_weights && to->unit_weights) {
+    to->weights.assign(to->values.size(), 1.0);
+    to->unit_weights = false;
+  }
+  to->values.insert(to->values.end(), from.values.begin(), from.values.end());
+  if (from.unit_weights) {
+    to->weights.resize(to->unit_weights ? 0 : to->values.size(), 1.0);
+  } else {
+    to->weights.insert(to->weights.end(), from.weights.begin(), from.weights.end());
+  }
+}
+
 AggregateResult Aggregation::Finish() {
   // Groups by bucket, then weight, descending, ties by key; beyond `limit`, one "other" group.
   std::vector<std::pair<const GroupKey*, Accumulator*>> order;
@@ -315,7 +429,7 @@ AggregateResult Aggregation::Finish() {
   if (has_rest) {
     for (size_t i = spec_.limit; i < order.size(); ++i) {
       Accumulator& acc = *order[i].second;
-      rest.values.insert(rest.values.end(), acc.values.begin(), acc.values.end());
+      AppendValues(acc, &rest);
       (void)rest.sketch.Merge(acc.sketch);
       for (int b = 0; b < 3; ++b) rest.bands[b] += acc.bands[b];
       rest.weight += acc.weight;
@@ -334,12 +448,14 @@ AggregateResult Aggregation::Finish() {
   result.scanned_events = scanned_events_;
   for (auto& [group_key, acc_ptr] : order) {
     Accumulator& acc = *acc_ptr;
-    // Unit weights (no sampling) need only the ranks the quantiles ask for: nth_element per
-    // quantile instead of a full sort. Other weights need the running sum: sorted.
-    const bool unit_weights =
-        !sketched_ && std::all_of(acc.values.begin(), acc.values.end(),
-                                  [](const auto& vw) { return vw.second == 1.0; });
-    if (!sketched_ && !unit_weights) std::sort(acc.values.begin(), acc.values.end());
+    std::vector<double> qs;
+    for (const Stat& stat : spec_.stats) {
+      if (stat.kind == StatKind::kQuantile) qs.push_back(stat.quantile);
+    }
+    const std::vector<double> quantiles =
+        sketched_ || qs.empty() ? std::vector<double>()
+                                : ExactQuantiles(acc.values, acc.weights, acc.weight, qs);
+    size_t next_quantile = 0;
     AggregateRow row;
     row.group = group_key->second;
     row.bucket_start = group_key->first;
@@ -348,13 +464,8 @@ AggregateResult Aggregation::Finish() {
       double out = 0;
       switch (stat.kind) {
         case StatKind::kQuantile:
-          if (sketched_) {
-            out = RoundSignificant(acc.sketch.Quantile(stat.quantile));
-          } else if (unit_weights) {
-            out = UnitWeightQuantile(&acc.values, stat.quantile);
-          } else {
-            out = WeightedQuantile(acc.values, acc.weight, stat.quantile);
-          }
+          out = sketched_ ? RoundSignificant(acc.sketch.Quantile(stat.quantile))
+                          : quantiles[next_quantile++];
           break;
         case StatKind::kCount:
           out = acc.weight;
@@ -384,7 +495,9 @@ AggregateResult Aggregation::Finish() {
                                                                                        : 1;
             in_band = acc.bands[band];
           } else {
-            for (const auto& [v, w] : acc.values) {
+            for (size_t i = 0; i < acc.values.size(); ++i) {
+              const double v = acc.values[i];
+              const double w = acc.unit_weights ? 1.0 : acc.weights[i];
               in_band += v > stat.above && v <= stat.at_most ? w : 0;
             }
           }

@@ -7,7 +7,8 @@
 // (w = 1 when sample_rate is null). count = Σw, samples = number of events, sum = Σw·v,
 // avg = Σw·v / Σw, and the q-quantile is the weighted nearest rank: the smallest value v such that
 // the weight of values ≤ v is at least q·Σw.
-// Cost: exact quantiles keep every matching value in memory, O(n log n) per group.
+// Cost: exact quantiles keep every matching value in memory; answering reads them twice (a
+// histogram, then the values of the buckets holding the asked ranks, which are ordered).
 //
 // Sketched answers (AggregateSpec::exact false, and SketchServable): quantiles come from DDSketches
 // and are within DDSketch::kDefaultRelativeAccuracy (0.5%) of a value whose weighted rank is the
@@ -136,9 +137,11 @@ class Aggregation {
 
  private:
   struct Accumulator {
-    std::vector<std::pair<double, double>> values;  // (value, weight), exact only
-    DDSketch sketch;                                // sketched only
-    double bands[3] = {0, 0, 0};                    // sketched only: Google's bands
+    // Exact only: the values, and their weights once some weight is not 1 (unit_weights false).
+    std::vector<double> values, weights;
+    bool unit_weights = true;
+    DDSketch sketch;              // sketched only
+    double bands[3] = {0, 0, 0};  // sketched only: Google's bands
     double weight = 0;
     double weighted_sum = 0;
     uint64_t samples = 0;
@@ -148,6 +151,7 @@ class Aggregation {
   using GroupKey = std::pair<int64_t, std::vector<std::string>>;
   void AddToGroups(const ColumnBatch& batch, size_t row, double v, double w, size_t dim_idx);
   void Accumulate(Accumulator& acc, double v, double w);
+  static void AppendValues(const Accumulator& from, Accumulator* to);
 
   const AggregateSpec& spec_;
   const bool sketched_;
@@ -163,5 +167,13 @@ Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec)
 // The weighted nearest-rank quantile of (value, weight) pairs sorted by value (see above).
 double WeightedQuantile(const std::vector<std::pair<double, double>>& sorted, double total_weight,
                         double q);
+
+// WeightedQuantile of `values` (not NaN, in any order) for each of `qs`, in the order of `qs`:
+// `weights` holds one weight per value, or is empty when every weight is 1; `total_weight` is
+// their sum. Needs no sort of the whole: a histogram by each value's leading bits finds the
+// buckets holding the asked ranks, and only their values are ordered.
+std::vector<double> ExactQuantiles(const std::vector<double>& values,
+                                   const std::vector<double>& weights, double total_weight,
+                                   const std::vector<double>& qs);
 
 }  // namespace sightline

@@ -77,6 +77,39 @@ TEST(WeightedQuantileTest, HeavierValuesPullThePercentile) {
   EXPECT_EQ(WeightedQuantile(values, 11, 0.5), 20);
 }
 
+// Many values take ExactQuantiles' histogram path; few its sort. Both answer as WeightedQuantile
+// over every value sorted, for negative, zero, repeated and spread-out values.
+TEST(ExactQuantilesTest, EqualWeightedQuantileOfTheSortedValues) {
+  std::mt19937 rng(11);
+  std::lognormal_distribution<double> spread(6, 2);
+  std::uniform_int_distribution<int> kind(0, 9);
+  const std::vector<double> qs = {0.99, 0, 0.5, 0.001, 0.75, 1, 0.9, 0.95, 0.25, 0.999};
+  for (size_t n : {size_t{1}, size_t{1000}, size_t{200000}}) {
+    for (bool unit : {true, false}) {
+      std::vector<double> values, weights;
+      std::vector<std::pair<double, double>> sorted;
+      double total = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const int k = kind(rng);
+        const double v = k == 0 ? -spread(rng) : k == 1 ? 0.0 : k == 2 ? 2500.0 : spread(rng);
+        const double w = unit ? 1.0 : std::vector<double>{1, 2, 10, 1 / 0.3}[i % 4];
+        values.push_back(v);
+        if (!unit) weights.push_back(w);
+        sorted.emplace_back(v, w);
+        total += w;
+      }
+      std::sort(sorted.begin(), sorted.end());
+      const std::vector<double> got = ExactQuantiles(values, weights, total, qs);
+      ASSERT_EQ(got.size(), qs.size());
+      for (size_t i = 0; i < qs.size(); ++i) {
+        EXPECT_EQ(got[i], WeightedQuantile(sorted, total, qs[i]))
+            << "n " << n << (unit ? " unit" : " weighted") << " q " << qs[i];
+      }
+    }
+  }
+  EXPECT_TRUE(std::isnan(ExactQuantiles({}, {}, 0, {0.5})[0]));
+}
+
 TEST(AggregateTest, MatchesABruteForceComputationOnRandomData) {
   VectorStore store;
   std::mt19937 rng(42);
