@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
 #include "common/vitals.h"
@@ -104,12 +105,28 @@ std::vector<double> ExactQuantiles(const std::vector<double>& values,
   std::vector<double> out(qs.size(), std::numeric_limits<double>::quiet_NaN());
   if (values.empty()) return out;
   const bool unit = weights.empty();
+  if (values.size() < 65536 && unit) {  // below the cost of the histogram: the ranks asked
+    std::vector<double> copy = values;
+    std::vector<size_t> order(qs.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return qs[a] < qs[b]; });
+    const double n = static_cast<double>(copy.size());
+    auto lo = copy.begin();
+    for (size_t i : order) {  // each rank over the part above the one before
+      const double k = std::ceil(qs[i] * n * (1 - 1e-12));
+      const size_t rank = std::clamp<size_t>(k < 1 ? 1 : static_cast<size_t>(k), 1, copy.size());
+      auto nth = copy.begin() + static_cast<ptrdiff_t>(rank - 1);
+      std::nth_element(lo, nth, copy.end());
+      lo = nth;
+      out[i] = *nth;
+    }
+    return out;
+  }
   if (values.size() < 65536) {  // below the cost of the histogram: order them all
     std::vector<std::pair<double, double>> sorted(values.size());
-    for (size_t i = 0; i < values.size(); ++i) sorted[i] = {values[i], unit ? 1.0 : weights[i]};
+    for (size_t i = 0; i < values.size(); ++i) sorted[i] = {values[i], weights[i]};
     std::sort(sorted.begin(), sorted.end());
-    const double total = unit ? static_cast<double>(values.size()) : total_weight;
-    for (size_t i = 0; i < qs.size(); ++i) out[i] = WeightedQuantile(sorted, total, qs[i]);
+    for (size_t i = 0; i < qs.size(); ++i) out[i] = WeightedQuantile(sorted, total_weight, qs[i]);
     return out;
   }
   // Buckets by the key's leading 16 bits: sign, exponent and 4 bits of mantissa, so a power of
@@ -324,6 +341,11 @@ void Aggregation::AddRows(const ColumnBatch& batch,
   // Rows come sorted by time within a row group, so neighbours mostly share a tuple.
   TupleKey last_tuple{};
   Accumulator* last_acc = nullptr;
+  // One dimension and no buckets: the group of each dictionary id.
+  std::vector<Accumulator*> group_of_id;
+  if (cache_groups && spec_.group_by.size() == 1 && spec_.bucket_ms == 0) {
+    group_of_id.assign(batch.col(spec_.group_by[0].column).dict.size(), nullptr);
+  }
   for (size_t row = 0; row < batch.rows; ++row) {
     const int64_t t = ts.ints[row];
     bool in_range = false;
@@ -356,6 +378,16 @@ void Aggregation::AddRows(const ColumnBatch& batch,
     ++scanned_events_;
     if (!cache_groups) {
       AddToGroups(batch, row, v, w, 0);
+      continue;
+    }
+    if (!group_of_id.empty()) {
+      const Column& col = batch.col(spec_.group_by[0].column);
+      Accumulator*& acc = group_of_id[col.ids[row]];
+      if (acc == nullptr) {
+        key_.second[0].assign(col.str(row));
+        acc = &groups_[key_];
+      }
+      Accumulate(*acc, v, w);
       continue;
     }
     TupleKey tuple{key_.first, {0, 0, 0}};
@@ -403,17 +435,37 @@ void Aggregation::AddCell(const std::vector<ColumnId>& dims, const RollupCell& c
   ++sketch_cells_;
 }
 
-void Aggregation::AppendValues(const Accumulator& from, Accumulator* to) {
-  if (!from.unit_weights && to->unit_weights) {
-    to->weights.assign(to->values.size(), 1.0);
-    to->unit_weights = false;
-  }
-  to->values.insert(to->values.end(), from.values.begin(), from.values.end());
-  if (from.unit_weights) {
-    to->weights.resize(to->unit_weights ? 0 : to->values.size(), 1.0);
+void Aggregation::MergeInto(Accumulator&& from, Accumulator* to) {
+  if (to->values.empty() && to->unit_weights) {
+    to->values = std::move(from.values);
+    to->weights = std::move(from.weights);
+    to->unit_weights = from.unit_weights;
   } else {
-    to->weights.insert(to->weights.end(), from.weights.begin(), from.weights.end());
+    if (!from.unit_weights && to->unit_weights) {
+      to->weights.assign(to->values.size(), 1.0);
+      to->unit_weights = false;
+    }
+    to->values.insert(to->values.end(), from.values.begin(), from.values.end());
+    if (from.unit_weights) {
+      to->weights.resize(to->unit_weights ? 0 : to->values.size(), 1.0);
+    } else {
+      to->weights.insert(to->weights.end(), from.weights.begin(), from.weights.end());
+    }
   }
+  (void)to->sketch.Merge(from.sketch);
+  for (int b = 0; b < 3; ++b) to->bands[b] += from.bands[b];
+  to->weight += from.weight;
+  to->weighted_sum += from.weighted_sum;
+  to->samples += from.samples;
+  to->min = std::min(to->min, from.min);
+  to->max = std::max(to->max, from.max);
+}
+
+void Aggregation::Merge(Aggregation&& other) {
+  for (auto& [key, acc] : other.groups_) MergeInto(std::move(acc), &groups_[key]);
+  other.groups_.clear();
+  sketch_cells_ += other.sketch_cells_;
+  scanned_events_ += other.scanned_events_;
 }
 
 AggregateResult Aggregation::Finish() {
@@ -428,15 +480,7 @@ AggregateResult Aggregation::Finish() {
   const bool has_rest = spec_.bucket_ms == 0 && spec_.limit > 0 && order.size() > spec_.limit;
   if (has_rest) {
     for (size_t i = spec_.limit; i < order.size(); ++i) {
-      Accumulator& acc = *order[i].second;
-      AppendValues(acc, &rest);
-      (void)rest.sketch.Merge(acc.sketch);
-      for (int b = 0; b < 3; ++b) rest.bands[b] += acc.bands[b];
-      rest.weight += acc.weight;
-      rest.weighted_sum += acc.weighted_sum;
-      rest.samples += acc.samples;
-      rest.min = std::min(rest.min, acc.min);
-      rest.max = std::max(rest.max, acc.max);
+      MergeInto(std::move(*order[i].second), &rest);
     }
     order.resize(spec_.limit);
   }
@@ -513,20 +557,26 @@ AggregateResult Aggregation::Finish() {
 }
 
 Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec) {
-  Aggregation aggregation(spec, /*sketched=*/false);
+  // One Aggregation per scanning thread, merged at the end.
+  const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  std::vector<Aggregation> parts;
+  parts.reserve(workers);
+  for (size_t i = 0; i < workers; ++i) parts.emplace_back(spec, /*sketched=*/false);
   ScanSpec scan;
   scan.project = spec.project;
   scan.from_ms = spec.from_ms;
   scan.to_ms = spec.to_ms;
-  scan.columns = aggregation.Columns();
+  scan.columns = parts[0].Columns();
   scan.types = {spec.event_type};
   if (!spec.metric_name.empty()) scan.names = {spec.metric_name};
-  Status status = store.Scan(scan, [&](const ColumnBatch& batch) -> Status {
-    aggregation.AddRows(batch);
-    return Status::Ok();
-  });
+  Status status =
+      store.ScanParallel(scan, workers, [&](size_t worker, const ColumnBatch& batch) -> Status {
+        parts[worker].AddRows(batch);
+        return Status::Ok();
+      });
   if (!status.ok()) return status;
-  return aggregation.Finish();
+  for (size_t i = 1; i < parts.size(); ++i) parts[0].Merge(std::move(parts[i]));
+  return parts[0].Finish();
 }
 
 }  // namespace sightline

@@ -130,6 +130,8 @@ class Aggregation {
   // when its values pass the filters; `bucket_start` is the bucket it falls in (0 without
   // buckets). Sketched only.
   void AddCell(const std::vector<ColumnId>& dims, const RollupCell& cell, int64_t bucket_start);
+  // Takes in every group of `other`, an Aggregation of the same spec and kind over other rows.
+  void Merge(Aggregation&& other);
   AggregateResult Finish();
 
   // The columns AddRows reads.
@@ -151,7 +153,7 @@ class Aggregation {
   using GroupKey = std::pair<int64_t, std::vector<std::string>>;
   void AddToGroups(const ColumnBatch& batch, size_t row, double v, double w, size_t dim_idx);
   void Accumulate(Accumulator& acc, double v, double w);
-  static void AppendValues(const Accumulator& from, Accumulator* to);
+  static void MergeInto(Accumulator&& from, Accumulator* to);
 
   const AggregateSpec& spec_;
   const bool sketched_;

@@ -1,12 +1,14 @@
 #include "store/embedded_store.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <future>
 #include <map>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "store/event_codec.h"
 #include "store/rollup.h"
@@ -295,6 +297,39 @@ Status EmbeddedStore::Scan(const ScanSpec& spec, const BatchVisitor& visit) {
     SL_RETURN_IF_ERROR(visit(*batch));
   }
   return ScanMemtables(spec, flushing, active, visit);
+}
+
+Status EmbeddedStore::ScanParallel(const ScanSpec& spec, size_t workers,
+                                   const ParallelBatchVisitor& visit) {
+  std::vector<LiveSegment> segments;
+  Memtable::Snapshot flushing, active;
+  TakeSnapshot(spec.project, spec.from_ms, spec.to_ms, &segments, &flushing, &active);
+  ColumnSet columns = spec.columns;
+  columns.set(static_cast<size_t>(ColumnId::ts));
+  const RowGroupFilter groups{spec.types, spec.names};
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::vector<Status> statuses(std::clamp<size_t>(std::min(workers, segments.size()), 1, 64));
+  auto work = [&](size_t worker) {
+    for (size_t i = next++; i < segments.size() && !failed; i = next++) {
+      Result<ColumnBatch> batch = segments[i].reader->ReadRows(columns, groups);
+      Status status = batch.ok() ? visit(worker, *batch) : batch.status();
+      if (!status.ok()) {
+        statuses[worker] = std::move(status);
+        failed = true;
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t worker = 1; worker < statuses.size(); ++worker) threads.emplace_back(work, worker);
+  work(0);
+  for (std::thread& thread : threads) thread.join();
+  for (Status& status : statuses) {
+    if (!status.ok()) return status;
+  }
+  return ScanMemtables(spec, flushing, active,
+                       [&](const ColumnBatch& batch) { return visit(0, batch); });
 }
 
 Status EmbeddedStore::ScanMemtables(const ScanSpec& spec, const Memtable::Snapshot& flushing,

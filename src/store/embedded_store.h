@@ -63,6 +63,10 @@ class EmbeddedStore final : public Store {
   std::unique_ptr<AppendGroup> NewAppendGroup() override;
   Status Commit(AppendGroup& group) override;
   Status Scan(const ScanSpec& spec, const BatchVisitor& visit) override;
+  // Each worker reads and visits whole segments, the next one not yet taken; the memtables last,
+  // as worker 0.
+  Status ScanParallel(const ScanSpec& spec, size_t workers,
+                      const ParallelBatchVisitor& visit) override;
   Result<AggregateResult> Aggregate(const AggregateSpec& spec) override;
 
   // Writes the memtable to segments now (blocking).

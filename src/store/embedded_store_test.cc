@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "store/test_util.h"
 
@@ -151,6 +155,52 @@ TEST_F(EmbeddedStoreTest, ALargeFlushIsSplitIntoBoundedSegments) {
   ASSERT_TRUE(store->Flush().ok());
   EXPECT_EQ(store->Stats().segments, 2u);  // 65536 rows, then the rest
   EXPECT_EQ(Samples(*store), 70000);
+}
+
+TEST_F(EmbeddedStoreTest, AParallelScanVisitsEveryRowOnceAndStopsAtAnError) {
+  auto store = Open();
+  double expected_sum = 0;
+  for (int day = 0; day < 6; ++day) {
+    EventBatch batch{"p", {}};
+    for (int idx = 0; idx < 1000; ++idx) {
+      batch.events.push_back(Vital(kDay1 + day * 86400000LL + idx, "LCP", day * 1000 + idx));
+      expected_sum += day * 1000 + idx;
+    }
+    ASSERT_TRUE(store->Append(batch).ok());
+  }
+  ASSERT_TRUE(store->Flush().ok());
+  ASSERT_TRUE(store->Append({"p", {Vital(kDay1 + 5, "LCP", 0.5)}}).ok());  // in the memtable
+  expected_sum += 0.5;
+  ASSERT_EQ(store->Stats().segments, 6u);
+
+  ScanSpec spec;
+  spec.project = "p";
+  spec.from_ms = 0;
+  spec.to_ms = INT64_MAX;
+  spec.columns.set(static_cast<size_t>(ColumnId::value));
+  constexpr size_t kWorkers = 3;
+  std::array<std::atomic<int>, kWorkers> busy{};
+  std::array<double, kWorkers> sums{};
+  std::atomic<bool> overlapped{false};
+  Status status = store->ScanParallel(spec, kWorkers, [&](size_t worker, const ColumnBatch& b) {
+    if (worker >= kWorkers) return Status::InvalidArgument("worker out of range");
+    if (busy[worker]++ != 0) overlapped = true;
+    for (double v : b.col(ColumnId::value).doubles) sums[worker] += v;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    --busy[worker];
+    return Status::Ok();
+  });
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_FALSE(overlapped);
+  EXPECT_EQ(sums[0] + sums[1] + sums[2], expected_sum);
+  EXPECT_GT(std::count_if(sums.begin(), sums.end(), [](double s) { return s > 0; }), 1);
+
+  std::atomic<int> visited{0};
+  status = store->ScanParallel(spec, kWorkers, [&](size_t, const ColumnBatch&) {
+    return ++visited == 2 ? Status::IOError("stop here") : Status::Ok();
+  });
+  EXPECT_EQ(status.ToString(), Status::IOError("stop here").ToString());
+  EXPECT_LE(visited.load(), 1 + static_cast<int>(kWorkers));  // each stops at its next batch
 }
 
 TEST_F(EmbeddedStoreTest, FlushingByBytesKeepsTheMemtableBounded) {

@@ -9,6 +9,9 @@
 //   batches carrying at least `spec.columns` (plus ts); rows outside the range may appear in a
 //   batch and must be filtered by the caller. Data appended before the Scan started is visible.
 //   Errors: Corruption/IOError of the data read (the scan stops), or what the visitor returns.
+// - ScanParallel: visits what Scan visits, from up to `workers` threads at once, as
+//   visit(worker, batch) with worker < `workers`; the calls of one worker never overlap. Returns
+//   when every call has returned; an error stops the others at their next batch.
 // - AppendGroup / Commit: group commit. NewAppendGroup() makes an empty group; Add() takes a batch
 //   into it (the caller may reuse `batch` at once; a group belongs to one thread); Commit() makes
 //   every batch of the group durable as Append does, at the cost of one write, empties the group,
@@ -42,6 +45,7 @@ struct ScanSpec {
 };
 
 using BatchVisitor = std::function<Status(const ColumnBatch&)>;
+using ParallelBatchVisitor = std::function<Status(size_t worker, const ColumnBatch&)>;
 
 // Batches waiting to be committed together; made by Store::NewAppendGroup. Not thread-safe.
 class AppendGroup {
@@ -58,6 +62,12 @@ class Store {
   virtual std::unique_ptr<AppendGroup> NewAppendGroup() = 0;
   virtual Status Commit(AppendGroup& group) = 0;
   virtual Status Scan(const ScanSpec& spec, const BatchVisitor& visit) = 0;
+  // This default visits on the calling thread only, as worker 0.
+  virtual Status ScanParallel(const ScanSpec& spec, size_t workers,
+                              const ParallelBatchVisitor& visit) {
+    (void)workers;
+    return Scan(spec, [&](const ColumnBatch& batch) { return visit(0, batch); });
+  }
   virtual Result<AggregateResult> Aggregate(const AggregateSpec& spec) = 0;
 };
 
