@@ -92,6 +92,7 @@ int RunImport(const std::vector<std::string>& args, std::ostream& out, std::ostr
   MetricsRegistry metrics;
   EmbeddedStoreOptions options;
   options.dir = JoinPath(config->storage.data_dir, config->storage.region);
+  options.compact_interval_s = 0;  // it writes day-long segments; `serve` compacts what ages
   Result<std::unique_ptr<EmbeddedStore>> store =
       EmbeddedStore::Open(Env::Default(), &logger, &metrics, options);
   if (!store.ok()) {

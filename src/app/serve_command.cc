@@ -180,6 +180,7 @@ int RunServe(const std::vector<std::string>& args) {
   store_options.wal_fsync_interval_ms = config.storage.wal_fsync_interval_ms;
   store_options.flush_bytes = config.storage.memtable_flush_bytes;
   store_options.flush_interval_s = config.storage.memtable_flush_interval_s;
+  store_options.compact_interval_s = config.storage.compact_interval_s;
   Result<std::unique_ptr<EmbeddedStore>> opened =
       EmbeddedStore::Open(env, &logger, &metrics, store_options);
   if (!opened.ok()) {

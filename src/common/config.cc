@@ -300,6 +300,7 @@ Result<Config> ParseConfig(const std::string& yaml_text) {
                  {"memtable_flush_bytes",
                   ReadInt(&st.memtable_flush_bytes, 1 << 16, int64_t{1} << 40)},
                  {"memtable_flush_interval_s", ReadInt(&st.memtable_flush_interval_s, 1, 86400)},
+                 {"compact_interval_s", ReadInt(&st.compact_interval_s, 0, 86400)},
              });
        }},
       {"geo",

@@ -49,6 +49,7 @@ struct StorageConfig {
   uint32_t wal_fsync_interval_ms = 50;  // storage.wal_fsync_interval_ms: group commit period
   uint64_t memtable_flush_bytes = 64ull << 20;  // storage.memtable_flush_bytes
   uint32_t memtable_flush_interval_s = 300;     // storage.memtable_flush_interval_s
+  uint32_t compact_interval_s = 600;            // storage.compact_interval_s: 0 never
 };
 
 // A rate per name (a region group or country, a user tier, a feature flag), in [0, 1].

@@ -45,6 +45,36 @@ void ColumnBatchBuilder::Add(const Event& event) {
   EndRow();
 }
 
+void ColumnBatchBuilder::AppendBatch(const ColumnBatch& batch) {
+  std::vector<uint32_t> id_of;  // per column: the batch's dictionary id -> ours (UINT32_MAX: new)
+  for (size_t col_idx = 0; col_idx < kNumColumns; ++col_idx) {
+    if (!columns_.test(col_idx) || !batch.present.test(col_idx)) continue;
+    const Column& from = batch.columns[col_idx];
+    Column& to = batch_.columns[col_idx];
+    switch (kColumns[col_idx].kind) {
+      case ColumnKind::kInt64:
+        to.ints.resize(batch_.rows, kNullInt);
+        to.ints.insert(to.ints.end(), from.ints.begin(), from.ints.end());
+        break;
+      case ColumnKind::kDouble:
+        to.doubles.resize(batch_.rows, kNullDouble);
+        to.doubles.insert(to.doubles.end(), from.doubles.begin(), from.doubles.end());
+        break;
+      case ColumnKind::kString:
+        to.ids.resize(batch_.rows, 0);
+        id_of.assign(from.dict.size(), UINT32_MAX);
+        if (!id_of.empty()) id_of[0] = 0;
+        for (uint32_t id : from.ids) {
+          uint32_t& ours = id_of[id];
+          if (ours == UINT32_MAX) ours = interners_[col_idx].Intern(from.dict[id], &to.dict);
+          to.ids.push_back(ours);
+        }
+        break;
+    }
+  }
+  batch_.rows += batch.rows;
+}
+
 void ColumnBatchBuilder::Reserve(size_t rows) {
   for (size_t col_idx = 0; col_idx < kNumColumns; ++col_idx) {
     if (!columns_.test(col_idx)) continue;

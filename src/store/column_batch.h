@@ -72,6 +72,9 @@ class ColumnBatchBuilder {
     return true;
   }
   void EndRow() { ++batch_.rows; }
+  // Appends every row of `batch`; a column the builder has and `batch` lacks is null there. Cost:
+  // one hash lookup per distinct string of each column, not per row.
+  void AppendBatch(const ColumnBatch& batch);
   // Makes room for `rows` rows in every column (a hint: no copying while the columns grow).
   void Reserve(size_t rows);
   size_t rows() const { return batch_.rows; }

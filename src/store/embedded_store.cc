@@ -28,6 +28,11 @@ constexpr int64_t kMillisPerHour = 60 * kMillisPerMinute;
 // spans at most kMinuteCellsSpan (a live flush); otherwise per hour (late or imported data).
 constexpr int64_t kMinuteCellsFor = 2 * kMillisPerDay;
 constexpr int64_t kMinuteCellsSpan = 3 * kMillisPerHour;
+// Rollups of data older than this have cells per day.
+constexpr int64_t kHourCellsFor = 30 * kMillisPerDay;
+// Compaction merges a day's segments into segments of at most this many rows (the import's
+// default), reading them all into memory: this bounds its memory.
+constexpr uint64_t kCompactedSegmentRows = uint64_t{1} << 20;
 
 int64_t FloorTo(int64_t t, int64_t step) { return t - ((t % step) + step) % step; }
 
@@ -61,6 +66,8 @@ EmbeddedStore::EmbeddedStore(Env* env, Logger* logger, MetricsRegistry* metrics,
                                            LatencyBucketsSeconds())),
       flushed_events_(metrics->AddCounter("sightline_flushed_events_total",
                                           "Events written from the memtable to segments")),
+      compacted_segments_(metrics->AddCounter("sightline_compacted_segments_total",
+                                              "Segment files merged into others by compaction")),
       active_(std::make_unique<Memtable>()) {
   metrics->AddGaugeCallback("sightline_memtable_bytes", "Bytes held in the memtable",
                             [this] { return static_cast<double>(Stats().memtable_bytes); });
@@ -529,13 +536,17 @@ Status EmbeddedStore::Import(const std::string& project, const ColumnBatch& batc
   return Status::Ok();
 }
 
+int64_t EmbeddedStore::RollupResolution(int64_t min_ts, int64_t max_ts) const {
+  const int64_t age = env_->NowMillis() - max_ts;
+  if (age <= kMinuteCellsFor && max_ts - min_ts <= kMinuteCellsSpan) return kMillisPerMinute;
+  return age <= kHourCellsFor ? kMillisPerHour : kMillisPerDay;
+}
+
 Status EmbeddedStore::WriteRollup(const std::string& segment_path, const ColumnBatch& batch,
                                   int64_t min_ts, int64_t max_ts) {
-  const bool recent = env_->NowMillis() - max_ts <= kMinuteCellsFor;
-  const bool short_span = max_ts - min_ts <= kMinuteCellsSpan;
-  const int64_t fine_ms = recent && short_span ? kMillisPerMinute : kMillisPerHour;
-  return env_->WriteFileAtomic(RollupPathOf(segment_path),
-                               BuildRollup(batch, fine_ms, options_.rollup_limits));
+  return env_->WriteFileAtomic(
+      RollupPathOf(segment_path),
+      BuildRollup(batch, RollupResolution(min_ts, max_ts), options_.rollup_limits));
 }
 
 std::shared_ptr<RollupReader> EmbeddedStore::OpenRollup(const std::string& segment_path,
@@ -662,6 +673,127 @@ Status EmbeddedStore::FlushLocked() {
   return Status::Ok();
 }
 
+bool EmbeddedStore::Stopping() {
+  std::lock_guard<std::mutex> lock(wake_mu_);
+  return stopping_;
+}
+
+Status EmbeddedStore::Compact() {
+  std::lock_guard<std::mutex> flush_lock(flush_mu_);
+  const int64_t now = env_->NowMillis();
+  // The readable segments of aged partitions, by partition, oldest segment first.
+  std::map<std::pair<std::string, std::string>, std::vector<LiveSegment>> partitions;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const LiveSegment& s : segments_) {
+      const int64_t day_end = FloorTo(s.record.max_ts, kMillisPerDay) + kMillisPerDay;
+      if (now - day_end < kMinuteCellsFor) continue;
+      partitions[{s.record.project, s.record.day}].push_back(s);
+    }
+  }
+  for (auto& [partition, segments] : partitions) {
+    std::sort(segments.begin(), segments.end(),
+              [](const LiveSegment& a, const LiveSegment& b) { return a.record.id < b.record.id; });
+    // Runs of consecutive segments holding at most kCompactedSegmentRows rows together.
+    std::vector<std::vector<LiveSegment>> runs;
+    uint64_t run_rows = 0;
+    for (const LiveSegment& s : segments) {
+      if (runs.empty() || run_rows + s.record.rows > kCompactedSegmentRows) {
+        runs.emplace_back();
+        run_rows = 0;
+      }
+      runs.back().push_back(s);
+      run_rows += s.record.rows;
+    }
+    for (const std::vector<LiveSegment>& run : runs) {
+      if (Stopping()) return Status::Ok();
+      if (run.size() > 1) {
+        SL_RETURN_IF_ERROR(CompactRun(run));
+        continue;
+      }
+      // Alone: only a rollup finer than its age calls for is rewritten (one without cells
+      // per bucket, of a segment without vitals, is left alone).
+      const LiveSegment& s = run[0];
+      int64_t resolution = 0;
+      if (s.rollup != nullptr) {
+        for (const RollupSection& section : s.rollup->sections()) {
+          resolution = std::max(resolution, section.resolution_ms);
+        }
+      }
+      if (resolution > 0 && resolution < RollupResolution(s.record.min_ts, s.record.max_ts)) {
+        SL_RETURN_IF_ERROR(RewriteRollup(s));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status EmbeddedStore::CompactRun(const std::vector<LiveSegment>& run) {
+  const int64_t started_us = env_->MonotonicMicros();
+  ColumnBatchBuilder builder;
+  uint64_t rows = 0;
+  for (const LiveSegment& s : run) rows += s.record.rows;
+  builder.Reserve(rows);
+  for (const LiveSegment& s : run) {
+    Result<ColumnBatch> batch = s.reader->ReadColumns(AllColumns());
+    if (!batch.ok()) return batch.status();
+    builder.AppendBatch(*batch);
+  }
+  Manifest next = manifest_;
+  auto in_run = [&](uint64_t id) {
+    return std::any_of(run.begin(), run.end(),
+                       [&](const LiveSegment& s) { return s.record.id == id; });
+  };
+  std::erase_if(next.segments, [&](const SegmentRecord& r) { return in_run(r.id); });
+  Result<LiveSegment> merged =
+      WriteSegmentFiles(&next, run[0].record.project, run[0].record.day, builder.Finish());
+  if (!merged.ok()) return merged.status();
+  SL_RETURN_IF_ERROR(
+      env_->WriteFileAtomic(JoinPath(options_.dir, kManifestName), EncodeManifest(next)));
+  manifest_ = std::move(next);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::erase_if(segments_, [&](const LiveSegment& s) { return in_run(s.record.id); });
+    segments_.push_back(std::move(merged).value());
+  }
+  // Unlisted now; a crash before they are gone leaves orphans that Open removes.
+  for (const LiveSegment& s : run) {
+    const std::string path = JoinPath(options_.dir, s.record.file);
+    for (const std::string& file : {path, RollupPathOf(path)}) {
+      Status removed = env_->RemoveFile(file);
+      if (!removed.ok()) {
+        logger_->Error("cannot remove a compacted file", {{"error", removed.ToString()}});
+      }
+    }
+  }
+  compacted_segments_.Inc(run.size());
+  logger_->Info(
+      "compacted a partition's segments",
+      {{"project", run[0].record.project},
+       {"day", run[0].record.day},
+       {"segments", std::to_string(run.size())},
+       {"rows", std::to_string(rows)},
+       {"seconds",
+        std::to_string(static_cast<double>(env_->MonotonicMicros() - started_us) / 1e6)}});
+  return Status::Ok();
+}
+
+Status EmbeddedStore::RewriteRollup(const LiveSegment& segment) {
+  const std::string path = JoinPath(options_.dir, segment.record.file);
+  Result<ColumnBatch> batch = segment.reader->ReadColumns(RollupColumns());
+  if (!batch.ok()) return batch.status();
+  SL_RETURN_IF_ERROR(WriteRollup(path, *batch, segment.record.min_ts, segment.record.max_ts));
+  Result<std::unique_ptr<RollupReader>> rollup = RollupReader::Open(env_, RollupPathOf(path));
+  if (!rollup.ok()) return rollup.status();
+  SL_RETURN_IF_ERROR((*rollup)->Verify());
+  std::shared_ptr<RollupReader> shared = std::move(rollup).value();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (LiveSegment& s : segments_) {
+    if (s.record.id == segment.record.id) s.rollup = shared;
+  }
+  return Status::Ok();
+}
+
 void EmbeddedStore::SyncLoop() {
   const auto interval = std::chrono::milliseconds(options_.wal_fsync_interval_ms);
   std::unique_lock<std::mutex> lock(wake_mu_);
@@ -682,6 +814,7 @@ void EmbeddedStore::SyncLoop() {
 
 void EmbeddedStore::FlushLoop() {
   std::unique_lock<std::mutex> lock(wake_mu_);
+  int64_t last_compaction_us = env_->MonotonicMicros();
   while (!stopping_) {
     flush_wake_.wait_for(lock, std::chrono::seconds(1),
                          [this] { return stopping_ || flush_requested_; });
@@ -698,6 +831,12 @@ void EmbeddedStore::FlushLoop() {
     if (due) {
       Status s = Flush();
       if (!s.ok()) logger_->Error("memtable flush failed; will retry", {{"error", s.ToString()}});
+    }
+    if (options_.compact_interval_s > 0 && env_->MonotonicMicros() - last_compaction_us >=
+                                               int64_t{options_.compact_interval_s} * 1000000) {
+      Status s = Compact();
+      if (!s.ok()) logger_->Error("compaction failed; will retry", {{"error", s.ToString()}});
+      last_compaction_us = env_->MonotonicMicros();
     }
     lock.lock();
   }

@@ -42,6 +42,8 @@ struct EmbeddedStoreOptions {
   uint32_t wal_fsync_interval_ms = 50;
   uint64_t flush_bytes = 64ull << 20;
   uint32_t flush_interval_s = 300;
+  // How often the flusher thread compacts (Compact); 0: only when called.
+  uint32_t compact_interval_s = 600;
   RollupLimits rollup_limits;
 };
 
@@ -75,6 +77,13 @@ class EmbeddedStore final : public Store {
   // with its rollup, bypassing the WAL and the memtable: the offline import path. Durable and
   // visible when it returns.
   Status Import(const std::string& project, const ColumnBatch& batch);
+  // Compacts the partitions (a project's UTC day) that have aged: a day ended two days ago has its
+  // segments merged into as few as hold kCompactedSegmentRows rows each, and every rollup of such
+  // a day has cells per hour, per day once the day ended kHourCellsFor ago (a segment alone in its
+  // run keeps its file; only its rollup is rewritten when it is too fine). Crash-safe: the new
+  // files are listed in the manifest before the old ones are deleted. Scans running meanwhile
+  // keep reading the files they started with.
+  Status Compact();
   // Flushes, syncs and stops the background threads. Idempotent.
   Status Close();
   EmbeddedStoreStats Stats() const;
@@ -95,8 +104,11 @@ class EmbeddedStore final : public Store {
   // Writes a segment of `batch` and its rollup, and lists it in `next`. REQUIRES(flush_mu_)
   Result<LiveSegment> WriteSegmentFiles(Manifest* next, const std::string& project,
                                         const std::string& day, const ColumnBatch& batch);
-  // Writes the rollup of a segment's rows beside it: cells per minute for a live flush (data
-  // under two days old spanning at most three hours), per hour otherwise.
+  // The cells' resolution for rows from min_ts to max_ts, as of now: per minute for a live flush
+  // (data under two days old spanning at most three hours), per day for data older than
+  // kHourCellsFor, per hour otherwise.
+  int64_t RollupResolution(int64_t min_ts, int64_t max_ts) const;
+  // Writes the rollup of a segment's rows beside it at RollupResolution.
   Status WriteRollup(const std::string& segment_path, const ColumnBatch& batch, int64_t min_ts,
                      int64_t max_ts);
   // Opens and verifies the segment's rollup, rebuilding it from the segment when it is missing or
@@ -108,6 +120,12 @@ class EmbeddedStore final : public Store {
   void TakeSnapshot(const std::string& project, int64_t from_ms, int64_t to_ms,
                     std::vector<LiveSegment>* segments, Memtable::Snapshot* flushing,
                     Memtable::Snapshot* active) const;
+  // Merges the segments of `run` (of one partition, listed in manifest_) into one.
+  // REQUIRES(flush_mu_)
+  Status CompactRun(const std::vector<LiveSegment>& run);
+  // Rewrites a segment's rollup at RollupResolution. REQUIRES(flush_mu_)
+  Status RewriteRollup(const LiveSegment& segment);
+  bool Stopping();
   Status ScanMemtables(const ScanSpec& spec, const Memtable::Snapshot& flushing,
                        const Memtable::Snapshot& active, const BatchVisitor& visit) const;
 
@@ -117,6 +135,7 @@ class EmbeddedStore final : public Store {
   Histogram& fsync_seconds_;
   Histogram& flush_seconds_;
   Counter& flushed_events_;
+  Counter& compacted_segments_;
 
   std::mutex flush_mu_;  // one flush at a time; taken before mu_
   mutable std::mutex mu_;

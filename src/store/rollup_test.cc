@@ -254,6 +254,91 @@ TEST_F(RollupTest, RecentDataGetsCellsPerMinuteAndOlderDataPerHour) {
   EXPECT_EQ(resolution_by_day[UtcDay(kDay1 + 2 * kDay)], 60000);
 }
 
+TEST_F(RollupTest, AgedDaysAreCompactedAndRolledUpToHoursThenDays) {
+  // Two hours of one day, flushed in four parts while the day is current: four segments with
+  // cells per minute.
+  env_.SetNowMillis(kDay1 + 3 * kHour);
+  std::vector<Event> events = RealisticVitals(40000, 5);
+  for (size_t i = 0; i < events.size(); ++i) {
+    events[i].ts = kDay1 + static_cast<int64_t>(i) * (2 * kHour) / 40000;
+  }
+  auto store = Open();
+  for (size_t part = 0; part < 4; ++part) {
+    ASSERT_TRUE(
+        store->Append({"p", {events.begin() + part * 10000, events.begin() + (part + 1) * 10000}})
+            .ok());
+    ASSERT_TRUE(store->Flush().ok());
+  }
+  ASSERT_EQ(store->Stats().segments, 4u);
+  auto files = [&](std::string_view extension) {
+    size_t n = 0;
+    for (auto& entry : std::filesystem::recursive_directory_iterator(dir_.path())) {
+      n += entry.path().extension() == extension;
+    }
+    return n;
+  };
+  const int64_t from = kDay1, to = kDay1 + kDay;
+  AggregateSpec per_minute = Spec("LCP", from, to);
+  per_minute.bucket_ms = 60000;
+  AggregateSpec hourly = Spec("LCP", from, to);
+  hourly.bucket_ms = kHour;
+  hourly.group_by = {Dim("device", ColumnId::device)};
+  AggregateSpec daily = Spec("INP", from, to);
+  daily.bucket_ms = kDay;
+  daily.filters = {{Dim("country", ColumnId::country), {"AX", "BX"}, {}, {}, {}}};
+  std::vector<AggregateSpec> specs = {Spec("LCP", from, to), per_minute, hourly, daily};
+  std::vector<AggregateResult> before;
+  for (AggregateSpec spec : specs) {
+    spec.exact = true;
+    before.push_back(*store->Aggregate(spec));
+  }
+  EXPECT_GT(ExpectSketchedMatchesExact(*store, per_minute).sketch_cells, 0u);
+
+  // The day is not two days past yet: left alone.
+  ASSERT_TRUE(store->Compact().ok());
+  EXPECT_EQ(store->Stats().segments, 4u);
+
+  // Three days on: one segment, cells per hour; minutes come from the rows.
+  env_.SetNowMillis(kDay1 + 3 * kDay);
+  ASSERT_TRUE(store->Compact().ok());
+  EXPECT_EQ(store->Stats().segments, 1u);
+  EXPECT_EQ(files(".seg"), 1u);
+  EXPECT_EQ(files(".rollup"), 1u);
+  EXPECT_NE(metrics_.Render().find("sightline_compacted_segments_total 4"), std::string::npos);
+  EXPECT_EQ(ExpectSketchedMatchesExact(*store, per_minute).sketch_cells, 0u);
+  EXPECT_GT(ExpectSketchedMatchesExact(*store, hourly).sketch_cells, 0u);
+  EXPECT_GT(ExpectSketchedMatchesExact(*store, daily).sketch_cells, 0u);
+
+  // Past kHourCellsFor (30 days): cells per day; hours come from the rows.
+  env_.SetNowMillis(kDay1 + 40 * kDay);
+  ASSERT_TRUE(store->Compact().ok());
+  EXPECT_EQ(store->Stats().segments, 1u);
+  EXPECT_EQ(ExpectSketchedMatchesExact(*store, hourly).sketch_cells, 0u);
+  EXPECT_GT(ExpectSketchedMatchesExact(*store, daily).sketch_cells, 0u);
+  EXPECT_GT(ExpectSketchedMatchesExact(*store, Spec("LCP", from, to)).sketch_cells, 0u);
+
+  // The exact answers never changed, and survive a restart.
+  ASSERT_TRUE(store->Close().ok());
+  store = Open();
+  EXPECT_EQ(store->Stats().segments, 1u);
+  for (size_t i = 0; i < specs.size(); ++i) {
+    AggregateSpec spec = specs[i];
+    spec.exact = true;
+    Result<AggregateResult> after = store->Aggregate(spec);
+    ASSERT_TRUE(after.ok());
+    ASSERT_EQ(after->rows.size(), before[i].rows.size()) << i;
+    for (size_t r = 0; r < after->rows.size(); ++r) {
+      EXPECT_EQ(after->rows[r].group, before[i].rows[r].group);
+      EXPECT_EQ(after->rows[r].bucket_start, before[i].rows[r].bucket_start);
+      for (size_t v = 0; v < spec.stats.size(); ++v) {
+        EXPECT_NEAR(after->rows[r].values[v], before[i].rows[r].values[v],
+                    1e-9 * std::max(1.0, std::abs(before[i].rows[r].values[v])))
+            << "spec " << i << " stat " << spec.stats[v].name;
+      }
+    }
+  }
+}
+
 TEST(RollupFileTest, CellsRoundTripAndMergeToTheWholeSegmentsSketch) {
   std::vector<Event> events = RealisticVitals(5000, 4);
   ColumnBatchBuilder builder(RollupColumns());

@@ -8,8 +8,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import {
-  SHOP, SKETCH_REL, baseConfig, compareStats, describeResponse, expectedStats, makeTempDir,
-  queryMetrics, request, runBinary, startServer, storedBytes, toYaml,
+  SHOP, SKETCH_REL, baseConfig, compareStats, describeResponse, eventually, expectedStats,
+  makeTempDir, metricSum, queryMetrics, request, runBinary, scrapeMetrics, startServer,
+  storedBytes, toYaml,
 } from './helpers.mjs';
 
 test('generated events imported, bad lines named and skipped, personal data scrubbed, answers exact', async () => {
@@ -74,6 +75,56 @@ test('generated events imported, bad lines named and skipped, personal data scru
     const res = await request(`${server.url}/api/v1/sessions/summary?project=${SHOP.id}&from=${range.from}&to=${range.to}`,
       { headers: { Authorization: `Bearer ${SHOP.token}` } });
     assert.equal(res.status, 200, describeResponse(res));
+    assert.equal(res.json.rows[0].sessions, new Set(rows.map((r) => r.session_id)).size);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a day that has aged is compacted by the server into one segment, answers unchanged', async () => {
+  const dir = makeTempDir();
+  const dataDir = path.join(dir, 'data');
+  const configPath = path.join(dir, 'sightline.yaml');
+  const config = baseConfig();
+  config.data_dir = dataDir;
+  config.storage.compact_interval_s = 1;
+  fs.writeFileSync(configPath, toYaml(config));
+
+  // Two days ending three days ago, imported in small segments: several per day.
+  const end = Math.floor(Date.now() / 86400_000) * 86400_000 - 3 * 86400_000;
+  const generated = await runBinary(['generate', '--vitals', '4000', '--days', '2', '--end', String(end), '--project', SHOP.id], { timeoutMs: 30000 });
+  assert.equal(generated.code, 0, generated.stderr);
+  const rows = generated.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const file = path.join(dir, 'events.jsonl');
+  fs.writeFileSync(file, generated.stdout);
+  const imported = await runBinary(['import', '--config', configPath, '--segment-rows', '1000', file], { timeoutMs: 60000 });
+  assert.equal(imported.code, 0, imported.stderr);
+  const segmentFiles = () => fs.readdirSync(dataDir, { recursive: true }).filter((f) => String(f).endsWith('.seg'));
+  const days = new Set(rows.map((r) => new Date(r.ts).toISOString().slice(0, 10))).size;
+  assert.ok(segmentFiles().length > 2 * days, `several segments per day before: ${segmentFiles().length}`);
+
+  const server = await startServer(config, { dataDir });
+  try {
+    // One segment per day once the flusher has compacted them (within a few of its seconds).
+    await eventually(async () => {
+      const { series } = await scrapeMetrics(server);
+      assert.equal(metricSum(series, 'sightline_segments'), days);
+    }, { timeoutMs: 20000, intervalMs: 250 });
+    assert.equal(segmentFiles().length, days, 'the merged segments\' files are deleted');
+
+    const lcp = rows.filter((r) => r.type === 'vital' && r.name === 'LCP');
+    const range = { from: String(end - 2 * 86400_000), to: String(end) };
+    const stats = ['p50', 'p75', 'p95', 'count', 'samples', 'min', 'max'];
+    const expected = expectedStats(lcp.map((r) => ({ value: r.value, w: 1 })), stats);
+    const exact = await queryMetrics(server, { project: SHOP.id, name: 'LCP', stats, exact: 'true', ...range });
+    assert.equal(exact.status, 200, describeResponse(exact));
+    assert.deepEqual(compareStats(exact.json.rows[0], expected), []);
+    const sketched = await queryMetrics(server, { project: SHOP.id, name: 'LCP', stats, ...range });
+    assert.ok(sketched.json.source.sketch_cells > 0 && sketched.json.source.scanned_events === 0,
+      `answered from the compacted rollups: ${describeResponse(sketched)}`);
+    assert.deepEqual(compareStats(sketched.json.rows[0], expected, '', { quantileRel: SKETCH_REL }), []);
+    const res = await request(`${server.url}/api/v1/sessions/summary?project=${SHOP.id}&from=${range.from}&to=${range.to}`,
+      { headers: { Authorization: `Bearer ${SHOP.token}` } });
     assert.equal(res.json.rows[0].sessions, new Set(rows.map((r) => r.session_id)).size);
   } finally {
     await server.stop();
