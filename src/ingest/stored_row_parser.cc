@@ -6,11 +6,15 @@ namespace sightline {
 namespace {
 
 // Reads one JSON object into `row`; returns the problem ("field X: reason") or "".
-std::string ReadRow(simdjson::ondemand::document_reference doc, StoredRow* row) {
+// `column_at[i]`: the column of the i-th field of the previous row, tried first (rows of one
+// file mostly list their fields in the same order).
+std::string ReadRow(simdjson::ondemand::document_reference doc, StoredRow* row,
+                    std::vector<size_t>* column_at) {
   row->present.reset();
   row->project.clear();
   simdjson::ondemand::object object;
   if (doc.get_object().get(object)) return "not a JSON object";
+  size_t position = 0;
   for (auto field_result : object) {
     simdjson::ondemand::field field;
     if (std::move(field_result).get(field)) return "malformed JSON";
@@ -30,9 +34,14 @@ std::string ReadRow(simdjson::ondemand::document_reference doc, StoredRow* row) 
       for (size_t c = 0; c < kNumColumns; ++c) by_name.emplace(kColumns[c].name, c);
       return by_name;
     }();
-    auto found = kByName.find(key);
-    if (found == kByName.end()) return "field " + std::string(key) + ": not a column";
-    const size_t col = found->second;
+    if (position == column_at->size()) column_at->push_back(kNumColumns);
+    size_t& guess = (*column_at)[position++];
+    if (guess == kNumColumns || kColumns[guess].name != key) {
+      auto found = kByName.find(key);
+      if (found == kByName.end()) return "field " + std::string(key) + ": not a column";
+      guess = found->second;
+    }
+    const size_t col = guess;
     if (is_null) continue;
     switch (kColumns[col].kind) {
       case ColumnKind::kInt64: {
@@ -73,7 +82,7 @@ std::string StoredRowParser::Parse(const char* data, size_t size, size_t allocat
                                    StoredRow* row) {
   simdjson::ondemand::document doc;
   if (parser_.iterate(data, size, allocated).get(doc)) return "not a JSON object";
-  return ReadRow(doc, row);
+  return ReadRow(doc, row, &column_at_);
 }
 
 }  // namespace sightline

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/event.h"
 
@@ -34,6 +35,7 @@ class StoredRowParser {
 
  private:
   simdjson::ondemand::parser parser_;
+  std::vector<size_t> column_at_;  // the columns of the previous row's fields, in order
 };
 
 }  // namespace sightline

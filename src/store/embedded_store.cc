@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 #include <future>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -499,9 +500,21 @@ Result<EmbeddedStore::LiveSegment> EmbeddedStore::WriteSegmentFiles(Manifest* ne
   SL_RETURN_IF_ERROR(env_->SyncDir(JoinPath(options_.dir, project)));
   SL_RETURN_IF_ERROR(env_->SyncDir(options_.dir));
   const std::string path = JoinPath(options_.dir, record.file);
+  // The rollup is built on another thread while the segment is sorted, compressed and written.
+  const std::vector<int64_t>& ts = batch.col(ColumnId::ts).ints;
+  int64_t min_ts = 0, max_ts = 0;  // as WriteSegment's
+  if (!ts.empty()) {
+    auto [lo, hi] = std::minmax_element(ts.begin(), ts.end());
+    min_ts = *lo;
+    max_ts = *hi;
+  }
+  std::future<std::string> rollup = std::async(std::launch::async, [&] {
+    return BuildRollup(batch, RollupResolution(min_ts, max_ts), options_.rollup_limits);
+  });
   Result<SegmentInfo> info = WriteSegment(env_, path, batch);
+  const std::string rollup_bytes = rollup.get();
   if (!info.ok()) return info.status();
-  SL_RETURN_IF_ERROR(WriteRollup(path, batch, info->min_ts, info->max_ts));
+  SL_RETURN_IF_ERROR(env_->WriteFileAtomic(RollupPathOf(path), rollup_bytes));
   record.rows = info->rows;
   record.min_ts = info->min_ts;
   record.max_ts = info->max_ts;

@@ -47,8 +47,14 @@ struct Cell {
 struct SectionBuild {
   const std::vector<ColumnId>* dims;
   std::unordered_map<CellKey, Cell, CellKeyHash> cells;
+  // When small enough: the cell of each (bucket, value of each dimension), by dense index (see
+  // BuildRollup), so that a row finds its cell without hashing. Null: no cell yet.
+  std::vector<Cell*> dense;
   bool dropped = false;
 };
+
+// Dense cell indexes above this many slots fall back to the hash map alone.
+constexpr size_t kMaxDenseSlots = size_t{1} << 20;
 
 int64_t FloorTo(int64_t t, int64_t step) { return t - ((t % step) + step) % step; }
 
@@ -159,6 +165,8 @@ std::string BuildRollup(const ColumnBatch& batch, int64_t fine_ms, const RollupL
     // Per dimension column: dictionary id -> itself for the max_values most frequent values,
     // kFoldedId for the rest.
     std::array<std::vector<uint32_t>, kNumColumns> remap;
+    std::array<std::vector<uint32_t>, kNumColumns> dense_of;  // dictionary id -> dense value
+    std::array<size_t, kNumColumns> dense_values{};           // dense values of the column
     for (const auto& set : sets) {
       for (ColumnId c : set) {
         std::vector<uint32_t>& map = remap[static_cast<size_t>(c)];
@@ -173,9 +181,15 @@ std::string BuildRollup(const ColumnBatch& batch, int64_t fine_ms, const RollupL
         for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
         std::stable_sort(order.begin(), order.end(),
                          [&](uint32_t a, uint32_t b) { return counts[a] > counts[b]; });
-        for (size_t i = 0; i < order.size() && i < limits.max_values; ++i) {
+        // The kept values are numbered 0..kept-1 for the dense index; folded ones share `kept`.
+        std::vector<uint32_t>& dense = dense_of[static_cast<size_t>(c)];
+        const size_t kept = std::min<size_t>(order.size(), limits.max_values);
+        dense.assign(col.dict.size(), static_cast<uint32_t>(kept));
+        for (size_t i = 0; i < kept; ++i) {
           map[order[i]] = order[i];
+          dense[order[i]] = static_cast<uint32_t>(i);
         }
+        dense_values[static_cast<size_t>(c)] = kept + 1;
       }
     }
 
@@ -187,12 +201,30 @@ std::string BuildRollup(const ColumnBatch& batch, int64_t fine_ms, const RollupL
     }
     size_t total_cells = 0;
     const DDSketch index_sketch;  // the cells' relative accuracy
+    // Dense index: bucket number (fine sections) then each dimension's dense value, row-major.
+    int64_t first_bucket = 0, buckets = 1;
+    if (batch.rows > 0) {
+      auto [lo, hi] = std::minmax_element(ts.ints.begin(), ts.ints.end());
+      first_bucket = FloorTo(*lo, fine_ms);
+      buckets = (FloorTo(*hi, fine_ms) - first_bucket) / fine_ms + 1;
+    }
+    auto dense_slots = [&](const std::vector<ColumnId>& dims) {
+      size_t slots = dims.size() < 2 ? static_cast<size_t>(buckets) : 1;
+      for (ColumnId c : dims) slots *= dense_values[static_cast<size_t>(c)];
+      return slots;
+    };
     for (size_t row = 0; row < batch.rows; ++row) {
       if (!is_vital(row)) continue;
       const uint32_t name_id = name.ids[row];
       auto [it, added] = builds.try_emplace(name_id);
       if (added) {
-        for (const auto& set : sets) it->second.push_back({&set, {}, false});
+        for (const auto& set : sets) {
+          SectionBuild& build = it->second.emplace_back();
+          build.dims = &set;
+          if (const size_t slots = dense_slots(set); slots <= kMaxDenseSlots) {
+            build.dense.assign(slots, nullptr);
+          }
+        }
       }
       const double v = value.doubles[row];
       const double r = rate.doubles[row];
@@ -201,9 +233,24 @@ std::string BuildRollup(const ColumnBatch& batch, int64_t fine_ms, const RollupL
       const int band = t == nullptr ? 0 : v <= t->good ? 0 : v <= t->poor ? 1 : 2;
       const int32_t index = index_sketch.Index(v);
       const int64_t bucket = FloorTo(ts.ints[row], fine_ms);
+      const size_t bucket_number = static_cast<size_t>((bucket - first_bucket) / fine_ms);
       CellKey key{bucket, {0, 0}};
       for (SectionBuild& build : it->second) {
         if (build.dropped) continue;
+        Cell** slot = nullptr;
+        if (!build.dense.empty()) {
+          size_t at = build.dims->size() < 2 ? bucket_number : 0;
+          for (ColumnId c : *build.dims) {
+            const size_t col = static_cast<size_t>(c);
+            at = at * dense_values[col] + dense_of[col][batch.columns[col].ids[row]];
+          }
+          slot = &build.dense[at];
+          if (*slot != nullptr) {
+            (*slot)->sketch.Add(v, w, index);
+            (*slot)->bands[band] += w;
+            continue;
+          }
+        }
         key.bucket = build.dims->size() < 2 ? bucket : 0;  // pairs: the span only
         for (size_t d = 0; d < build.dims->size(); ++d) {
           const size_t col = static_cast<size_t>((*build.dims)[d]);
@@ -229,12 +276,14 @@ std::string BuildRollup(const ColumnBatch& batch, int64_t fine_ms, const RollupL
             total_cells -= widest->cells.size();
             widest->cells.clear();
             widest->cells.rehash(0);
+            widest->dense = {};
             widest->dropped = true;
             if (widest == &build) continue;
           }
           ++total_cells;
           cell = build.cells.try_emplace(key).first;
         }
+        if (slot != nullptr) *slot = &cell->second;  // elements of the map never move
         cell->second.sketch.Add(v, w, index);
         cell->second.bands[band] += w;
       }
