@@ -223,7 +223,9 @@ int RunServe(const std::vector<std::string>& args) {
   logger.Info(
       "listening",
       {{"url", url}, {"data_dir", store_options.dir}, {"io_threads", std::to_string(io_threads)}});
-  std::cout << "Sightline listening on " << url << std::endl;
+  std::cout << "Sightline listening on " << url << "\n  dashboard: " << url
+            << " (sign in with a project's read token)\n  demo page: " << url << "demo/"
+            << " (sends real beacons to the demo project)" << std::endl;
 
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](boost::system::error_code ec, int signal) {

@@ -1,6 +1,7 @@
 #include "serve/query_routes.h"
 
 #include "common/asio.h"
+#include "common/json_writer.h"
 #include "common/strings.h"
 #include "query/api_calls_query.h"
 #include "query/compare_query.h"
@@ -9,6 +10,7 @@
 #include "query/distribution_query.h"
 #include "query/funnel_query.h"
 #include "query/metrics_query.h"
+#include "query/overview_query.h"
 #include "query/session_list_query.h"
 #include "query/session_query.h"
 #include "query/timeseries_query.h"
@@ -71,8 +73,57 @@ void QueryRoutes::Register(HttpServer* server) {
                          return HandleSessionTimeline(req, res);
                        });
   server->Handle(
+      http::verb::get, "/api/v1/overview", "api_overview",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandleOverview(req, res); });
+  server->Handle(
+      http::verb::get, "/api/v1/projects", "api_projects",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandleProjects(req, res); });
+  server->Handle(
       http::verb::get, "/api/v1/crux", "api_crux",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleCrux(req, res); });
+}
+
+bool QueryRoutes::HandleOverview(const HttpRequest& req, HttpResponse* res) {
+  QueryParams params = ParseQueryString(req.query);
+  std::string project = Authorize(req, FindParam(params, "project"), res);
+  if (project.empty()) return true;
+  OverviewQuery query;
+  query.project = project;
+  if (auto error = ParseOverviewQuery(params, env_->NowMillis(), &query)) {
+    SetError(res, 400, "invalid_query", error->field, error->reason);
+    return true;
+  }
+  return AnswerOnPool(req, "overview", project,
+                      [this, query = std::move(query)]() -> Result<std::string> {
+                        Result<OverviewResult> result = RunOverview(*store_, query);
+                        if (!result.ok()) return result.status();
+                        return FormatOverview(query, *result);
+                      });
+}
+
+bool QueryRoutes::HandleProjects(const HttpRequest& req, HttpResponse* res) {
+  // Any project will do for the check: the answer is the token's own project.
+  const std::string* token_project = nullptr;
+  std::string_view auth = req.header(http::field::authorization);
+  constexpr std::string_view kBearer = "Bearer ";
+  if (auth.size() > kBearer.size() && EqualsIgnoreCase(auth.substr(0, kBearer.size()), kBearer)) {
+    auto it = project_by_token_.find(std::string(auth.substr(kBearer.size())));
+    if (it != project_by_token_.end()) token_project = &it->second;
+  }
+  std::string project = Authorize(req, token_project, res);
+  if (project.empty()) return true;
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("projects");
+  w.BeginArray();
+  w.BeginObject();
+  w.Key("id");
+  w.String(project);
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  res->body = w.Take();
+  return true;
 }
 
 bool QueryRoutes::HandleCompare(const HttpRequest& req, HttpResponse* res) {

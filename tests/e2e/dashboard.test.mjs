@@ -1,0 +1,202 @@
+// The dashboard in real Chromium (Debian's `chromium`, driven by playwright-core) against a server
+// seeded by the load generator: sign-in, every view rendering real data that matches the query
+// API, filters and drill-down round-tripping through the URL, the session timeline, phone width,
+// dark mode, keyboard use, and no console errors. Screenshots of each view are saved beside the
+// binary, in test-artifacts/dashboard/.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
+
+import { BIN, SHOP, baseConfig, request, runBinary, startServer } from './helpers.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const ARTIFACTS = path.join(path.dirname(BIN), 'test-artifacts', 'dashboard');
+const VIEWS = ['overview', 'breakdown', 'trends', 'pages', 'errors', 'sessions', 'api', 'business'];
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer(baseConfig());
+  // Realistic beacons (page views, vitals, actions, API calls, errors, business events) over HTTP.
+  const seeded = await runBinary(['loadgen', '--target', server.url, '--key', SHOP.key, '--rate', '300',
+    '--duration', '4', '--connections', '4'], { timeoutMs: 30000 });
+  assert.equal(seeded.code, 0, seeded.stderr);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// A signed-in page that records its API requests and every console problem.
+async function openDashboard({ viewport = { width: 1280, height: 800 } } = {}) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const problems = [];
+  const apiCalls = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('request', (r) => { if (r.url().includes('/api/v1/')) apiCalls.push(r.url()); });
+  await page.goto(`${server.url}/`);
+  await page.fill('#token', SHOP.token);
+  await page.press('#token', 'Enter');
+  await page.waitForSelector('[data-vital]');
+  return { context, page, problems, apiCalls };
+}
+
+async function settled(page) {
+  await page.waitForFunction(() => !document.querySelector('main .loading'), null, { timeout: 15000 });
+}
+
+// The API's answer to the same request the dashboard made (its URL, with the read token).
+async function replay(url) {
+  const res = await request(url, { headers: { Authorization: `Bearer ${SHOP.token}` } });
+  assert.equal(res.status, 200, `${url}: ${res.text}`);
+  return res.json;
+}
+
+test('a wrong token is refused with a message; the right one signs in to the project', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  await page.fill('#token', 'not-a-token');
+  await page.press('#token', 'Enter');
+  await page.waitForSelector('text=not a read token');
+  await page.fill('#token', SHOP.token);
+  await page.press('#token', 'Enter');
+  await page.waitForSelector('[data-vital]');
+  assert.equal(new URL(page.url()).searchParams.get('project'), SHOP.id);
+  assert.equal(await page.$eval('#project', (s) => s.value), SHOP.id);
+  await context.close();
+});
+
+test('every view renders real data without errors, and the overview matches the API', async () => {
+  const { context, page, problems, apiCalls } = await openDashboard();
+  await settled(page);
+  // Each vital card shows the p75 the API gives for the same request.
+  for (const name of ['LCP', 'INP', 'CLS']) {
+    const url = apiCalls.find((u) => u.includes('/api/v1/metrics?') && new URL(u).searchParams.get('name') === name);
+    assert.ok(url, `the overview asked for ${name}`);
+    const answer = await replay(url);
+    const shown = await page.$eval(`[data-vital="${name}"] [data-p75]`, (el) => el.dataset.p75);
+    assert.ok(answer.rows.length === 1 && answer.rows[0].count > 0, `${name} has values`);
+    assert.equal(Number(shown), answer.rows[0].p75, `${name} p75 shown`);
+  }
+  const overviewUrl = apiCalls.find((u) => u.includes('/api/v1/overview?'));
+  const totals = (await replay(overviewUrl)).totals;
+  assert.ok(totals.page_views > 0 && totals.api_calls > 0 && totals.errors > 0, JSON.stringify(totals));
+  assert.equal(Number(await page.$eval('[data-counter="page_views"] [data-value]', (el) => el.dataset.value)), totals.page_views);
+  assert.equal(Number(await page.$eval('[data-counter="sessions"] [data-value]', (el) => el.dataset.value)), totals.sessions);
+
+  for (const view of VIEWS) {
+    await page.goto(`${server.url}/?project=${SHOP.id}&view=${view}`);
+    await settled(page);
+    const error = await page.$eval('main', (m) => m.querySelector('.error')?.textContent ?? '');
+    assert.equal(error, '', `${view} shows no error`);
+    const cells = await page.$$eval('main td, main .card', (els) => els.length);
+    assert.ok(cells > 0, `${view} shows data`);
+    await page.screenshot({ path: path.join(ARTIFACTS, `${view}.png`), fullPage: true });
+  }
+  // The API view lists the endpoints the API lists, in the same order by count.
+  await page.goto(`${server.url}/?project=${SHOP.id}&view=api`);
+  await settled(page);
+  const apiUrl = apiCalls.filter((u) => u.includes('/api/v1/api_calls?')).at(-1);
+  const endpoints = (await replay(apiUrl)).rows.map((r) => r.endpoint);
+  const shownEndpoints = await page.$$eval('main tbody tr', (rows) => rows.map((r) => r.children[1].textContent));
+  assert.deepEqual(shownEndpoints, endpoints);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('breakdown rows drill down into a filter that lives in the URL and applies to every view', async () => {
+  const { context, page, problems, apiCalls } = await openDashboard();
+  await page.goto(`${server.url}/?project=${SHOP.id}&view=breakdown&metric=LCP&dim=device`);
+  await settled(page);
+  const url = apiCalls.filter((u) => u.includes('group_by=device')).at(-1);
+  const answer = await replay(url);
+  const rows = await page.$$eval('main tbody tr', (trs) => trs.map((tr) => tr.children[0].textContent));
+  assert.deepEqual(rows, answer.rows.map((r) => r.group.device ?? '(none)'));
+  // Sorting by p75 ascending reorders the rows; the sort is in the URL.
+  await page.click('th button:has-text("p75")');
+  await settled(page);
+  await page.click('th button:has-text("p75")');
+  await settled(page);
+  assert.equal(new URL(page.url()).searchParams.get('dir'), 'asc');
+  const sorted = await page.$$eval('main tbody tr', (trs) => trs.map((tr) => tr.children[0].textContent));
+  const byP75 = [...answer.rows].sort((a, b) => a.p75 - b.p75).map((r) => r.group.device ?? '(none)');
+  assert.deepEqual(sorted, byP75);
+
+  // Drill down with the keyboard: focus the first row and press Enter.
+  const first = sorted[0];
+  await page.focus('main tbody tr');
+  await page.keyboard.press('Enter');
+  await settled(page);
+  const filters = new URL(page.url()).searchParams.getAll('filter');
+  assert.deepEqual(filters, [`device:${first}`]);
+  assert.deepEqual(await page.$$eval('.chip', (chips) => chips.map((c) => c.firstChild.textContent)), [`device:${first}`]);
+  // The link reproduces the view: a fresh page at the URL shows the same filter and queries with it.
+  const link = page.url();
+  const second = await openDashboard();
+  await second.page.goto(link);
+  await settled(second.page);
+  assert.deepEqual(await second.page.$$eval('.chip', (chips) => chips.map((c) => c.firstChild.textContent)), [`device:${first}`]);
+  assert.ok(second.apiCalls.some((u) => new URL(u).searchParams.get('filter') === `device:${first}`));
+  // Other views query with it too.
+  await second.page.click('#nav a:has-text("Overview")');
+  await settled(second.page);
+  const overview = second.apiCalls.filter((u) => u.includes('/api/v1/overview?')).at(-1);
+  assert.equal(new URL(overview).searchParams.get('filter'), `device:${first}`);
+  // Removing the chip removes the filter.
+  await second.page.click('.chip button');
+  await settled(second.page);
+  assert.deepEqual(new URL(second.page.url()).searchParams.getAll('filter'), []);
+  assert.deepEqual([...problems, ...second.problems], []);
+  await second.context.close();
+  await context.close();
+});
+
+test('a session opens as its timeline, event for event as the API gives it', async () => {
+  const { context, page, problems, apiCalls } = await openDashboard();
+  await page.goto(`${server.url}/?project=${SHOP.id}&view=sessions`);
+  await settled(page);
+  await page.click('main tbody tr');
+  await settled(page);
+  const id = new URL(page.url()).searchParams.get('session');
+  assert.ok(id);
+  const url = apiCalls.find((u) => u.includes(`/api/v1/sessions/${encodeURIComponent(id)}`));
+  const timeline = await replay(url);
+  const shown = await page.$$eval('.timeline li', (lis) => lis.map((li) => li.dataset.type));
+  assert.deepEqual(shown, timeline.events.map((e) => e.type));
+  assert.ok(shown.includes('page_view') && shown.includes('vital'));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('phone width, dark mode and an empty range that says what to do', async () => {
+  const { context, page, problems } = await openDashboard({ viewport: { width: 390, height: 844 } });
+  await settled(page);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no horizontal scrolling at phone width (${overflow}px over)`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'overview-phone.png'), fullPage: true });
+  await page.click('#theme');
+  await settled(page);
+  const theme = await page.evaluate(() => document.documentElement.dataset.theme);
+  assert.ok(theme === 'dark' || theme === 'light');
+  const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  await page.screenshot({ path: path.join(ARTIFACTS, `overview-${theme}.png`), fullPage: true });
+  await page.click('#theme');
+  await settled(page);
+  assert.notEqual(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), background);
+  // A range with no data: the empty state shows the loader snippet.
+  await page.goto(`${server.url}/?project=${SHOP.id}&from=2020-01-01&to=2020-01-02`);
+  await settled(page);
+  const empty = await page.$eval('main .empty pre', (el) => el.textContent);
+  assert.match(empty, /sightline\.js/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
