@@ -4,6 +4,7 @@
 #include "common/json_writer.h"
 #include "common/strings.h"
 #include "query/api_calls_query.h"
+#include "query/attribution_query.h"
 #include "query/compare_query.h"
 #include "query/coverage_query.h"
 #include "query/crux_query.h"
@@ -73,6 +74,9 @@ void QueryRoutes::Register(HttpServer* server) {
                          return HandleSessionTimeline(req, res);
                        });
   server->Handle(
+      http::verb::get, "/api/v1/attribution", "api_attribution",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandleAttribution(req, res); });
+  server->Handle(
       http::verb::get, "/api/v1/overview", "api_overview",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleOverview(req, res); });
   server->Handle(
@@ -99,6 +103,21 @@ bool QueryRoutes::HandleOverview(const HttpRequest& req, HttpResponse* res) {
                         if (!result.ok()) return result.status();
                         return FormatOverview(query, *result);
                       });
+}
+
+bool QueryRoutes::HandleAttribution(const HttpRequest& req, HttpResponse* res) {
+  QueryParams params = ParseQueryString(req.query);
+  std::string project = Authorize(req, FindParam(params, "project"), res);
+  if (project.empty()) return true;
+  AttributionQuery query;
+  query.project = project;
+  if (auto error = ParseAttributionQuery(params, env_->NowMillis(), &query)) {
+    SetError(res, 400, "invalid_query", error->field, error->reason);
+    return true;
+  }
+  return AnswerOnPool(req, "attribution", project, [this, query = std::move(query)] {
+    return RunAttributionQuery(*store_, query);
+  });
 }
 
 bool QueryRoutes::HandleProjects(const HttpRequest& req, HttpResponse* res) {

@@ -160,6 +160,44 @@ test('breakdown rows drill down into a filter that lives in the URL and applies 
   await context.close();
 });
 
+test('a route opens with its LCP elements and slowest resources, as the API attributes them', async () => {
+  const { context, page, problems, apiCalls } = await openDashboard();
+  await page.goto(`${server.url}/?project=${SHOP.id}&view=pages`);
+  await settled(page);
+  const route = await page.$eval('main tbody tr td', (td) => td.textContent);
+  await page.click('main tbody tr');
+  await settled(page);
+  assert.equal(new URL(page.url()).searchParams.get('route'), route);
+  const url = apiCalls.find((u) => u.includes('/api/v1/attribution?') && new URL(u).searchParams.get('by') === 'element');
+  assert.equal(new URL(url).searchParams.get('filter'), `route:${route}`);
+  const answer = await replay(url);
+  assert.ok(answer.rows.some((r) => r.element), 'the load generator\'s LCP elements are attributed');
+  const shown = await page.$$eval('table:has(caption:text("LCP elements")) tbody tr', (trs) => trs.map((tr) => tr.children[0].textContent));
+  assert.deepEqual(shown, answer.rows.map((r) => r.element ?? '(not attributed)'));
+  await page.screenshot({ path: path.join(ARTIFACTS, 'page-detail.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a custom time range is applied from the picker and kept in the URL', async () => {
+  const { context, page, problems, apiCalls } = await openDashboard();
+  await settled(page);
+  const from = new Date(Date.now() - 3 * 3600_000);
+  const to = new Date(Date.now() + 3600_000);
+  const local = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  await page.fill('input[aria-label="From"]', local(from));
+  await page.fill('input[aria-label="To"]', local(to));
+  await page.click('button:has-text("Apply range")');
+  await settled(page);
+  const params = new URL(page.url()).searchParams;
+  assert.equal(Date.parse(params.get('from')), Math.floor(from.getTime() / 60000) * 60000);
+  assert.equal(await page.$eval('#range', (s) => s.value), 'custom');
+  const last = apiCalls.filter((u) => u.includes('/api/v1/overview?')).at(-1);
+  assert.equal(Number(new URL(last).searchParams.get('from')), Date.parse(params.get('from')));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a session opens as its timeline, event for event as the API gives it', async () => {
   const { context, page, problems, apiCalls } = await openDashboard();
   await page.goto(`${server.url}/?project=${SHOP.id}&view=sessions`);

@@ -100,3 +100,29 @@ test('projects names the token\'s project, and refuses without a valid token', a
   assert.equal(bad.status, 401);
   assert.equal(bad.json.field, 'Authorization');
 });
+
+test('attribution: LCP by element and by resource, with the p75 of the vital and of its phases', async () => {
+  const route = `/${uniqueId('attr')}`;
+  // [LCP, element, url, resourceLoadDuration]; the third beacon is sampled at 0.5 (weight 2).
+  const lcps = [[1000, 'img.hero', 'https://cdn/a.avif', 300], [3000, 'img.hero', 'https://cdn/b.avif', 900],
+    [2000, 'h1', undefined, undefined], [5000, 'img.hero', 'https://cdn/b.avif', 2000]];
+  for (const [i, [value, element, url, load]] of lcps.entries()) {
+    const attribution = { element, url, resourceLoadDuration: load, timeToFirstByte: 100 };
+    const res = await postBeacon(server, beacon({ sample_rate: i === 2 ? 0.5 : 1, events: [
+      { type: 'vital', ts: T0 + HOUR + 600_000 + i, name: 'LCP', value, route, attribution }] }));
+    assert.equal(res.status, 202, describeResponse(res));
+  }
+  const byElement = await get('attribution', { name: 'LCP', filter: `route:${route}` });
+  assert.equal(byElement.status, 200, describeResponse(byElement));
+  assert.equal(byElement.json.count, 5);
+  assert.deepEqual(byElement.json.rows.map((r) => [r.element, r.count, r.samples, r.share, r.p75, r.resourceLoadDuration_p75, r.timeToFirstByte_p75]),
+    [['img.hero', 3, 3, 0.6, 5000, 2000, 100], ['h1', 2, 1, 0.4, 2000, null, 100]]);
+  const slowest = await get('attribution', { name: 'LCP', by: 'url', sort: 'p75', filter: `route:${route}` });
+  assert.deepEqual(slowest.json.rows.map((r) => [r.url, r.count, r.p75]),
+    [['https://cdn/b.avif', 2, 5000], [null, 2, 2000], ['https://cdn/a.avif', 1, 1000]]);
+  for (const [params, field] of [[{}, 'name'], [{ name: 'LCP', by: 'size' }, 'by'], [{ name: 'LCP', sort: 'worst' }, 'sort']]) {
+    const res = await get('attribution', params);
+    assert.equal(res.status, 400, describeResponse(res));
+    assert.equal(res.json.field, field);
+  }
+});

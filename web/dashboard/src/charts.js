@@ -22,7 +22,8 @@ export function sparkline(el, points, { color = COLORS[0] } = {}) {
   return sized(el, (width) => new uPlot({
     width, height: 40, legend: { show: false }, cursor: { show: false }, select: { show: false },
     axes: [{ show: false }, { show: false }], scales: { x: { time: true } },
-    series: [{}, { stroke: color, width: 1.5, fill: `${color}22`, spanGaps: true }],
+    series: [{}, { stroke: color, width: 1.5, fill: `${color}22`, spanGaps: true,
+      points: { show: ys.filter((v) => v !== null).length < 3, size: 4 } }],
   }, [xs, ys], el));
 }
 
@@ -55,7 +56,9 @@ export function lineChart(el, xsMs, series, { markers = [], format = (v) => Stri
     axes: [{ stroke: fg, grid: { stroke: grid } },
       { stroke: fg, grid: { stroke: grid }, size: 70, values: (u, vals) => vals.map(format) }],
     series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 2,
-      spanGaps: false, value: (u, v) => (v === null ? '–' : format(v)) }))],
+      spanGaps: false, value: (u, v) => (v === null ? '–' : format(v)),
+      // Sparse series (few buckets with data) show their points, which a line alone would not.
+      points: { show: s.values.filter((v) => v !== null).length < 30, size: 6 } }))],
     hooks: { draw: [drawMarkers] },
   }, [xs, ...series.map((s) => s.values)], el));
 }

@@ -68,6 +68,14 @@ function renderBar() {
     onchange: () => state.go({ range: range.value, from: null, to: null }) },
   ...Object.keys(RANGES).map((r) => h('option', { value: r, selected: state.range === r }, `Last ${r}`)),
   state.range === 'custom' ? h('option', { value: 'custom', selected: true }, 'Custom range') : null);
+  const local = (ms) => new Date(ms - new Date(ms).getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  const fromInput = h('input', { type: 'datetime-local', 'aria-label': 'From', value: local(state.fromMs()) });
+  const toInput = h('input', { type: 'datetime-local', 'aria-label': 'To', value: local(state.toMs()) });
+  const custom = h('form', { class: 'custom-range', onsubmit: (e) => {
+    e.preventDefault();
+    const from = Date.parse(fromInput.value), to = Date.parse(toInput.value);
+    if (from < to) state.go({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), range: null });
+  } }, fromInput, toInput, h('button', { type: 'submit' }, 'Apply range'));
   const chips = state.filters.map((f, i) => h('span', { class: 'chip' }, f,
     h('button', { type: 'button', 'aria-label': `Remove filter ${f}`,
       onclick: () => state.go({ filter: state.filters.filter((_, j) => j !== i) }) }, '×')));
@@ -77,7 +85,7 @@ function renderBar() {
     e.preventDefault();
     if (value.value.trim()) state.go({ filter: [...state.filters, `${dim.value}:${value.value.trim()}`] });
   } }, dim, value, h('button', { type: 'submit' }, 'Add filter'));
-  bar.replaceChildren(range, ...chips, add);
+  bar.replaceChildren(range, custom, ...chips, add);
 }
 
 async function render() {

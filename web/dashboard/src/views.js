@@ -200,10 +200,13 @@ async function pages() {
 
 async function pageDetail(route) {
   const filter = [...state.filters, `route:${route}`].join(',');
-  const [byDevice, series] = await Promise.all([
+  const [byDevice, series, elements, resources] = await Promise.all([
     Promise.all(CORE.map((name) => api('metrics', { name, stats: 'p75,count', group_by: 'device', ...scope(), filter }))),
     api('timeseries', { name: 'LCP', stats: 'p75', interval: state.intervalFor(), ...scope(), filter }),
+    api('attribution', { name: 'LCP', by: 'element', limit: 10, ...scope(), filter }),
+    api('attribution', { name: 'LCP', by: 'url', sort: 'p75', limit: 10, ...scope(), filter }),
   ]);
+  const phase = (key) => ({ key, label: `${key.replace(/_p75$/, '').replace(/([A-Z])/g, ' $1').toLowerCase()} p75`, num: true, fmt: fmt.duration });
   const chart = h('div', { class: 'chart' });
   const points = series.series[0].points;
   afterMount(() => lineChart(chart, points.map((p) => p.t), [{ label: 'LCP p75', values: points.map((p) => p.p75) }],
@@ -212,13 +215,25 @@ async function pageDetail(route) {
     h('p', {}, h('a', { href: state.href({ route: null }), onclick: (e) => { e.preventDefault(); state.go({ route: null }); } }, '← All pages'),
       ' ', h('strong', {}, route)),
     h('h2', {}, 'LCP over time'), chart,
+    h('h2', {}, 'LCP elements'), elements.rows.length ? table([
+      { key: 'element', label: 'element', fmt: (v) => v ?? '(not attributed)' },
+      { key: 'count', label: 'page views', num: true, bar: true, fmt: fmt.count },
+      { key: 'share', label: 'share', num: true, fmt: (v) => fmt.percent(v) },
+      { key: 'p75', label: 'LCP p75', num: true, band: 'LCP', fmt: (v) => fmt.vital('LCP', v) },
+      phase('elementRenderDelay_p75'),
+    ], elements.rows, { sortable: false, caption: 'LCP elements' }) : emptyState('LCP values'),
+    h('h2', {}, 'Slowest LCP resources'), resources.rows.length ? table([
+      { key: 'url', label: 'resource', fmt: (v) => v ?? '(no resource: text)' },
+      { key: 'p75', label: 'LCP p75', num: true, band: 'LCP', fmt: (v) => fmt.vital('LCP', v) },
+      { key: 'count', label: 'page views', num: true, fmt: fmt.count },
+      phase('resourceLoadDelay_p75'), phase('resourceLoadDuration_p75'),
+    ], resources.rows, { sortable: false, caption: 'Slowest LCP resources' }) : emptyState('LCP values'),
     h('h2', {}, 'By device'),
     ...CORE.map((name, i) => h('div', {}, h('h3', {}, name), table([
       { key: 'device', label: 'device', value: (r) => groupValue(r, 'device') },
       { key: 'p75', label: 'p75', num: true, band: name, fmt: (v) => fmt.vital(name, v) },
       { key: 'count', label: 'count', num: true, bar: true, fmt: fmt.count },
-    ], byDevice[i].rows, { sortable: false }))),
-    h('p', { class: 'muted' }, 'LCP elements and slowest resources appear here once attribution is queryable.'));
+    ], byDevice[i].rows, { sortable: false }))));
 }
 
 // --- Errors ---------------------------------------------------------------------------------
