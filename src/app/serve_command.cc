@@ -210,6 +210,7 @@ int RunServe(const std::vector<std::string>& args) {
   const int64_t started_ms = env->NowMillis();
   RegisterOpsRoutes(&server, &metrics, [&] { return HealthJson(store.get(), started_ms, env); });
   RegisterStaticRoutes(&server);
+  RegisterDashboardConfigRoute(&server, config.server.dashboard_rum_key);
 
   Result<uint16_t> port = server.Start();
   if (!port.ok()) {

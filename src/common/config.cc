@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -270,6 +271,7 @@ Result<Config> ParseConfig(const std::string& yaml_text) {
                  {"io_threads", ReadInt(&s.io_threads, 0, 256)},
                  {"query_threads", ReadInt(&s.query_threads, 1, 64)},
                  {"trusted_proxies", ReadStringList(&s.trusted_proxies)},
+                 {"dashboard_rum_key", ReadString(&s.dashboard_rum_key)},
              });
        }},
       {"limits",
@@ -348,6 +350,16 @@ Result<Config> ParseConfig(const std::string& yaml_text) {
                                    level + "\"");
   }
   SL_RETURN_IF_ERROR(ValidateCrossReferences(config));
+  if (const std::string& key = config.server.dashboard_rum_key; !key.empty()) {
+    const bool known =
+        std::any_of(config.projects.begin(), config.projects.end(), [&](const auto& p) {
+          return std::find(p.ingest_keys.begin(), p.ingest_keys.end(), key) != p.ingest_keys.end();
+        });
+    if (!known) {
+      return Status::InvalidArgument(
+          "server.dashboard_rum_key: not an ingest key of any configured project");
+    }
+  }
   return config;
 }
 

@@ -27,6 +27,9 @@ struct ServerConfig {
   // server.trusted_proxies: addresses and networks ("10.0.0.0/8") of reverse proxies whose
   // X-Forwarded-For / Forwarded header names the visitor (see ingest/client_address.h).
   std::vector<std::string> trusted_proxies;
+  // server.dashboard_rum_key: an ingest key of a configured project; the dashboard then reports
+  // its own page loads there through the agent (we measure the dashboard as users' apps). "": no.
+  std::string dashboard_rum_key;
 };
 
 struct LimitsConfig {

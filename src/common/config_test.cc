@@ -42,6 +42,19 @@ TEST(ConfigTest, ParsesTheDocumentedShape) {
   EXPECT_EQ(config->storage.wal_fsync_interval_ms, 50u);
 }
 
+TEST(ConfigTest, TheDashboardsRumKeyMustBeAProjectsIngestKeyAndCompactionCanBeOff) {
+  Result<Config> config = ParseConfig(std::string(kValid) +
+                                      "server:\n  dashboard_rum_key: pk_shop_123\n"
+                                      "storage:\n  compact_interval_s: 0\n");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->server.dashboard_rum_key, "pk_shop_123");
+  EXPECT_EQ(config->storage.compact_interval_s, 0u);
+  EXPECT_EQ(ParseConfig(kValid)->storage.compact_interval_s, 600u);
+  EXPECT_NE(ErrorOf(std::string(kValid) + "server:\n  dashboard_rum_key: rt_shop_456\n")
+                .find("server.dashboard_rum_key: not an ingest key"),
+            std::string::npos);
+}
+
 TEST(ConfigTest, ParsesSamplingRulesTrustedProxiesAndGeo) {
   Result<Config> config = ParseConfig(std::string(kValid) + R"(
     sampling:

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "common/json_writer.h"
 #include "store/coding.h"
 
 namespace sightline {
@@ -30,6 +31,24 @@ void RegisterStaticRoutes(HttpServer* server) {
                      return true;
                    });
   }
+}
+
+void RegisterDashboardConfigRoute(HttpServer* server, const std::string& rum_key) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("rum_key");
+  if (rum_key.empty()) {
+    w.Null();
+  } else {
+    w.String(rum_key);
+  }
+  w.EndObject();
+  server->Handle(http::verb::get, "/dashboard-config.json", "static",
+                 [body = w.Take()](const HttpRequest&, HttpResponse* res) {
+                   res->headers.emplace_back("Cache-Control", "no-cache");
+                   res->body = body;
+                   return true;
+                 });
 }
 
 }  // namespace sightline

@@ -3,6 +3,7 @@
 // at build time (cmake/embed_assets.cmake, listed in src/serve/CMakeLists.txt).
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "serve/http_server.h"
@@ -21,5 +22,9 @@ extern const EmbeddedAsset kEmbeddedAssets[];
 extern const size_t kEmbeddedAssetCount;
 
 void RegisterStaticRoutes(HttpServer* server);
+
+// GET /dashboard-config.json: what the dashboard needs from the server's configuration —
+// {"rum_key": <server.dashboard_rum_key> | null}, the key it reports its own page loads with.
+void RegisterDashboardConfigRoute(HttpServer* server, const std::string& rum_key);
 
 }  // namespace sightline

@@ -121,5 +121,19 @@ $('theme').onclick = () => {
   applyTheme();
   render();
 };
+// We eat our own cooking: with server.dashboard_rum_key set, the agent measures this page's loads
+// (and its views, as soft navigations) into that project, like any app's.
+async function monitorSelf() {
+  const config = await fetch('/dashboard-config.json').then((r) => r.json()).catch(() => ({}));
+  if (!config.rum_key) return;
+  const queue = window.Sightline = window.Sightline || { q: [] };
+  for (const m of ['init', 'track', 'identify', 'setFlags', 'setConsent']) {
+    queue[m] = queue[m] || ((...args) => queue.q.push([m, args]));
+  }
+  queue.init({ key: config.rum_key, endpoint: '/v1/beacon', release: 'dashboard' });
+  document.head.append(h('script', { async: true, src: '/sightline.js' }));
+}
+
 state.onChange(render);
 render();
+monitorSelf();
