@@ -45,6 +45,12 @@ struct Row {
   std::unordered_map<uint32_t, double> fields;       // forms: abandoning field -> weight
 };
 
+// What the scan gathers for one query.
+struct UsageState {
+  Names keys, fields;
+  std::vector<std::vector<Mark>> marks;  // per session
+};
+
 void BeginAnswer(JsonWriter& w, const UsageQuery& query, double sessions) {
   w.BeginObject();
   w.Key("from");
@@ -103,69 +109,104 @@ std::optional<QueryError> ParseUsageQuery(UsageQuery::Kind kind, const QueryPara
   return std::nullopt;
 }
 
-Result<std::string> RunUsageQuery(Store& store, const UsageQuery& query) {
+std::optional<QueryError> ParseUsageParts(const QueryParams& params, int64_t now_ms,
+                                          std::vector<std::string>* names,
+                                          std::vector<UsageQuery>* queries) {
   using Kind = UsageQuery::Kind;
-  SessionCollector c;
-  Names keys, fields;
-  std::vector<std::vector<Mark>> marks;  // per session
-  simdjson::dom::parser json;
-  ColumnSet extra;
-  for (ColumnId col : {ColumnId::route, ColumnId::action, ColumnId::target, ColumnId::feature,
-                       ColumnId::duration, ColumnId::attributes}) {
-    extra.set(static_cast<size_t>(col));
-  }
-  auto hook = [&](size_t session, const ColumnBatch& batch, size_t row) {
-    const std::string_view type = batch.col(ColumnId::type).str(row);
-    std::optional<Mark> mark;
-    switch (query.kind) {
-      case Kind::kEvents:
-        if (type == "custom") {
-          mark = Mark{keys.Id(batch.col(ColumnId::name).str(row)), 0,
-                      batch.col(ColumnId::value).doubles[row]};
-        }
-        break;
-      case Kind::kInteractions: {
-        if (type != "action") break;
-        const std::string_view action = batch.col(ColumnId::action).str(row);
-        const std::string_view key =
-            batch.col(query.by_feature ? ColumnId::feature : ColumnId::target).str(row);
-        if (key.empty()) break;
-        const uint8_t kind = action == "click" ? 1 : action == "rage_click" ? 2 : 0;
-        if (!query.by_feature && kind == 0) break;  // targets: clicks only
-        mark = Mark{keys.Id(key), kind, 0};
-        break;
-      }
-      case Kind::kForms: {
-        if (type == "action" && batch.col(ColumnId::action).str(row) == "form_submit") {
-          std::string_view target = batch.col(ColumnId::target).str(row);
-          std::string_view form = target.starts_with("form#") ? target.substr(5) : "";
-          mark = Mark{keys.Id(form), 0, batch.col(ColumnId::duration).doubles[row]};
-        } else if (type == "custom" && batch.col(ColumnId::name).str(row) == "form_abandoned") {
-          std::string_view form, field;
-          simdjson::dom::object attributes;
-          if (json.parse(batch.col(ColumnId::attributes).str(row)).get(attributes) ==
-              simdjson::SUCCESS) {
-            if (attributes["form"].get(form) != simdjson::SUCCESS) form = {};
-            if (attributes["last_field"].get(field) != simdjson::SUCCESS) field = {};
-          }
-          mark = Mark{keys.Id(form), 1, field.empty() ? 0.0 : fields.Id(field) + 1.0};
-        }
-        break;
-      }
-      case Kind::kPaths:
-        if (type == "page_view") {
-          mark = Mark{keys.Id(batch.col(ColumnId::route).str(row)), 0,
-                      static_cast<double>(batch.col(ColumnId::ts).ints[row])};
-        }
-        break;
+  const std::string* parts = FindParam(params, "parts");
+  const std::string all = "events,interactions,features,forms,paths";
+  for (std::string_view part : SplitComma(parts != nullptr ? *parts : all)) {
+    Kind kind;
+    if (part == "events") {
+      kind = Kind::kEvents;
+    } else if (part == "interactions" || part == "features") {
+      kind = Kind::kInteractions;
+    } else if (part == "forms") {
+      kind = Kind::kForms;
+    } else if (part == "paths") {
+      kind = Kind::kPaths;
+    } else {
+      return QueryError{"parts", "unknown part \"" + std::string(part) +
+                                     "\" (events, interactions, features, forms, paths)"};
     }
-    if (!mark) return;
-    if (marks.size() <= session) marks.resize(session + 1);
-    marks[session].push_back(*mark);
-  };
-  SL_RETURN_IF_ERROR(CollectSessions(store, query.sessions, &c, extra, hook));
-  marks.resize(c.sessions.size());
+    if (std::find(names->begin(), names->end(), part) != names->end()) continue;
+    UsageQuery query;
+    query.sessions = queries->empty() ? SessionQuery{} : queries->front().sessions;
+    QueryParams own;
+    for (const auto& [key, value] : params) {
+      if (key != "by") own.emplace_back(key, value);
+    }
+    if (auto err = ParseUsageQuery(kind, own, now_ms, &query)) return err;
+    query.by_feature = part == "features";
+    names->emplace_back(part);
+    queries->push_back(std::move(query));
+  }
+  if (queries->empty()) return QueryError{"parts", "names no part"};
+  return std::nullopt;
+}
 
+namespace {
+
+// The mark an event leaves for `query`, if any.
+std::optional<Mark> MarkOf(const UsageQuery& query, UsageState& state, simdjson::dom::parser& json,
+                           const ColumnBatch& batch, size_t row) {
+  using Kind = UsageQuery::Kind;
+  Names& keys = state.keys;
+  Names& fields = state.fields;
+  const std::string_view type = batch.col(ColumnId::type).str(row);
+  std::optional<Mark> mark;
+  switch (query.kind) {
+    case Kind::kEvents:
+      if (type == "custom") {
+        mark = Mark{keys.Id(batch.col(ColumnId::name).str(row)), 0,
+                    batch.col(ColumnId::value).doubles[row]};
+      }
+      break;
+    case Kind::kInteractions: {
+      if (type != "action") break;
+      const std::string_view action = batch.col(ColumnId::action).str(row);
+      const std::string_view key =
+          batch.col(query.by_feature ? ColumnId::feature : ColumnId::target).str(row);
+      if (key.empty()) break;
+      const uint8_t kind = action == "click" ? 1 : action == "rage_click" ? 2 : 0;
+      if (!query.by_feature && kind == 0) break;  // targets: clicks only
+      mark = Mark{keys.Id(key), kind, 0};
+      break;
+    }
+    case Kind::kForms: {
+      if (type == "action" && batch.col(ColumnId::action).str(row) == "form_submit") {
+        std::string_view target = batch.col(ColumnId::target).str(row);
+        std::string_view form = target.starts_with("form#") ? target.substr(5) : "";
+        mark = Mark{keys.Id(form), 0, batch.col(ColumnId::duration).doubles[row]};
+      } else if (type == "custom" && batch.col(ColumnId::name).str(row) == "form_abandoned") {
+        std::string_view form, field;
+        simdjson::dom::object attributes;
+        if (json.parse(batch.col(ColumnId::attributes).str(row)).get(attributes) ==
+            simdjson::SUCCESS) {
+          if (attributes["form"].get(form) != simdjson::SUCCESS) form = {};
+          if (attributes["last_field"].get(field) != simdjson::SUCCESS) field = {};
+        }
+        mark = Mark{keys.Id(form), 1, field.empty() ? 0.0 : fields.Id(field) + 1.0};
+      }
+      break;
+    }
+    case Kind::kPaths:
+      if (type == "page_view") {
+        mark = Mark{keys.Id(batch.col(ColumnId::route).str(row)), 0,
+                    static_cast<double>(batch.col(ColumnId::ts).ints[row])};
+      }
+      break;
+  }
+  return mark;
+}
+
+// The answer of `query` from the sessions and the marks of its events.
+std::string Answer(const UsageQuery& query, UsageState& state, const SessionCollector& c) {
+  using Kind = UsageQuery::Kind;
+  Names& keys = state.keys;
+  Names& fields = state.fields;
+  std::vector<std::vector<Mark>>& marks = state.marks;
+  marks.resize(c.sessions.size());
   double total_sessions = 0;
   std::vector<Row> rows(keys.size());
   for (uint32_t k = 0; k < rows.size(); ++k) rows[k].key = k;
@@ -359,6 +400,40 @@ Result<std::string> RunUsageQuery(Store& store, const UsageQuery& query) {
   }
   w.EndObject();
   return w.Take();
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> RunUsageQueries(Store& store,
+                                                 const std::vector<UsageQuery>& queries) {
+  SessionCollector c;
+  std::vector<UsageState> states(queries.size());
+  simdjson::dom::parser json;
+  ColumnSet extra;
+  for (ColumnId col : {ColumnId::route, ColumnId::action, ColumnId::target, ColumnId::feature,
+                       ColumnId::duration, ColumnId::attributes}) {
+    extra.set(static_cast<size_t>(col));
+  }
+  auto hook = [&](size_t session, const ColumnBatch& batch, size_t row) {
+    for (size_t q = 0; q < queries.size(); ++q) {
+      std::optional<Mark> mark = MarkOf(queries[q], states[q], json, batch, row);
+      if (!mark) continue;
+      std::vector<std::vector<Mark>>& marks = states[q].marks;
+      if (marks.size() <= session) marks.resize(session + 1);
+      marks[session].push_back(*mark);
+    }
+  };
+  if (queries.empty()) return std::vector<std::string>();
+  SL_RETURN_IF_ERROR(CollectSessions(store, queries[0].sessions, &c, extra, hook));
+  std::vector<std::string> answers;
+  for (size_t q = 0; q < queries.size(); ++q) answers.push_back(Answer(queries[q], states[q], c));
+  return answers;
+}
+
+Result<std::string> RunUsageQuery(Store& store, const UsageQuery& query) {
+  Result<std::vector<std::string>> answers = RunUsageQueries(store, {query});
+  if (!answers.ok()) return answers.status();
+  return std::move((*answers)[0]);
 }
 
 }  // namespace sightline

@@ -12,6 +12,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "query/session_query.h"
 
@@ -32,5 +33,16 @@ std::optional<QueryError> ParseUsageQuery(UsageQuery::Kind kind, const QueryPara
                                           int64_t now_ms, UsageQuery* query);
 // The response body.
 Result<std::string> RunUsageQuery(Store& store, const UsageQuery& query);
+
+// GET /api/v1/usage: several of the above from one scan (the dashboard's behaviour view). `parts`:
+// comma-separated events, interactions (by target), features (interactions by feature), forms,
+// paths (default: all), with their own parameters (limit, depth) and the shared from, to, filter.
+// The answer: {"<part>": <that endpoint's answer>, ...}.
+std::optional<QueryError> ParseUsageParts(const QueryParams& params, int64_t now_ms,
+                                          std::vector<std::string>* names,
+                                          std::vector<UsageQuery>* queries);
+// The answers of `queries` (which share their sessions' project, range and filters), in order.
+Result<std::vector<std::string>> RunUsageQueries(Store& store,
+                                                 const std::vector<UsageQuery>& queries);
 
 }  // namespace sightline

@@ -74,6 +74,9 @@ void QueryRoutes::Register(HttpServer* server) {
                          return HandleSessionTimeline(req, res);
                        });
   server->Handle(
+      http::verb::get, "/api/v1/usage", "api_usage",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandleUsageParts(req, res); });
+  server->Handle(
       http::verb::get, "/api/v1/attribution", "api_attribution",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleAttribution(req, res); });
   server->Handle(
@@ -118,6 +121,32 @@ bool QueryRoutes::HandleAttribution(const HttpRequest& req, HttpResponse* res) {
   return AnswerOnPool(req, "attribution", project, [this, query = std::move(query)] {
     return RunAttributionQuery(*store_, query);
   });
+}
+
+bool QueryRoutes::HandleUsageParts(const HttpRequest& req, HttpResponse* res) {
+  QueryParams params = ParseQueryString(req.query);
+  std::string project = Authorize(req, FindParam(params, "project"), res);
+  if (project.empty()) return true;
+  std::vector<std::string> names;
+  std::vector<UsageQuery> queries;
+  if (auto error = ParseUsageParts(params, env_->NowMillis(), &names, &queries)) {
+    SetError(res, 400, "invalid_query", error->field, error->reason);
+    return true;
+  }
+  for (UsageQuery& query : queries) query.sessions.project = project;
+  return AnswerOnPool(
+      req, "usage", project,
+      [this, names = std::move(names), queries = std::move(queries)]() -> Result<std::string> {
+        Result<std::vector<std::string>> answers = RunUsageQueries(*store_, queries);
+        if (!answers.ok()) return answers.status();
+        // Each answer is a JSON object already.
+        std::string body = "{";
+        for (size_t i = 0; i < names.size(); ++i) {
+          if (i > 0) body += ',';
+          body += '"' + names[i] + "\":" + (*answers)[i];
+        }
+        return body + "}";
+      });
 }
 
 bool QueryRoutes::HandleProjects(const HttpRequest& req, HttpResponse* res) {

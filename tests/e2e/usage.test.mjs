@@ -105,3 +105,20 @@ test('usage queries name a bad parameter', async () => {
     assert.equal(res.json.field, field);
   }
 });
+
+test('/api/v1/usage answers several parts from one scan, each as its own endpoint does', async () => {
+  const range = { filter: `release:${R}`, from: isoSeconds(T0 - 60_000), to: isoSeconds(T0 + 600_000) };
+  const qs = new URLSearchParams({ project: SHOP.id, ...range, parts: 'events,features,interactions,forms,paths', depth: '2' });
+  const res = await request(`${server.url}/api/v1/usage?${qs}`, { headers: { Authorization: `Bearer ${SHOP.token}` } });
+  assert.equal(res.status, 200, describeResponse(res));
+  assert.deepEqual(Object.keys(res.json), ['events', 'features', 'interactions', 'forms', 'paths']);
+  assert.deepEqual(res.json.events, await get('events'));
+  assert.deepEqual(res.json.features, await get('interactions', { by: 'feature' }));
+  assert.deepEqual(res.json.interactions, await get('interactions'));
+  assert.deepEqual(res.json.forms, await get('forms'));
+  assert.deepEqual(res.json.paths, await get('paths', { depth: '2' }));
+  const bad = await request(`${server.url}/api/v1/usage?${new URLSearchParams({ project: SHOP.id, parts: 'events,clicks' })}`,
+    { headers: { Authorization: `Bearer ${SHOP.token}` } });
+  assert.equal(bad.status, 400, describeResponse(bad));
+  assert.equal(bad.json.field, 'parts');
+});
