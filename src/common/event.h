@@ -164,6 +164,11 @@ struct EventBatch {
 inline bool IsNull(int64_t v) { return v == kNullInt; }
 inline bool IsNull(double v) { return std::isnan(v); }
 inline bool IsNull(const std::string& v) { return v.empty(); }
+// The events an event kept with probability `sample_rate` stands for: 1/sample_rate, and 1 when
+// the rate is null or not positive.
+inline double SampleWeight(double sample_rate) {
+  return (IsNull(sample_rate) || sample_rate <= 0) ? 1.0 : 1.0 / sample_rate;
+}
 inline void SetNull(int64_t* v) { *v = kNullInt; }
 inline void SetNull(double* v) { *v = kNullDouble; }
 inline void SetNull(std::string* v) { v->clear(); }  // keeps the buffer for reuse

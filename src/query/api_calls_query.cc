@@ -75,7 +75,7 @@ Result<std::string> RunApiCallsQuery(Store& store, const ApiCallsQuery& query) {
       if (!keep) continue;
       ++scanned;
       const double r = rate.doubles[row];
-      const double w = (IsNull(r) || r <= 0) ? 1.0 : 1.0 / r;
+      const double w = SampleWeight(r);
       Endpoint& e = endpoints[{std::string(method.str(row)), std::string(route.str(row))}];
       e.durations.emplace_back(duration.doubles[row], w);
       e.weight += w;
@@ -134,15 +134,7 @@ Result<std::string> RunApiCallsQuery(Store& store, const ApiCallsQuery& query) {
     w.EndObject();
   }
   w.EndArray();
-  w.Key("from");
-  w.Int(query.from_ms);
-  w.Key("to");
-  w.Int(query.to_ms);
-  w.Key("source");
-  w.BeginObject();
-  w.Key("scanned_events");
-  w.Int(static_cast<int64_t>(scanned));
-  w.EndObject();
+  WriteScanRangeAndSource(w, query.from_ms, query.to_ms, scanned);
   w.EndObject();
   return w.Take();
 }

@@ -85,7 +85,7 @@ Result<std::string> RunAttributionQuery(Store& store, const AttributionQuery& qu
   uint64_t scanned = 0;
   simdjson::dom::parser json;
   std::vector<Parsed> parsed;
-  std::vector<std::vector<int8_t>> verdicts(query.filters.size());
+  BatchFilter filter(query.filters);
   SL_RETURN_IF_ERROR(store.Scan(scan, [&](const ColumnBatch& batch) -> Status {
     const Column& ts = batch.col(ColumnId::ts);
     const Column& type = batch.col(ColumnId::type);
@@ -94,25 +94,16 @@ Result<std::string> RunAttributionQuery(Store& store, const AttributionQuery& qu
     const Column& rate = batch.col(ColumnId::sample_rate);
     const Column& attribution = batch.col(ColumnId::attribution);
     parsed.assign(attribution.dict.size(), Parsed{});
-    for (size_t f = 0; f < query.filters.size(); ++f) {
-      verdicts[f].assign(batch.col(query.filters[f].dim.column).dict.size(), -1);
-    }
+    filter.Reset(batch);
     for (size_t row = 0; row < batch.rows; ++row) {
       if (ts.ints[row] < query.from_ms || ts.ints[row] >= query.to_ms) continue;
       if (type.str(row) != "vital" || name.str(row) != query.name) continue;
       const double v = value.doubles[row];
       if (IsNull(v)) continue;
-      bool keep = true;
-      for (size_t f = 0; keep && f < query.filters.size(); ++f) {
-        const Column& col = batch.col(query.filters[f].dim.column);
-        int8_t& verdict = verdicts[f][col.ids[row]];
-        if (verdict < 0) verdict = MatchesFilter(query.filters[f], col.str(row)) ? 1 : 0;
-        keep = verdict == 1;
-      }
-      if (!keep) continue;
+      if (!filter.Keeps(batch, row)) continue;
       ++scanned;
       const double r = rate.doubles[row];
-      const double w = (IsNull(r) || r <= 0) ? 1.0 : 1.0 / r;
+      const double w = SampleWeight(r);
       total += w;
       Parsed& p = parsed[attribution.ids[row]];
       if (!p.done) {
@@ -186,15 +177,7 @@ Result<std::string> RunAttributionQuery(Store& store, const AttributionQuery& qu
     w.EndObject();
   }
   w.EndArray();
-  w.Key("from");
-  w.Int(query.from_ms);
-  w.Key("to");
-  w.Int(query.to_ms);
-  w.Key("source");
-  w.BeginObject();
-  w.Key("scanned_events");
-  w.Int(static_cast<int64_t>(scanned));
-  w.EndObject();
+  WriteScanRangeAndSource(w, query.from_ms, query.to_ms, scanned);
   w.EndObject();
   return w.Take();
 }

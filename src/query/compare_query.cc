@@ -143,7 +143,7 @@ Result<CompareResult> RunCompare(Store& store, const CompareQuery& query) {
       const int v = vital_of[name.ids[row]];
       if (v < 0 || type.str(row) != "vital" || IsNull(value.doubles[row])) continue;
       const double r = rate.doubles[row];
-      const double w = (IsNull(r) || r <= 0) ? 1.0 : 1.0 / r;
+      const double w = SampleWeight(r);
       for (int s = 0; s < 2; ++s) {
         const CompareSide& side = *sides[s];
         if (ts.ints[row] < side.from_ms || ts.ints[row] >= side.to_ms) continue;

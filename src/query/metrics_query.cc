@@ -222,6 +222,19 @@ void WriteGroup(JsonWriter& w, const std::vector<DimensionRef>& dims,
   w.EndObject();
 }
 
+void WriteScanRangeAndSource(JsonWriter& w, int64_t from_ms, int64_t to_ms,
+                             uint64_t scanned_events) {
+  w.Key("from");
+  w.Int(from_ms);
+  w.Key("to");
+  w.Int(to_ms);
+  w.Key("source");
+  w.BeginObject();
+  w.Key("scanned_events");
+  w.Int(static_cast<int64_t>(scanned_events));
+  w.EndObject();
+}
+
 void WriteQuerySource(JsonWriter& w, bool exact, const AggregateResult& result) {
   w.Key("exact");
   w.Bool(exact);

@@ -56,6 +56,11 @@ std::optional<QueryError> ParseMetricsQuery(const QueryParams& params, int64_t n
 void WriteGroup(JsonWriter& w, const std::vector<DimensionRef>& dims,
                 const std::vector<std::string>& values, bool other = false);
 
+// The closing members of an answer computed by a scan: "from", "to" (the range used) and
+// "source": {"scanned_events"}.
+void WriteScanRangeAndSource(JsonWriter& w, int64_t from_ms, int64_t to_ms,
+                             uint64_t scanned_events);
+
 // "exact": the flag asked for, and "source": {"sketch_cells", "scanned_events"}, how the answer
 // was computed (AggregateResult).
 void WriteQuerySource(JsonWriter& w, bool exact, const AggregateResult& result);

@@ -109,7 +109,7 @@ Result<OverviewResult> RunOverview(Store& store, const OverviewQuery& query) {
   std::vector<std::string> ids(1);
   std::vector<Session> sessions;
   std::vector<int64_t> slot_of;  // per batch: session dictionary id -> sessions index
-  std::vector<std::vector<int8_t>> verdicts(query.filters.size());
+  BatchFilter filter(query.filters);
   SL_RETURN_IF_ERROR(store.Scan(scan, [&](const ColumnBatch& batch) -> Status {
     const Column& ts = batch.col(ColumnId::ts);
     const Column& type = batch.col(ColumnId::type);
@@ -123,25 +123,16 @@ Result<OverviewResult> RunOverview(Store& store, const OverviewQuery& query) {
     const Column* group_col =
         query.group_by.empty() ? nullptr : &batch.col(query.group_by[0].column);
     if (group_col != nullptr) group_of.assign(group_col->dict.size(), -1);
-    for (size_t f = 0; f < query.filters.size(); ++f) {
-      verdicts[f].assign(batch.col(query.filters[f].dim.column).dict.size(), -1);
-    }
+    filter.Reset(batch);
     for (size_t row = 0; row < batch.rows; ++row) {
       const int64_t t = ts.ints[row];
       if (t < query.from_ms || t >= query.to_ms) continue;
       const int64_t kind = type.ids[row];
       if (kind != page_view && kind != error && kind != api_call) continue;
-      bool keep = true;
-      for (size_t f = 0; keep && f < query.filters.size(); ++f) {
-        const Column& col = batch.col(query.filters[f].dim.column);
-        int8_t& verdict = verdicts[f][col.ids[row]];
-        if (verdict < 0) verdict = MatchesFilter(query.filters[f], col.str(row)) ? 1 : 0;
-        keep = verdict == 1;
-      }
-      if (!keep) continue;
+      if (!filter.Keeps(batch, row)) continue;
       ++result.scanned_events;
       const double r = rate.doubles[row];
-      const double w = (IsNull(r) || r <= 0) ? 1.0 : 1.0 / r;
+      const double w = SampleWeight(r);
       OverviewCounts* bucket = bucket_of(t);
       uint32_t group = 0;
       if (group_col != nullptr) {
@@ -245,15 +236,7 @@ std::string FormatOverview(const OverviewQuery& query, const OverviewResult& res
     }
     w.EndArray();
   }
-  w.Key("from");
-  w.Int(query.from_ms);
-  w.Key("to");
-  w.Int(query.to_ms);
-  w.Key("source");
-  w.BeginObject();
-  w.Key("scanned_events");
-  w.Int(static_cast<int64_t>(result.scanned_events));
-  w.EndObject();
+  WriteScanRangeAndSource(w, query.from_ms, query.to_ms, result.scanned_events);
   w.EndObject();
   return w.Take();
 }

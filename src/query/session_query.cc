@@ -84,7 +84,7 @@ Status CollectSessions(Store& store, const SessionQuery& query, SessionCollector
           dims[i] = static_cast<uint32_t>(id);
         }
         const double r = rate.doubles[row];
-        s.weight = (IsNull(r) || r <= 0) ? 1.0 : 1.0 / r;
+        s.weight = SampleWeight(r);
       }
       s.last_ts = std::max(s.last_ts, t);
       const int64_t kind = type.ids[row];
@@ -349,15 +349,7 @@ std::string FormatConversion(const SessionQuery& query, const ConversionResult& 
   w.EndArray();
   w.Key("sessions_without_vital");
   w.Double(result.sessions_without_vital);
-  w.Key("from");
-  w.Int(query.from_ms);
-  w.Key("to");
-  w.Int(query.to_ms);
-  w.Key("source");
-  w.BeginObject();
-  w.Key("scanned_events");
-  w.Int(static_cast<int64_t>(result.scanned_events));
-  w.EndObject();
+  WriteScanRangeAndSource(w, query.from_ms, query.to_ms, result.scanned_events);
   w.EndObject();
   return w.Take();
 }

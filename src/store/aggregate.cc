@@ -314,12 +314,10 @@ void Aggregation::AddRows(const ColumnBatch& batch,
   if (type_id < 0) return;
   const int64_t name_id = spec_.metric_name.empty() ? -1 : DictId(name, spec_.metric_name);
   if (!spec_.metric_name.empty() && name_id < 0) return;
-  // Per batch, a filter's verdict per dictionary id, and the group of each tuple of dictionary
-  // ids (when no group_by dimension is multi-valued): strings are compared once per batch.
-  std::vector<std::vector<int8_t>> verdicts(spec_.filters.size());
-  for (size_t f = 0; f < spec_.filters.size(); ++f) {
-    verdicts[f].assign(batch.col(spec_.filters[f].dim.column).dict.size(), -1);
-  }
+  // Strings compared once per batch: the filters' (BatchFilter) and the group of each tuple of
+  // dictionary ids (when no group_by dimension is multi-valued).
+  BatchFilter filter(spec_.filters);
+  filter.Reset(batch);
   const bool cache_groups = spec_.group_by.size() <= 3 &&
                             std::none_of(spec_.group_by.begin(), spec_.group_by.end(),
                                          [](const DimensionRef& d) { return d.multi_valued; });
@@ -365,15 +363,9 @@ void Aggregation::AddRows(const ColumnBatch& batch,
         break;
       }
     }
-    for (size_t f = 0; keep && f < spec_.filters.size(); ++f) {
-      const Column& col = batch.col(spec_.filters[f].dim.column);
-      int8_t& verdict = verdicts[f][col.ids[row]];
-      if (verdict < 0) verdict = Matches(spec_.filters[f], col.str(row)) ? 1 : 0;
-      keep = verdict == 1;
-    }
-    if (!keep) continue;
+    if (!keep || !filter.Keeps(batch, row)) continue;
     double r = rate.doubles[row];
-    double w = (IsNull(r) || r <= 0) ? 1.0 : 1.0 / r;
+    double w = SampleWeight(r);
     if (spec_.bucket_ms > 0) key_.first = FloorTo(t, spec_.bucket_ms);
     ++scanned_events_;
     if (!cache_groups) {

@@ -109,6 +109,34 @@ struct RollupCell;
 // Whether `value` passes `filter` (for a multi-valued dimension, a kFlagSeparator-joined list).
 bool MatchesFilter(const DimensionFilter& filter, std::string_view value);
 
+// Applies filters to the rows of one batch after another, comparing each filter's strings once
+// per dictionary id of the batch, not per row.
+class BatchFilter {
+ public:
+  explicit BatchFilter(const std::vector<DimensionFilter>& filters)
+      : filters_(filters), verdicts_(filters.size()) {}
+  // Forgets the previous batch's verdicts.
+  void Reset(const ColumnBatch& batch) {
+    for (size_t f = 0; f < filters_.size(); ++f) {
+      verdicts_[f].assign(batch.col(filters_[f].dim.column).dict.size(), -1);
+    }
+  }
+  // Whether every filter passes the row (of the batch given to Reset).
+  bool Keeps(const ColumnBatch& batch, size_t row) {
+    for (size_t f = 0; f < filters_.size(); ++f) {
+      const Column& col = batch.col(filters_[f].dim.column);
+      int8_t& verdict = verdicts_[f][col.ids[row]];
+      if (verdict < 0) verdict = MatchesFilter(filters_[f], col.str(row)) ? 1 : 0;
+      if (verdict == 0) return false;
+    }
+    return true;
+  }
+
+ private:
+  const std::vector<DimensionFilter>& filters_;
+  std::vector<std::vector<int8_t>> verdicts_;  // per filter: per dictionary id, -1 unknown
+};
+
 // True when `spec` can be answered from sketches: not exact; vitals of one name from the value
 // column; no int filters, no multi-valued dimension, at most two dimensions filtered or grouped on;
 // shares only of Google's bands for that vital.

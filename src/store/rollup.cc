@@ -228,7 +228,7 @@ std::string BuildRollup(const ColumnBatch& batch, int64_t fine_ms, const RollupL
       }
       const double v = value.doubles[row];
       const double r = rate.doubles[row];
-      const double w = (IsNull(r) || r <= 0) ? 1.0 : 1.0 / r;
+      const double w = SampleWeight(r);
       const VitalThresholds* t = thresholds[name_id];
       const int band = t == nullptr ? 0 : v <= t->good ? 0 : v <= t->poor ? 1 : 2;
       const int32_t index = index_sketch.Index(v);

@@ -13,6 +13,26 @@ import {
   storedBytes, toYaml,
 } from './helpers.mjs';
 
+// The imported `rows` (two days before `end`) answered exactly, from rollups without reading rows,
+// and as sessions each counted once.
+async function expectAnswersOf(server, rows, end) {
+  const lcp = rows.filter((r) => r.type === 'vital' && r.name === 'LCP');
+  const range = { from: String(end - 2 * 86400_000), to: String(end) };
+  const stats = ['p50', 'p75', 'p95', 'count', 'samples', 'min', 'max'];
+  const expected = expectedStats(lcp.map((r) => ({ value: r.value, w: 1 })), stats);
+  const exact = await queryMetrics(server, { project: SHOP.id, name: 'LCP', stats, exact: 'true', ...range });
+  assert.equal(exact.status, 200, describeResponse(exact));
+  assert.deepEqual(compareStats(exact.json.rows[0], expected), []);
+  const sketched = await queryMetrics(server, { project: SHOP.id, name: 'LCP', stats, ...range });
+  assert.ok(sketched.json.source.sketch_cells > 0 && sketched.json.source.scanned_events === 0,
+    `answered from rollups: ${describeResponse(sketched)}`);
+  assert.deepEqual(compareStats(sketched.json.rows[0], expected, '', { quantileRel: SKETCH_REL }), []);
+  const res = await request(`${server.url}/api/v1/sessions/summary?project=${SHOP.id}&from=${range.from}&to=${range.to}`,
+    { headers: { Authorization: `Bearer ${SHOP.token}` } });
+  assert.equal(res.status, 200, describeResponse(res));
+  assert.equal(res.json.rows[0].sessions, new Set(rows.map((r) => r.session_id)).size);
+}
+
 test('generated events imported, bad lines named and skipped, personal data scrubbed, answers exact', async () => {
   const dir = makeTempDir();
   const dataDir = path.join(dir, 'data');
@@ -59,23 +79,7 @@ test('generated events imported, bad lines named and skipped, personal data scru
   assert.ok(stored.includes('https://shop.example/account?contact='), 'the scrubbed URL is stored');
   const server = await startServer(config, { dataDir });
   try {
-    const lcp = rows.filter((r) => r.type === 'vital' && r.name === 'LCP');
-    const range = { from: String(end - 2 * 86400_000), to: String(end) };
-    const stats = ['p50', 'p75', 'p95', 'count', 'samples', 'min', 'max'];
-    const expected = expectedStats(lcp.map((r) => ({ value: r.value, w: 1 })), stats);
-    const exact = await queryMetrics(server, { project: SHOP.id, name: 'LCP', stats, exact: 'true', ...range });
-    assert.equal(exact.status, 200, describeResponse(exact));
-    assert.deepEqual(compareStats(exact.json.rows[0], expected), []);
-    const sketched = await queryMetrics(server, { project: SHOP.id, name: 'LCP', stats, ...range });
-    assert.ok(sketched.json.source.sketch_cells > 0 && sketched.json.source.scanned_events === 0,
-      `imported data is answered from rollups: ${describeResponse(sketched)}`);
-    assert.deepEqual(compareStats(sketched.json.rows[0], expected, '', { quantileRel: SKETCH_REL }), []);
-
-    // Sessions: the generated ones, each counted once.
-    const res = await request(`${server.url}/api/v1/sessions/summary?project=${SHOP.id}&from=${range.from}&to=${range.to}`,
-      { headers: { Authorization: `Bearer ${SHOP.token}` } });
-    assert.equal(res.status, 200, describeResponse(res));
-    assert.equal(res.json.rows[0].sessions, new Set(rows.map((r) => r.session_id)).size);
+    await expectAnswersOf(server, rows, end);
   } finally {
     await server.stop();
   }
@@ -112,20 +116,7 @@ test('a day that has aged is compacted by the server into one segment, answers u
     }, { timeoutMs: 20000, intervalMs: 250 });
     assert.equal(segmentFiles().length, days, 'the merged segments\' files are deleted');
 
-    const lcp = rows.filter((r) => r.type === 'vital' && r.name === 'LCP');
-    const range = { from: String(end - 2 * 86400_000), to: String(end) };
-    const stats = ['p50', 'p75', 'p95', 'count', 'samples', 'min', 'max'];
-    const expected = expectedStats(lcp.map((r) => ({ value: r.value, w: 1 })), stats);
-    const exact = await queryMetrics(server, { project: SHOP.id, name: 'LCP', stats, exact: 'true', ...range });
-    assert.equal(exact.status, 200, describeResponse(exact));
-    assert.deepEqual(compareStats(exact.json.rows[0], expected), []);
-    const sketched = await queryMetrics(server, { project: SHOP.id, name: 'LCP', stats, ...range });
-    assert.ok(sketched.json.source.sketch_cells > 0 && sketched.json.source.scanned_events === 0,
-      `answered from the compacted rollups: ${describeResponse(sketched)}`);
-    assert.deepEqual(compareStats(sketched.json.rows[0], expected, '', { quantileRel: SKETCH_REL }), []);
-    const res = await request(`${server.url}/api/v1/sessions/summary?project=${SHOP.id}&from=${range.from}&to=${range.to}`,
-      { headers: { Authorization: `Bearer ${SHOP.token}` } });
-    assert.equal(res.json.rows[0].sessions, new Set(rows.map((r) => r.session_id)).size);
+    await expectAnswersOf(server, rows, end);
   } finally {
     await server.stop();
   }
