@@ -113,6 +113,29 @@ test('every view renders real data without errors, and the overview matches the 
   const endpoints = (await replay(apiUrl)).rows.map((r) => r.endpoint);
   const shownEndpoints = await page.$$eval('main tbody tr', (rows) => rows.map((r) => r.children[1].textContent));
   assert.deepEqual(shownEndpoints, endpoints);
+
+  // Trends: one line per segment asked for.
+  await page.goto(`${server.url}/?project=${SHOP.id}&view=trends&segment=device:mobile&segment=device:desktop`);
+  await settled(page);
+  const trendsUrl = apiCalls.filter((u) => u.includes('/api/v1/timeseries?') && new URL(u).searchParams.getAll('segment').length === 2).at(-1);
+  const trend = await replay(trendsUrl);
+  assert.equal(Number(await page.$eval('[data-series]', (el) => el.dataset.series)), trend.series.length);
+  assert.equal(await page.$$eval('.u-legend .u-series', (els) => els.length), 1 + trend.series.length);
+
+  // Business: the conversion rows are the API's buckets; the suggested funnel opens with its steps.
+  await page.goto(`${server.url}/?project=${SHOP.id}&view=business`);
+  await settled(page);
+  const conversion = await replay(apiCalls.filter((u) => u.includes('/api/v1/conversion?')).at(-1));
+  const rates = await page.$$eval('[data-chart="conversion"] tbody tr', (trs) => trs.map((tr) => tr.children[2].textContent));
+  assert.deepEqual(rates, conversion.buckets.map((b) => (b.rate === null ? '–' : `${(b.rate * 100).toFixed(2)}%`)));
+  const suggested = await page.$eval('[data-suggested-funnel]', (a) => a.dataset.suggestedFunnel);
+  await page.click('[data-suggested-funnel]');
+  await settled(page);
+  assert.equal(new URL(page.url()).searchParams.get('steps'), suggested);
+  const funnel = await replay(apiCalls.filter((u) => u.includes('/api/v1/funnel?')).at(-1));
+  const steps = await page.$$eval('table:has(caption:text("Funnel steps")) tbody tr', (trs) => trs.map((tr) => tr.children[0].textContent));
+  assert.deepEqual(steps, funnel.rows[0]?.steps.map((s) => s.step) ?? []);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'business-funnel.png'), fullPage: true });
   assert.deepEqual(problems, []);
   await context.close();
 });

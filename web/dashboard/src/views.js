@@ -351,6 +351,7 @@ async function business() {
   const bucketLabel = (r) => `${r.from === null ? '' : fmt.vital(conversion.name, r.from)}${r.from === null ? '≤ ' : r.to === null ? '+' : ' – '}${r.to === null ? '' : fmt.vital(conversion.name, r.to)}`;
   const maxRate = Math.max(...conversion.buckets.map((r) => r.ci95[1]), 1e-9);
   const conversionChart = h('div', { class: 'table-wrap', 'data-chart': 'conversion' }, h('table', {},
+    h('caption', { class: 'visually-hidden' }, 'Conversion by landing-page vital'),
     h('thead', {}, h('tr', {}, h('th', {}, `${conversion.name} of the landing page`), h('th', { class: 'num' }, 'sessions'),
       h('th', { class: 'num' }, `${event} rate`), h('th', {}, '95% interval'))),
     h('tbody', {}, ...conversion.buckets.map((r) => h('tr', {},
@@ -362,6 +363,16 @@ async function business() {
 
   const sections = [form,
     h('h2', {}, `Conversion by ${conversion.name}`), conversionChart];
+  if (!funnel && paths.paths.length) {
+    // A first funnel to look at: the commonest path of several pages (else the commonest landing
+    // page), then the business event.
+    const path = (paths.paths.find((p) => p.pages.length > 1) ?? paths.paths[0]).pages;
+    const suggested = [...path.map((p) => `page:${p}`), `event:${event}`].join(',');
+    sections.push(h('h2', {}, 'Funnel'), h('p', {}, 'Name the steps above, or ',
+      h('a', { href: state.href({ steps: suggested }), 'data-suggested-funnel': suggested,
+        onclick: (e) => { e.preventDefault(); state.go({ steps: suggested }); } },
+      `follow the commonest path to ${event}`), '.'));
+  }
   if (funnel) {
     sections.push(h('h2', {}, 'Funnel'), ...funnel.rows.map((row) => table([
       { key: 'step', label: 'step' }, { key: 'sessions', label: 'sessions', num: true, bar: true, fmt: fmt.count },
@@ -369,6 +380,7 @@ async function business() {
       { key: 'conversion_from_previous', label: 'from previous', num: true, fmt: (v) => fmt.percent(v) },
       { key: 'median_ms_from_previous', label: 'median time', num: true, fmt: fmt.duration },
     ], row.steps, { sortable: false, caption: 'Funnel steps' })));
+    if (!funnel.rows.length) sections.push(emptyState('sessions reaching the first step'));
   }
   if (compare) {
     sections.push(h('h2', {}, `${a} against ${b}`), table([
