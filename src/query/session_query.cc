@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <thread>
 
 #include "common/json_writer.h"
 #include "common/vitals.h"
@@ -19,6 +20,103 @@ int64_t DictId(const Column& col, std::string_view value) {
     if (col.dict[id] == value) return static_cast<int64_t>(id);
   }
   return -1;
+}
+
+// Folds the rows of `batch` into `c` (whose columns are set): scratch vectors are per caller.
+void FoldBatch(const SessionQuery& query, const ColumnBatch& batch, SessionCollector* c,
+               std::vector<int64_t>& slot_of, std::vector<std::vector<int64_t>>& global_of,
+               const SessionEventHook& on_event) {
+  global_of.resize(c->columns.size());
+  const Column& ts = batch.col(ColumnId::ts);
+  const Column& type = batch.col(ColumnId::type);
+  const Column& sid = batch.col(ColumnId::session_id);
+  const Column& rate = batch.col(ColumnId::sample_rate);
+  const Column& name = batch.col(ColumnId::name);
+  const Column& value = batch.col(ColumnId::value);
+  const int64_t page_view = DictId(type, "page_view");
+  const int64_t vital = DictId(type, "vital");
+  const int64_t custom = DictId(type, "custom");
+  const int64_t vital_name = DictId(name, query.vital);
+  const int64_t event_name = DictId(name, query.event);
+  slot_of.assign(sid.dict.size(), -1);
+  for (auto& g : global_of) g.clear();
+  for (size_t row = 0; row < batch.rows; ++row) {
+    const int64_t t = ts.ints[row];
+    if (t < query.from_ms || t >= query.to_ms || sid.ids[row] == 0) continue;
+    int64_t& slot = slot_of[sid.ids[row]];
+    if (slot < 0) {
+      slot = c->id_interner.Intern(sid.dict[sid.ids[row]], &c->ids) - int64_t{1};
+      if (static_cast<size_t>(slot) == c->sessions.size()) {
+        c->sessions.emplace_back();
+        c->dims.resize(c->dims.size() + c->columns.size());
+      }
+    }
+    SessionAcc& s = c->sessions[static_cast<size_t>(slot)];
+    ++c->scanned;
+    if (t < s.first_ts) {
+      s.first_ts = t;
+      uint32_t* dims = c->dims.data() + static_cast<size_t>(slot) * c->columns.size();
+      for (size_t i = 0; i < c->columns.size(); ++i) {
+        const Column& col = batch.col(c->columns[i]);
+        std::vector<int64_t>& map = global_of[i];
+        if (map.empty()) map.assign(col.dict.size(), -1);
+        int64_t& id = map[col.ids[row]];
+        if (id < 0) id = c->interners[i].Intern(col.dict[col.ids[row]], &c->dicts[i]);
+        dims[i] = static_cast<uint32_t>(id);
+      }
+      const double r = rate.doubles[row];
+      s.weight = SampleWeight(r);
+    }
+    s.last_ts = std::max(s.last_ts, t);
+    const int64_t kind = type.ids[row];
+    if (kind == page_view) {
+      ++s.page_views;
+    } else if (kind == vital && vital_name >= 0 && name.ids[row] == vital_name && t < s.vital_ts &&
+               !IsNull(value.doubles[row])) {
+      s.vital_ts = t;
+      s.vital_value = value.doubles[row];
+    } else if (kind == custom && event_name >= 0 && name.ids[row] == event_name) {
+      s.converted = true;
+    }
+    if (on_event) on_event(static_cast<size_t>(slot), batch, row);
+  }
+}
+
+// Takes `from`'s sessions into `into` (same columns): a session both hold gets the earlier first
+// event's dimensions and weight, the later last event, both page views, the earlier vital, and
+// converts if either did.
+void MergeSessions(SessionCollector&& from, SessionCollector* into) {
+  const size_t ncols = into->columns.size();
+  std::vector<std::vector<uint32_t>> id_of(ncols);
+  for (size_t i = 0; i < ncols; ++i) {
+    for (const std::string& value : from.dicts[i]) {
+      id_of[i].push_back(into->interners[i].Intern(value, &into->dicts[i]));
+    }
+  }
+  for (size_t slot = 0; slot < from.sessions.size(); ++slot) {
+    const size_t to = into->id_interner.Intern(from.ids[slot + 1], &into->ids) - 1;
+    if (to == into->sessions.size()) {
+      into->sessions.emplace_back();
+      into->dims.resize(into->dims.size() + ncols);
+    }
+    const SessionAcc& f = from.sessions[slot];
+    SessionAcc& s = into->sessions[to];
+    if (f.first_ts < s.first_ts) {
+      s.first_ts = f.first_ts;
+      s.weight = f.weight;
+      for (size_t i = 0; i < ncols; ++i) {
+        into->dims[to * ncols + i] = id_of[i][from.dims[slot * ncols + i]];
+      }
+    }
+    s.last_ts = std::max(s.last_ts, f.last_ts);
+    s.page_views += f.page_views;
+    if (f.vital_ts < s.vital_ts) {
+      s.vital_ts = f.vital_ts;
+      s.vital_value = f.vital_value;
+    }
+    s.converted = s.converted || f.converted;
+  }
+  into->scanned += from.scanned;
 }
 
 }  // namespace
@@ -43,64 +141,33 @@ Status CollectSessions(Store& store, const SessionQuery& query, SessionCollector
   for (ColumnId col : c->columns) scan.columns.set(static_cast<size_t>(col));
   scan.columns |= extra_columns;
 
-  std::vector<int64_t> slot_of;  // per batch: session dictionary id -> sessions index
-  std::vector<std::vector<int64_t>> global_of(c->columns.size());
-  return store.Scan(scan, [&](const ColumnBatch& batch) -> Status {
-    const Column& ts = batch.col(ColumnId::ts);
-    const Column& type = batch.col(ColumnId::type);
-    const Column& sid = batch.col(ColumnId::session_id);
-    const Column& rate = batch.col(ColumnId::sample_rate);
-    const Column& name = batch.col(ColumnId::name);
-    const Column& value = batch.col(ColumnId::value);
-    const int64_t page_view = DictId(type, "page_view");
-    const int64_t vital = DictId(type, "vital");
-    const int64_t custom = DictId(type, "custom");
-    const int64_t vital_name = DictId(name, query.vital);
-    const int64_t event_name = DictId(name, query.event);
-    slot_of.assign(sid.dict.size(), -1);
-    for (auto& g : global_of) g.clear();
-    for (size_t row = 0; row < batch.rows; ++row) {
-      const int64_t t = ts.ints[row];
-      if (t < query.from_ms || t >= query.to_ms || sid.ids[row] == 0) continue;
-      int64_t& slot = slot_of[sid.ids[row]];
-      if (slot < 0) {
-        slot = c->id_interner.Intern(sid.dict[sid.ids[row]], &c->ids) - int64_t{1};
-        if (static_cast<size_t>(slot) == c->sessions.size()) {
-          c->sessions.emplace_back();
-          c->dims.resize(c->dims.size() + c->columns.size());
-        }
-      }
-      SessionAcc& s = c->sessions[static_cast<size_t>(slot)];
-      ++c->scanned;
-      if (t < s.first_ts) {
-        s.first_ts = t;
-        uint32_t* dims = c->dims.data() + static_cast<size_t>(slot) * c->columns.size();
-        for (size_t i = 0; i < c->columns.size(); ++i) {
-          const Column& col = batch.col(c->columns[i]);
-          std::vector<int64_t>& map = global_of[i];
-          if (map.empty()) map.assign(col.dict.size(), -1);
-          int64_t& id = map[col.ids[row]];
-          if (id < 0) id = c->interners[i].Intern(col.dict[col.ids[row]], &c->dicts[i]);
-          dims[i] = static_cast<uint32_t>(id);
-        }
-        const double r = rate.doubles[row];
-        s.weight = SampleWeight(r);
-      }
-      s.last_ts = std::max(s.last_ts, t);
-      const int64_t kind = type.ids[row];
-      if (kind == page_view) {
-        ++s.page_views;
-      } else if (kind == vital && vital_name >= 0 && name.ids[row] == vital_name &&
-                 t < s.vital_ts && !IsNull(value.doubles[row])) {
-        s.vital_ts = t;
-        s.vital_value = value.doubles[row];
-      } else if (kind == custom && event_name >= 0 && name.ids[row] == event_name) {
-        s.converted = true;
-      }
-      if (on_event) on_event(static_cast<size_t>(slot), batch, row);
-    }
-    return Status::Ok();
-  });
+  if (on_event) {
+    std::vector<int64_t> slot_of;  // per batch: session dictionary id -> sessions index
+    std::vector<std::vector<int64_t>> global_of;
+    return store.Scan(scan, [&](const ColumnBatch& batch) -> Status {
+      FoldBatch(query, batch, c, slot_of, global_of, on_event);
+      return Status::Ok();
+    });
+  }
+  // Without a hook, each core folds whole segments into its own collector; they are merged by
+  // session id at the end (a session may span segments).
+  const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  std::vector<SessionCollector> parts(workers);
+  std::vector<std::vector<int64_t>> slot_of(workers);
+  std::vector<std::vector<std::vector<int64_t>>> global_of(workers);
+  for (SessionCollector& part : parts) {
+    part.columns = c->columns;
+    part.dicts.assign(c->columns.size(), std::vector<std::string>(1));
+    part.interners.resize(c->columns.size());
+  }
+  SL_RETURN_IF_ERROR(
+      store.ScanParallel(scan, workers, [&](size_t w, const ColumnBatch& batch) -> Status {
+        FoldBatch(query, batch, &parts[w], slot_of[w], global_of[w], on_event);
+        return Status::Ok();
+      }));
+  *c = std::move(parts[0]);
+  for (size_t w = 1; w < workers; ++w) MergeSessions(std::move(parts[w]), c);
+  return Status::Ok();
 }
 
 std::pair<double, double> WilsonInterval(double rate, double n) {
