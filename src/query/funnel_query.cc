@@ -62,27 +62,36 @@ std::optional<QueryError> ParseFunnelQuery(const QueryParams& params, int64_t no
 
 Result<std::vector<FunnelGroup>> RunFunnel(Store& store, const FunnelQuery& query) {
   SessionCollector c;
-  std::vector<std::vector<StepHit>> hits;  // per session
-  uint64_t seq = 0;
+  // Per worker: per session its step hits, and the hits' count (their order in the worker's scan).
+  std::vector<std::vector<std::vector<StepHit>>> hits_of(SessionWorkers());
+  std::vector<uint64_t> seq_of(hits_of.size(), 0);
   ColumnSet extra;
   extra.set(static_cast<size_t>(ColumnId::route));
-  SL_RETURN_IF_ERROR(CollectSessions(
-      store, query.sessions, &c, extra, [&](size_t session, const ColumnBatch& batch, size_t row) {
-        const std::string_view type = batch.col(ColumnId::type).str(row);
-        const bool page = type == "page_view", custom = type == "custom";
-        if (!page && !custom) return;
-        const std::string_view key =
-            page ? batch.col(ColumnId::route).str(row) : batch.col(ColumnId::name).str(row);
-        uint32_t mask = 0;
-        for (size_t i = 0; i < query.steps.size(); ++i) {
-          const FunnelStep& step = query.steps[i];
-          if ((step.kind == FunnelStep::Kind::kPage) == page && step.value == key) mask |= 1u << i;
-        }
-        if (mask == 0) return;
-        if (hits.size() <= session) hits.resize(session + 1);
-        hits[session].push_back({batch.col(ColumnId::ts).ints[row], seq++, mask});
-      }));
-  hits.resize(c.sessions.size());
+  SL_RETURN_IF_ERROR(
+      CollectSessions(store, query.sessions, &c, extra,
+                      [&](size_t worker, size_t session, const ColumnBatch& batch, size_t row) {
+                        const std::string_view type = batch.col(ColumnId::type).str(row);
+                        const bool page = type == "page_view", custom = type == "custom";
+                        if (!page && !custom) return;
+                        const std::string_view key = page ? batch.col(ColumnId::route).str(row)
+                                                          : batch.col(ColumnId::name).str(row);
+                        uint32_t mask = 0;
+                        for (size_t i = 0; i < query.steps.size(); ++i) {
+                          const FunnelStep& step = query.steps[i];
+                          if ((step.kind == FunnelStep::Kind::kPage) == page && step.value == key)
+                            mask |= 1u << i;
+                        }
+                        if (mask == 0) return;
+                        std::vector<std::vector<StepHit>>& hits = hits_of[worker];
+                        if (hits.size() <= session) hits.resize(session + 1);
+                        // Unique across workers, so that equal times still sort one way.
+                        const uint64_t seq = seq_of[worker]++ * hits_of.size() + worker;
+                        hits[session].push_back({batch.col(ColumnId::ts).ints[row], seq, mask});
+                      }));
+  std::vector<std::vector<StepHit>> hits =
+      c.Join(std::move(hits_of), [](std::vector<StepHit>& into, std::vector<StepHit>&& from) {
+        into.insert(into.end(), from.begin(), from.end());
+      });
 
   const size_t n = query.steps.size();
   struct Acc {

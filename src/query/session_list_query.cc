@@ -22,6 +22,18 @@ struct SessionFacts {
   bool fired = false;
   bool poor = false;
   double worst[std::size(kWorstVitals)] = {NAN, NAN, NAN};
+
+  // Takes in what another worker saw of the same session.
+  void Merge(const SessionFacts& o) {
+    errors += o.errors;
+    actions += o.actions;
+    api_calls += o.api_calls;
+    fired = fired || o.fired;
+    poor = poor || o.poor;
+    for (size_t i = 0; i < std::size(worst); ++i) {
+      if (!(o.worst[i] <= worst[i])) worst[i] = std::isnan(o.worst[i]) ? worst[i] : o.worst[i];
+    }
+  }
 };
 
 // The columns the timeline shows once for the whole session, from its first event.
@@ -120,36 +132,39 @@ Result<std::string> RunSessionList(Store& store, const SessionListQuery& query) 
     sessions.group_by.push_back(dim);
   }
   SessionCollector c;
-  std::vector<SessionFacts> facts;
+  std::vector<std::vector<SessionFacts>> facts_of(SessionWorkers());  // per worker, per session
   ColumnSet extra;
-  SL_RETURN_IF_ERROR(CollectSessions(
-      store, sessions, &c, extra, [&](size_t session, const ColumnBatch& batch, size_t row) {
-        if (facts.size() <= session) facts.resize(session + 1);
-        SessionFacts& f = facts[session];
-        const std::string_view type = batch.col(ColumnId::type).str(row);
-        if (type == "error") {
-          ++f.errors;
-        } else if (type == "action") {
-          ++f.actions;
-        } else if (type == "api_call") {
-          ++f.api_calls;
-        } else if (type == "custom") {
-          f.fired = f.fired || batch.col(ColumnId::name).str(row) == query.fired;
-        } else if (type == "vital") {
-          const std::string_view name = batch.col(ColumnId::name).str(row);
-          const double v = batch.col(ColumnId::value).doubles[row];
-          if (IsNull(v)) return;
-          for (size_t i = 0; i < std::size(kWorstVitals); ++i) {
-            if (name == kWorstVitals[i] && !(v <= f.worst[i])) f.worst[i] = v;
-          }
-          const VitalThresholds* t = FindVitalThresholds(name);
-          if (t != nullptr && v > t->poor &&
-              (query.poor_vital == "any" || query.poor_vital == name)) {
-            f.poor = true;
-          }
-        }
-      }));
-  facts.resize(c.sessions.size());
+  SL_RETURN_IF_ERROR(
+      CollectSessions(store, sessions, &c, extra,
+                      [&](size_t worker, size_t session, const ColumnBatch& batch, size_t row) {
+                        std::vector<SessionFacts>& facts = facts_of[worker];
+                        if (facts.size() <= session) facts.resize(session + 1);
+                        SessionFacts& f = facts[session];
+                        const std::string_view type = batch.col(ColumnId::type).str(row);
+                        if (type == "error") {
+                          ++f.errors;
+                        } else if (type == "action") {
+                          ++f.actions;
+                        } else if (type == "api_call") {
+                          ++f.api_calls;
+                        } else if (type == "custom") {
+                          f.fired = f.fired || batch.col(ColumnId::name).str(row) == query.fired;
+                        } else if (type == "vital") {
+                          const std::string_view name = batch.col(ColumnId::name).str(row);
+                          const double v = batch.col(ColumnId::value).doubles[row];
+                          if (IsNull(v)) return;
+                          for (size_t i = 0; i < std::size(kWorstVitals); ++i) {
+                            if (name == kWorstVitals[i] && !(v <= f.worst[i])) f.worst[i] = v;
+                          }
+                          const VitalThresholds* t = FindVitalThresholds(name);
+                          if (t != nullptr && v > t->poor &&
+                              (query.poor_vital == "any" || query.poor_vital == name)) {
+                            f.poor = true;
+                          }
+                        }
+                      }));
+  const std::vector<SessionFacts> facts = c.Join(
+      std::move(facts_of), [](SessionFacts& into, SessionFacts&& from) { into.Merge(from); });
 
   std::vector<size_t> matched;
   for (size_t i = 0; i < c.sessions.size(); ++i) {

@@ -25,7 +25,7 @@ int64_t DictId(const Column& col, std::string_view value) {
 // Folds the rows of `batch` into `c` (whose columns are set): scratch vectors are per caller.
 void FoldBatch(const SessionQuery& query, const ColumnBatch& batch, SessionCollector* c,
                std::vector<int64_t>& slot_of, std::vector<std::vector<int64_t>>& global_of,
-               const SessionEventHook& on_event) {
+               size_t worker, const SessionEventHook& on_event) {
   global_of.resize(c->columns.size());
   const Column& ts = batch.col(ColumnId::ts);
   const Column& type = batch.col(ColumnId::type);
@@ -78,14 +78,15 @@ void FoldBatch(const SessionQuery& query, const ColumnBatch& batch, SessionColle
     } else if (kind == custom && event_name >= 0 && name.ids[row] == event_name) {
       s.converted = true;
     }
-    if (on_event) on_event(static_cast<size_t>(slot), batch, row);
+    if (on_event) on_event(worker, static_cast<size_t>(slot), batch, row);
   }
 }
 
 // Takes `from`'s sessions into `into` (same columns): a session both hold gets the earlier first
 // event's dimensions and weight, the later last event, both page views, the earlier vital, and
-// converts if either did.
-void MergeSessions(SessionCollector&& from, SessionCollector* into) {
+// converts if either did. Returns, per session of `from`, its index in `into`.
+std::vector<size_t> MergeSessions(SessionCollector&& from, SessionCollector* into) {
+  std::vector<size_t> index_of(from.sessions.size());
   const size_t ncols = into->columns.size();
   std::vector<std::vector<uint32_t>> id_of(ncols);
   for (size_t i = 0; i < ncols; ++i) {
@@ -95,6 +96,7 @@ void MergeSessions(SessionCollector&& from, SessionCollector* into) {
   }
   for (size_t slot = 0; slot < from.sessions.size(); ++slot) {
     const size_t to = into->id_interner.Intern(from.ids[slot + 1], &into->ids) - 1;
+    index_of[slot] = to;
     if (to == into->sessions.size()) {
       into->sessions.emplace_back();
       into->dims.resize(into->dims.size() + ncols);
@@ -117,9 +119,12 @@ void MergeSessions(SessionCollector&& from, SessionCollector* into) {
     s.converted = s.converted || f.converted;
   }
   into->scanned += from.scanned;
+  return index_of;
 }
 
 }  // namespace
+
+size_t SessionWorkers() { return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8); }
 
 Status CollectSessions(Store& store, const SessionQuery& query, SessionCollector* c,
                        const ColumnSet& extra_columns, const SessionEventHook& on_event) {
@@ -141,17 +146,9 @@ Status CollectSessions(Store& store, const SessionQuery& query, SessionCollector
   for (ColumnId col : c->columns) scan.columns.set(static_cast<size_t>(col));
   scan.columns |= extra_columns;
 
-  if (on_event) {
-    std::vector<int64_t> slot_of;  // per batch: session dictionary id -> sessions index
-    std::vector<std::vector<int64_t>> global_of;
-    return store.Scan(scan, [&](const ColumnBatch& batch) -> Status {
-      FoldBatch(query, batch, c, slot_of, global_of, on_event);
-      return Status::Ok();
-    });
-  }
-  // Without a hook, each core folds whole segments into its own collector; they are merged by
-  // session id at the end (a session may span segments).
-  const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  // Each core folds whole segments into its own collector; they are merged by session id at the
+  // end (a session may span segments).
+  const size_t workers = SessionWorkers();
   std::vector<SessionCollector> parts(workers);
   std::vector<std::vector<int64_t>> slot_of(workers);
   std::vector<std::vector<std::vector<int64_t>>> global_of(workers);
@@ -162,11 +159,14 @@ Status CollectSessions(Store& store, const SessionQuery& query, SessionCollector
   }
   SL_RETURN_IF_ERROR(
       store.ScanParallel(scan, workers, [&](size_t w, const ColumnBatch& batch) -> Status {
-        FoldBatch(query, batch, &parts[w], slot_of[w], global_of[w], on_event);
+        FoldBatch(query, batch, &parts[w], slot_of[w], global_of[w], w, on_event);
         return Status::Ok();
       }));
   *c = std::move(parts[0]);
-  for (size_t w = 1; w < workers; ++w) MergeSessions(std::move(parts[w]), c);
+  c->index_of.assign(workers, {});
+  c->index_of[0].resize(c->sessions.size());
+  for (size_t i = 0; i < c->sessions.size(); ++i) c->index_of[0][i] = i;
+  for (size_t w = 1; w < workers; ++w) c->index_of[w] = MergeSessions(std::move(parts[w]), c);
   return Status::Ok();
 }
 

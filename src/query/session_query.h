@@ -92,6 +92,24 @@ struct SessionCollector {
   std::vector<std::string> ids{""};
   StringInterner id_interner;
   uint64_t scanned = 0;
+  // Per worker of the scan: the index in `sessions` of each session it folded (the `session` its
+  // SessionEventHook calls got).
+  std::vector<std::vector<size_t>> index_of;
+
+  // Joins what a hook kept per worker and session (per_worker[w][session], possibly shorter than
+  // the worker's sessions: default values fill in) into one vector indexed like `sessions`:
+  // merge(into, from) takes another worker's value of a session into the joined one.
+  template <typename T, typename Merge>
+  std::vector<T> Join(std::vector<std::vector<T>> per_worker, Merge merge) const {
+    std::vector<T> out = std::move(per_worker[0]);
+    out.resize(sessions.size());
+    for (size_t w = 1; w < per_worker.size(); ++w) {
+      for (size_t i = 0; i < per_worker[w].size(); ++i) {
+        merge(out[index_of[w][i]], std::move(per_worker[w][i]));
+      }
+    }
+    return out;
+  }
 
   std::string_view id(size_t session) const { return ids[session + 1]; }
   std::string_view value(size_t session, ColumnId column) const {
@@ -108,9 +126,14 @@ struct SessionCollector {
   }
 };
 
-// Called for every event of a session in the range, in scan order (not time order), after the
-// session's fold took it: (index into SessionCollector::sessions, batch, row).
-using SessionEventHook = std::function<void(size_t, const ColumnBatch&, size_t)>;
+// The scan's workers (one per core, at most 8): each reads and folds whole segments.
+size_t SessionWorkers();
+
+// Called for every event of a session in the range after the session's fold took it: (worker,
+// the session's index among that worker's, batch, row); per worker in scan order, not time order.
+// Workers run concurrently and a session spanning segments may be seen by several: keep state
+// per worker and session, and SessionCollector::Join it afterwards.
+using SessionEventHook = std::function<void(size_t, size_t, const ColumnBatch&, size_t)>;
 
 // Folds the events of `query`'s project and range into sessions: the dimensions of `query`'s
 // filters and group_by (of each session's first event), its weight, page views, first and last

@@ -406,27 +406,55 @@ std::string Answer(const UsageQuery& query, UsageState& state, const SessionColl
 
 Result<std::vector<std::string>> RunUsageQueries(Store& store,
                                                  const std::vector<UsageQuery>& queries) {
+  if (queries.empty()) return std::vector<std::string>();
   SessionCollector c;
-  std::vector<UsageState> states(queries.size());
-  simdjson::dom::parser json;
+  // Per worker of the scan: each query's state, and a JSON parser.
+  const size_t workers = SessionWorkers();
+  std::vector<std::vector<UsageState>> states_of(workers, std::vector<UsageState>(queries.size()));
+  std::vector<simdjson::dom::parser> json(workers);
   ColumnSet extra;
   for (ColumnId col : {ColumnId::route, ColumnId::action, ColumnId::target, ColumnId::feature,
                        ColumnId::duration, ColumnId::attributes}) {
     extra.set(static_cast<size_t>(col));
   }
-  auto hook = [&](size_t session, const ColumnBatch& batch, size_t row) {
+  auto hook = [&](size_t worker, size_t session, const ColumnBatch& batch, size_t row) {
     for (size_t q = 0; q < queries.size(); ++q) {
-      std::optional<Mark> mark = MarkOf(queries[q], states[q], json, batch, row);
+      UsageState& state = states_of[worker][q];
+      std::optional<Mark> mark = MarkOf(queries[q], state, json[worker], batch, row);
       if (!mark) continue;
-      std::vector<std::vector<Mark>>& marks = states[q].marks;
-      if (marks.size() <= session) marks.resize(session + 1);
-      marks[session].push_back(*mark);
+      if (state.marks.size() <= session) state.marks.resize(session + 1);
+      state.marks[session].push_back(*mark);
     }
   };
-  if (queries.empty()) return std::vector<std::string>();
   SL_RETURN_IF_ERROR(CollectSessions(store, queries[0].sessions, &c, extra, hook));
   std::vector<std::string> answers;
-  for (size_t q = 0; q < queries.size(); ++q) answers.push_back(Answer(queries[q], states[q], c));
+  for (size_t q = 0; q < queries.size(); ++q) {
+    // The workers' names (keys, form fields) in one numbering, their marks renumbered and joined.
+    UsageState merged;
+    std::vector<std::vector<std::vector<Mark>>> marks_of(workers);
+    for (size_t w = 0; w < workers; ++w) {
+      UsageState& state = states_of[w][q];
+      std::vector<uint32_t> key_of(state.keys.size()), field_of(state.fields.size());
+      for (uint32_t k = 0; k < key_of.size(); ++k) key_of[k] = merged.keys.Id(state.keys.Name(k));
+      for (uint32_t f = 0; f < field_of.size(); ++f) {
+        field_of[f] = merged.fields.Id(state.fields.Name(f));
+      }
+      for (std::vector<Mark>& marks : state.marks) {
+        for (Mark& m : marks) {
+          m.key = key_of[m.key];
+          if (queries[q].kind == UsageQuery::Kind::kForms && m.kind == 1 && m.number > 0) {
+            m.number = field_of[static_cast<uint32_t>(m.number - 1)] + 1.0;
+          }
+        }
+      }
+      marks_of[w] = std::move(state.marks);
+    }
+    merged.marks =
+        c.Join(std::move(marks_of), [](std::vector<Mark>& into, std::vector<Mark>&& from) {
+          into.insert(into.end(), from.begin(), from.end());
+        });
+    answers.push_back(Answer(queries[q], merged, c));
+  }
   return answers;
 }
 
