@@ -156,6 +156,7 @@ Status ReadProject(const YAML::Node& node, const std::string& path, ProjectConfi
       {"id", ReadString(&project->id)},
       {"ingest_keys", ReadStringList(&project->ingest_keys)},
       {"read_tokens", ReadStringList(&project->read_tokens)},
+      {"upload_tokens", ReadStringList(&project->upload_tokens)},
       {"allowed_origins", ReadStringList(&project->allowed_origins)},
       {"retention_days", ReadInt(&project->retention_days, 1, 36500)},
       {"sampling",
@@ -215,6 +216,12 @@ Status ValidateCrossReferences(const Config& config) {
     for (const std::string& token : project.read_tokens) {
       if (!tokens.insert(token).second) {
         return Status::InvalidArgument("projects: a read token belongs to more than one project");
+      }
+    }
+    for (const std::string& token : project.upload_tokens) {
+      if (!tokens.insert(token).second) {
+        return Status::InvalidArgument(
+            "projects: an upload token belongs to more than one project or is also a read token");
       }
     }
   }
@@ -290,6 +297,7 @@ Result<Config> ParseConfig(const std::string& yaml_text) {
                  {"max_depth", ReadInt(&l.max_depth, 2, 1024)},
                  {"max_event_age_s", ReadInt(&l.max_event_age_s, 1, 30 * 86400)},
                  {"max_event_future_s", ReadInt(&l.max_event_future_s, 0, 86400)},
+                 {"max_sourcemap_bytes", ReadInt(&l.max_sourcemap_bytes, 1024, 1 << 30)},
              });
        }},
       {"storage",
@@ -321,6 +329,11 @@ Result<Config> ParseConfig(const std::string& yaml_text) {
        [&](const YAML::Node& node, const std::string& path) {
          return MapReader(node, path)
              .Read({{"secret_params", ReadStringList(&config.privacy.secret_params)}});
+       }},
+      {"sourcemaps",
+       [&](const YAML::Node& node, const std::string& path) {
+         return MapReader(node, path)
+             .Read({{"cache_mb", ReadInt(&config.sourcemaps.cache_mb, 1, 1 << 20)}});
        }},
       {"log",
        [&](const YAML::Node& node, const std::string& path) {

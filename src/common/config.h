@@ -44,6 +44,7 @@ struct LimitsConfig {
   uint32_t max_depth = 16;                    // limits.max_depth: JSON nesting
   uint32_t max_event_age_s = 24 * 3600;       // limits.max_event_age_s: older events rejected
   uint32_t max_event_future_s = 300;          // limits.max_event_future_s: clock skew allowed
+  uint32_t max_sourcemap_bytes = 64 << 20;    // limits.max_sourcemap_bytes: one uploaded map
 };
 
 struct StorageConfig {
@@ -79,6 +80,7 @@ struct ProjectConfig {
   std::string id;                            // projects[].id: [a-z0-9_-]{1,64}
   std::vector<std::string> ingest_keys;      // public keys that may send beacons
   std::vector<std::string> read_tokens;      // secret tokens for the query API
+  std::vector<std::string> upload_tokens;    // secret tokens that may upload source maps
   std::vector<std::string> allowed_origins;  // "https://a.example", "https://*.a.example",
                                              // "http://localhost:*"; empty = any origin
   uint32_t retention_days = 90;
@@ -108,6 +110,11 @@ struct PrivacyConfig {
                                             "email", "signature",     "sig",       "sl_sid"};
 };
 
+struct SourceMapsConfig {
+  // sourcemaps.cache_mb: parsed source maps kept in memory (least recently used go first)
+  uint32_t cache_mb = 256;
+};
+
 struct LogConfig {
   std::string level = "info";  // log.level: debug, info, warn, error
 };
@@ -120,6 +127,7 @@ struct Config {
   GeoConfig geo;
   UserAgentConfig user_agent;
   PrivacyConfig privacy;
+  SourceMapsConfig sourcemaps;
   LogConfig log;
 };
 
