@@ -8,6 +8,7 @@
 #include "app/loadgen.h"
 #include "app/query_command.h"
 #include "app/serve_command.h"
+#include "app/sourcemaps_command.h"
 
 namespace {
 
@@ -19,7 +20,8 @@ constexpr const char* kUsage =
     "  loadgen   send realistic beacons to a collector and report what came back\n"
     "  query     run a query API query against a server and print a table (sightline query)\n"
     "  import    load stored events from JSON lines straight into the store (sightline import -h)\n"
-    "  generate  write realistic stored events as JSON lines (sightline generate -h)\n";
+    "  generate  write realistic stored events as JSON lines (sightline generate -h)\n"
+    "  sourcemaps upload  upload a build's source maps for a release (sightline sourcemaps -h)\n";
 
 }  // namespace
 
@@ -35,6 +37,7 @@ int main(int argc, char** argv) {
   if (command == "query") return sightline::RunQuery(args, std::cout, std::cerr);
   if (command == "import") return sightline::RunImport(args, std::cout, std::cerr);
   if (command == "generate") return sightline::RunGenerate(args, std::cout, std::cerr);
+  if (command == "sourcemaps") return sightline::RunSourceMaps(args, std::cout, std::cerr);
   if (command == "--help" || command == "-h" || command == "help") {
     std::cout << kUsage;
     return 0;

@@ -17,6 +17,7 @@
 #include "common/metrics.h"
 #include "enrich/enricher.h"
 #include "serve/beacon_routes.h"
+#include "serve/error_routes.h"
 #include "serve/http_server.h"
 #include "serve/ops_routes.h"
 #include "serve/query_routes.h"
@@ -207,6 +208,22 @@ int RunServe(const std::vector<std::string>& args) {
   traffic.Register(&server);
   QueryRoutes queries(env, &logger, store.get(), config, &query_pool);
   queries.Register(&server);
+  // Beside the region directories: source maps and error statuses belong to projects.
+  Result<std::unique_ptr<SourceMapStore>> source_maps = SourceMapStore::Open(
+      JoinPath(config.storage.data_dir, "sourcemaps"), size_t{config.sourcemaps.cache_mb} << 20);
+  if (!source_maps.ok()) {
+    logger.Error("cannot open the source maps", {{"error", source_maps.status().ToString()}});
+    return 1;
+  }
+  Result<std::unique_ptr<ErrorStates>> error_states =
+      ErrorStates::Open(JoinPath(config.storage.data_dir, "errors"));
+  if (!error_states.ok()) {
+    logger.Error("cannot open the error statuses", {{"error", error_states.status().ToString()}});
+    return 1;
+  }
+  ErrorRoutes errors(env, &logger, store.get(), config, &queries, source_maps->get(),
+                     error_states->get(), &query_pool);
+  errors.Register(&server);
   const int64_t started_ms = env->NowMillis();
   RegisterOpsRoutes(&server, &metrics, [&] { return HealthJson(store.get(), started_ms, env); });
   RegisterStaticRoutes(&server);

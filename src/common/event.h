@@ -56,7 +56,7 @@ inline constexpr double kNullDouble = std::numeric_limits<double>::quiet_NaN();
   X(dom_interactive, kDouble)                                              \
   X(dom_content_loaded, kDouble)                                           \
   X(load, kDouble)                                                         \
-  /* vital (name, value also for custom) */                                \
+  /* vital (name, value also for custom; value: an error's count) */       \
   X(name, kString)                                                         \
   X(value, kDouble)                                                        \
   X(rating, kString)                                                       \

@@ -4,7 +4,8 @@
 // The fingerprint hashes (XXH3-64, 16 hex digits):
 // - the error type ("TypeError");
 // - the message with its volatile parts replaced (NormalizeMessage);
-// - the top three in-app frames (the first three frames when none is in-app), each as
+// - the top in-app frame, where the error was thrown (the first frame when none is in-app; its
+//   callers are left out, as they change whenever the code around a bug is reworked), as
 //   - mapped through a source map: the original source path (NormalizeSourcePath), the original
 //     function and the trimmed text of the original line (so a line moving does not split the
 //     group, but two throws in one function do not merge);

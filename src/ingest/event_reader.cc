@@ -334,6 +334,7 @@ FieldCheck ReadTypeFields(FieldReader& r, const LimitsConfig& limits, EventType 
     if (auto c = r.String("file", &e->file, max)) return c;
     if (auto c = r.Int("line", &e->line, 0, INT32_MAX)) return c;
     if (auto c = r.Int("column", &e->column, 0, INT32_MAX)) return c;
+    if (auto c = r.Number("count", &e->value, 1, 1e9, false)) return c;  // null: once
     return r.Json("breadcrumbs", &e->breadcrumbs, true);
   }
   if (type == EventType::kApiCall) {

@@ -77,7 +77,7 @@ Result<OverviewResult> RunOverview(Store& store, const OverviewQuery& query) {
   scan.to_ms = query.to_ms;
   scan.types = {"page_view", "error", "api_call"};
   for (ColumnId c : {ColumnId::ts, ColumnId::type, ColumnId::session_id, ColumnId::sample_rate,
-                     ColumnId::status}) {
+                     ColumnId::status, ColumnId::value}) {
     scan.columns.set(static_cast<size_t>(c));
   }
   for (const DimensionFilter& f : query.filters) {
@@ -116,6 +116,7 @@ Result<OverviewResult> RunOverview(Store& store, const OverviewQuery& query) {
     const Column& sid = batch.col(ColumnId::session_id);
     const Column& rate = batch.col(ColumnId::sample_rate);
     const Column& status = batch.col(ColumnId::status);
+    const Column& count = batch.col(ColumnId::value);  // an error's repeats
     const int64_t page_view = DictId(type, "page_view");
     const int64_t error = DictId(type, "error");
     const int64_t api_call = DictId(type, "api_call");
@@ -150,7 +151,7 @@ Result<OverviewResult> RunOverview(Store& store, const OverviewQuery& query) {
           c->page_views += w;
           ++c->page_view_samples;
         } else if (kind == error) {
-          c->errors += w;
+          c->errors += w * (IsNull(count.doubles[row]) ? 1.0 : count.doubles[row]);
         } else {
           c->api_calls += w;
           if (ApiCallFailed(status.ints[row])) c->api_errors += w;

@@ -4,7 +4,8 @@
 // - page_views: weighted page views (soft navigations included);
 // - sessions: weighted distinct sessions with a matching event, each counted in the bucket of its
 //   first matching event;
-// - errors and error_rate: weighted JavaScript errors, and errors per page view;
+// - errors and error_rate: weighted JavaScript errors (each counted `count` times, its repeats
+//   on the page), and errors per page view;
 // - api_calls, api_errors and api_error_rate: weighted API calls, those that failed (4xx, 5xx or no
 //   status, as /api/v1/api_calls counts them), and their share.
 // Filters apply to each event, as for /api/v1/metrics. With group_by (one dimension), the same

@@ -141,6 +141,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (ec) return OnReadError(ec);
     if (parser_->is_done()) return Dispatch();
     auto& req = parser_->get();
+    body_route_ = nullptr;
+    {
+      std::string_view target(req.target().data(), req.target().size());
+      const HttpServer::Route* route =
+          server_->Match(req.method(), target.substr(0, target.find('?')));
+      if (route != nullptr && route->body_limit > 0) {
+        parser_->body_limit(route->body_limit);
+        body_route_ = route;
+      }
+    }
     auto expect = req.find(http::field::expect);
     if (expect != req.end() && boost::beast::iequals(expect->value(), "100-continue")) {
       static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -165,10 +175,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (ec == http::error::body_limit) {
       server_->refused_body_too_large_.Inc();
       response_.status = 413;
+      const bool own = body_route_ != nullptr;
       response_.body =
-          "{\"error\":\"too_large\",\"field\":\"body\",\"reason\":\"body larger than "
-          "limits.max_body_bytes (" +
-          std::to_string(server_->limits_.max_body_bytes) + " bytes)\"}";
+          "{\"error\":\"too_large\",\"field\":\"body\",\"reason\":\"body larger than " +
+          (own ? body_route_->body_limit_setting : std::string("limits.max_body_bytes")) + " (" +
+          std::to_string(own ? body_route_->body_limit : server_->limits_.max_body_bytes) +
+          " bytes)\"}";
     } else if (ec == http::error::header_limit) {
       server_->refused_headers_too_large_.Inc();
       response_.status = 431;
@@ -273,6 +285,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   HttpResponse response_;
   std::string head_;
   const HttpServer::Route* route_ = nullptr;
+  const HttpServer::Route* body_route_ = nullptr;  // the route whose own body limit applies
   int64_t started_us_ = 0;
   int64_t deadline_us_ = kNoDeadline;
   std::list<Connection*>::iterator self_in_list_;
@@ -350,6 +363,16 @@ void HttpServer::HandlePrefix(http::verb method, std::string prefix, std::string
                               "Time from a request's arrival to its response written",
                               LatencyBucketsSeconds(), "route=\"" + route + "\"");
   routes_.push_back({method, std::move(prefix), true, std::move(handler), latency});
+}
+
+void HttpServer::LimitBody(http::verb method, std::string_view path, uint64_t bytes,
+                           std::string setting) {
+  for (Route& route : routes_) {
+    if (route.method == method && route.path == path && !route.prefix) {
+      route.body_limit = bytes;
+      route.body_limit_setting = std::move(setting);
+    }
+  }
 }
 
 const HttpServer::Route* HttpServer::Match(http::verb method, std::string_view path) const {

@@ -111,6 +111,9 @@ class HttpServer {
   void Handle(http::verb method, std::string path, std::string route, Handler handler);
   // The handler for any path under `prefix` not matched exactly (static files).
   void HandlePrefix(http::verb method, std::string prefix, std::string route, Handler handler);
+  // Lets requests to a registered method and path carry bodies of up to `bytes` instead of
+  // limits.max_body_bytes; `setting` names the limit in the 413 answer.
+  void LimitBody(http::verb method, std::string_view path, uint64_t bytes, std::string setting);
 
   size_t io_threads() const { return threads_.size(); }
 
@@ -128,6 +131,8 @@ class HttpServer {
     bool prefix;
     Handler handler;
     Histogram* latency;
+    uint64_t body_limit = 0;  // 0: limits.max_body_bytes
+    std::string body_limit_setting;
   };
   // One I/O thread's connections and sweep timer; touched on that thread only.
   struct IoThread {

@@ -28,6 +28,14 @@ class QueryRoutes {
               boost::asio::thread_pool* pool);
   void Register(HttpServer* server);
 
+  // Runs `query` (which returns the response body) on the pool and answers with its body, 404
+  // for NotFound, or 500 naming `what` when it fails. Returns false (the answer is deferred).
+  bool AnswerOnPool(const HttpRequest& req, std::string what, std::string project,
+                    std::function<Result<std::string>()> query);
+  // The project id the request may read, or "" after filling `res` with 400/401/403.
+  std::string Authorize(const HttpRequest& req, const std::string* project,
+                        HttpResponse* res) const;
+
  private:
   bool HandleMetrics(const HttpRequest& req, HttpResponse* res);
   bool HandleCoverage(const HttpRequest& req, HttpResponse* res);
@@ -46,13 +54,6 @@ class QueryRoutes {
   bool HandleOverview(const HttpRequest& req, HttpResponse* res);
   bool HandleProjects(const HttpRequest& req, HttpResponse* res);
   bool HandleUsage(UsageQuery::Kind kind, const HttpRequest& req, HttpResponse* res);
-  // Runs `query` (which returns the response body) on the pool and answers with its body, or
-  // with 500 naming `what` when it fails. Returns false (the answer is deferred).
-  bool AnswerOnPool(const HttpRequest& req, std::string what, std::string project,
-                    std::function<Result<std::string>()> query);
-  // The project id the request may read, or "" after filling `res` with 400/401/403.
-  std::string Authorize(const HttpRequest& req, const std::string* project,
-                        HttpResponse* res) const;
 
   Env* env_;
   Logger* logger_;
