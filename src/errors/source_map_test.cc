@@ -162,6 +162,11 @@ TEST(SourceMapTest, ContextLinesAroundTheOriginalLine) {
   ASSERT_TRUE(context);
   EXPECT_TRUE(context->pre.empty());
   EXPECT_FALSE(map->Context(0, 1000, 3));
+  context = map->Context(0, 26, 3);  // the last line: the final newline starts no other
+  ASSERT_TRUE(context);
+  EXPECT_EQ(context->line, "};");
+  EXPECT_TRUE(context->post.empty());
+  EXPECT_FALSE(map->Context(0, 27, 0));
   EXPECT_FALSE(map->Context(1, 1, 3));
 }
 

@@ -9,10 +9,14 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 
-import { BIN, BLOG, SHOP, baseConfig, eventually, queryMetrics, request, runBinary, startServer } from './helpers.mjs';
+import {
+  BIN, BLOG, SHOP, baseConfig, beacon, errorEvent, eventually, postBeacon, queryMetrics, request, runBinary,
+  startServer,
+} from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARTIFACTS = path.join(path.dirname(BIN), 'test-artifacts', 'dashboard');
+const UPLOAD_TOKEN = 'shop-upload-token';
 const VIEWS = ['overview', 'breakdown', 'trends', 'pages', 'errors', 'sessions', 'api', 'business'];
 
 let server;
@@ -23,6 +27,7 @@ before(async () => {
   const config = baseConfig();
   config.server.dashboard_rum_key = BLOG.key;
   config.projects.find((p) => p.id === BLOG.id).allowed_origins = ['http://127.0.0.1:*'];
+  config.projects.find((p) => p.id === SHOP.id).upload_tokens = [UPLOAD_TOKEN];
   server = await startServer(config);
   // Realistic beacons (page views, vitals, actions, API calls, errors, business events) over HTTP.
   const seeded = await runBinary(['loadgen', '--target', server.url, '--key', SHOP.key, '--rate', '300',
@@ -238,6 +243,57 @@ test('a session opens as its timeline, event for event as the API gives it', asy
   const shown = await page.$$eval('.timeline li', (lis) => lis.map((li) => li.dataset.type));
   assert.deepEqual(shown, timeline.events.map((e) => e.type));
   assert.ok(shown.includes('page_view') && shown.includes('vital'));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('errors are listed as the API groups them; a group opens with its mapped stack and breakdowns; its status is set from the page', async () => {
+  // A bundle's map (one segment, with sourcesContent) and errors thrown in that bundle.
+  const map = { version: 3, sources: ['../src/cart.js'], names: [], mappings: 'AACS',
+    sourcesContent: ['export function addToCart(item) {\n  return item.price.amount;\n}\n'] };
+  const uploaded = await request(`${server.url}/api/v1/sourcemaps?project=${SHOP.id}&release=9.9.9&url=/static/app.js`, {
+    method: 'POST', body: JSON.stringify(map), headers: { Authorization: `Bearer ${UPLOAD_TOKEN}` } });
+  assert.equal(uploaded.status, 201, uploaded.text);
+  const message = "Cannot read properties of undefined (reading 'amount')";
+  const stack = `TypeError: ${message}\n    at t (https://shop.example/static/app.js:1:5)\n` +
+    '    at HTMLButtonElement.<anonymous> (https://shop.example/static/app.js:1:40)';
+  for (let i = 0; i < 3; i++) {
+    const res = await postBeacon(server, beacon({ context: { release: '9.9.9', url: 'https://shop.example/cart' },
+      events: [errorEvent({ kind: 'TypeError', message, stack, file: 'https://shop.example/static/app.js', line: 1, column: 5 })] }));
+    assert.equal(res.status, 202, res.text);
+  }
+
+  const { context, page, problems, apiCalls } = await openDashboard();
+  await page.goto(`${server.url}/?project=${SHOP.id}&view=errors`);
+  await settled(page);
+  const listUrl = apiCalls.filter((u) => u.includes('/api/v1/errors?')).at(-1);
+  const { groups } = await replay(listUrl);
+  assert.ok(groups.length >= 2, 'the load generator\'s errors and ours');
+  const rows = await page.$$eval('main [data-groups] tbody tr', (trs) => trs.map((tr) => ({
+    title: tr.children[0].textContent, count: tr.children[1].textContent })));
+  assert.deepEqual(rows.map((r) => r.title), groups.map((g) => `${g.type}: ${g.message}${g.culprit || '(no stack)'}`));
+  await page.screenshot({ path: path.join(ARTIFACTS, 'errors-groups.png'), fullPage: true });
+
+  const ours = groups.find((g) => g.message === message && g.releases.includes('9.9.9'));
+  assert.ok(ours, JSON.stringify(groups.map((g) => g.message)));
+  assert.equal(ours.culprit, 'addToCart (src/cart.js)');
+  await page.click(`main [data-groups] tbody tr:has-text("${ours.culprit}")`);
+  await settled(page);
+  assert.equal(new URL(page.url()).searchParams.get('group'), ours.fingerprint);
+  const top = await page.$eval('.stack .frame', (el) => el.textContent);
+  assert.match(top, /addToCart \.\.\/src\/cart\.js:2:10/);
+  assert.equal(await page.$eval('.stack .frame pre.source .hit', (el) => el.textContent.trim()),
+    '2    return item.price.amount;');
+  const releases = await page.$$eval('.breakdown', (els) => els.find((el) => el.querySelector('h3').textContent === 'release')
+    .querySelectorAll('tbody tr').length);
+  assert.equal(releases, 1);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'errors-detail.png'), fullPage: true });
+
+  await page.click('button:has-text("Resolve")');
+  await page.waitForSelector('.badge.resolved');
+  const after = await request(`${server.url}/api/v1/errors/${ours.fingerprint}?project=${SHOP.id}`,
+    { headers: { Authorization: `Bearer ${SHOP.token}` } });
+  assert.equal(after.json.group.status, 'resolved');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -10,23 +10,25 @@ export const auth = {
   clear() { sessionStorage.removeItem('sightline.tokens'); },
 };
 
-export async function api(path, params = {}, { token, project = state.project } = {}) {
+export async function api(path, params = {}, { token, project = state.project, method = 'GET', body } = {}) {
   const query = new URLSearchParams();
   if (project) query.set('project', project);
   for (const [k, v] of Object.entries(params)) {
     if (v === undefined || v === null || v === '') continue;
     for (const item of Array.isArray(v) ? v : [v]) query.append(k, item);
   }
+  const headers = { Authorization: `Bearer ${token ?? auth.tokenFor(project) ?? ''}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(`/api/v1/${path}?${query}`, {
-    headers: { Authorization: `Bearer ${token ?? auth.tokenFor(project) ?? ''}` },
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const body = await res.json().catch(() => ({}));
+  const answer = await res.json().catch(() => ({}));
   if (!res.ok) {
-    const err = new Error(body.reason ? `${body.field ? `${body.field}: ` : ''}${body.reason}` : `HTTP ${res.status}`);
+    const err = new Error(answer.reason ? `${answer.field ? `${answer.field}: ` : ''}${answer.reason}` : `HTTP ${res.status}`);
     err.status = res.status;
     throw err;
   }
-  return body;
+  return answer;
 }
 
 // The range and filters of the current state, as every query takes them.

@@ -237,20 +237,135 @@ async function pageDetail(route) {
 }
 
 // --- Errors ---------------------------------------------------------------------------------
+const ERROR_SORTS = ['count', 'users', 'sessions', 'newest', 'last_seen'];
+const BREAKDOWNS = ['browser', 'browser_version', 'os', 'device', 'country', 'release', 'flag', 'tier',
+  'connection', 'route'];
+const FILTERABLE = new Set(DIMENSIONS);
+
+// A small inline trend line (SVG): cheap enough for a row of every group.
+function trendLine(values) {
+  const max = Math.max(...values, 1e-9);
+  const w = 96, ht = 20;
+  const pts = values.map((v, i) => `${values.length > 1 ? (i / (values.length - 1)) * w : 0},${ht - (v / max) * ht}`);
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', `0 -1 ${w} ${ht + 2}`);
+  svg.setAttribute('class', 'trend');
+  svg.setAttribute('aria-hidden', 'true');
+  const line = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
+  line.setAttribute('points', pts.join(' '));
+  svg.append(line);
+  return svg;
+}
+
+function statusBadge(g) {
+  if (g.regression) return h('span', { class: 'badge poor', title: `resolved, then seen in ${g.regressed_in}` }, 'regression');
+  return h('span', { class: `badge ${g.status}` }, g.status);
+}
+
 async function errors() {
-  const [traffic, sessions] = await Promise.all([
+  const fingerprint = state.get('group');
+  if (fingerprint) return errorDetail(fingerprint);
+  const [traffic, list] = await Promise.all([
     api('overview', { interval: state.intervalFor(), ...scope() }),
-    api('sessions', { had_error: 'true', limit: 20, ...scope() }),
+    api('errors', { sort: state.get('order', 'count'), status: state.get('status') || undefined, limit: 100, ...scope() }),
   ]);
   const chart = h('div', { class: 'chart' });
   afterMount(() => lineChart(chart, traffic.buckets.map((b) => b.start),
-    [{ label: 'JS errors', values: traffic.buckets.map((b) => b.errors) }], { format: fmt.count, height: 200 }));
+    [{ label: 'JS errors', values: traffic.buckets.map((b) => b.errors) }], { format: fmt.count, height: 180 }));
+  const controls = h('div', { class: 'controls' },
+    select('Status', state.get('status') || 'any', ['any', 'open', 'resolved', 'ignored'],
+      (v) => state.go({ status: v === 'any' ? null : v })),
+    select('Sort by', state.get('order', 'count'), ERROR_SORTS, (v) => state.go({ order: v })),
+    h('a', { href: state.href({ view: 'sessions', had_error: 'true', group: null }),
+      onclick: (e) => { e.preventDefault(); state.go({ view: 'sessions', had_error: 'true', group: null }); } },
+    'Sessions with errors →'));
+  const groups = list.groups.length ? table([
+    { key: 'title', label: 'error', value: (g) => `${g.type}: ${g.message}`,
+      fmt: (v, g) => h('span', {}, h('strong', {}, g.type), `: ${g.message}`, h('br'), h('span', { class: 'muted' }, g.culprit || '(no stack)')) },
+    { key: 'count', label: 'events', num: true, bar: true, fmt: fmt.count },
+    { key: 'users', label: 'users', num: true, fmt: fmt.count },
+    { key: 'sessions', label: 'sessions', num: true, fmt: fmt.count },
+    { key: 'trend', label: 'trend', value: (g) => g.count, fmt: (v, g) => trendLine(g.trend) },
+    { key: 'last_seen', label: 'last seen', fmt: fmt.time },
+    { key: 'first_seen', label: 'first seen', fmt: fmt.time },
+    { key: 'releases', label: 'releases', value: (g) => g.releases.join(', ') },
+    { key: 'status', label: 'status', value: (g) => (g.regression ? 'regression' : g.status), fmt: (v, g) => statusBadge(g) },
+  ], list.groups, { sortable: false, onRow: (g) => state.go({ group: g.fingerprint }), caption: 'Error groups' }) : emptyState('errors');
+  groups.dataset.groups = '';
   return h('div', {},
     h('div', { class: 'grid' },
       h('div', { class: 'card' }, h('div', { class: 'label' }, 'JS errors'), h('div', { class: 'value' }, fmt.count(traffic.totals.errors))),
-      h('div', { class: 'card' }, h('div', { class: 'label' }, 'Errors per page view'), h('div', { class: 'value' }, fmt.percent(traffic.totals.error_rate, 2)))),
+      h('div', { class: 'card' }, h('div', { class: 'label' }, 'Errors per page view'), h('div', { class: 'value' }, fmt.percent(traffic.totals.error_rate, 2))),
+      h('div', { class: 'card' }, h('div', { class: 'label' }, 'Error groups'), h('div', { class: 'value' }, fmt.count(list.total_groups)))),
     h('h2', {}, 'Errors over time'), chart,
-    h('h2', {}, 'Sessions with errors'), sessionTable(sessions));
+    h('h2', {}, 'Error groups'), controls, groups);
+}
+
+function frameView(f, open) {
+  const where = f.mapped ? `${f.source}:${f.source_line}:${f.source_column}` : `${f.file || '(native)'}${f.line ? `:${f.line}:${f.column}` : ''}`;
+  const head = h('span', {}, h('code', {}, f.function || '(anonymous)'), ' ', h('span', { class: 'muted' }, where),
+    f.mapped ? h('span', { class: 'muted' }, ` ← ${f.generated_function || '?'} at ${f.file.replace(/^https?:\/\/[^/]+/, '')}:${f.line}:${f.column}`) : null,
+    f.in_app ? null : h('span', { class: 'badge' }, 'third-party'));
+  if (!f.context) return h('li', { class: f.in_app ? 'frame in-app' : 'frame' }, head);
+  const first = f.source_line - f.context.pre.length;
+  const lines = [...f.context.pre, f.context.line, ...f.context.post].map((text, i) =>
+    h('span', { class: first + i === f.source_line ? 'hit' : null }, `${String(first + i).padStart(5)}  ${text}\n`));
+  return h('li', { class: f.in_app ? 'frame in-app' : 'frame' },
+    h('details', { open }, h('summary', {}, head), h('pre', { class: 'source' }, ...lines)));
+}
+
+async function errorDetail(fingerprint) {
+  const detail = await api(`errors/${encodeURIComponent(fingerprint)}`, scope());
+  const g = detail.group;
+  const latest = detail.occurrences[0];
+  const setStatus = (status) => async () => {
+    await api(`errors/${fingerprint}`, {}, { method: 'PATCH', body: { status } });
+    state.go({}, { replace: true });
+  };
+  const chart = h('div', { class: 'chart' });
+  afterMount(() => lineChart(chart, g.trend.map((_, i) => detail.from + i * detail.bucket_ms),
+    [{ label: 'events', values: g.trend }], { format: fmt.count, height: 160 }));
+  const breakdown = (name) => {
+    const rows = detail.breakdowns[name] ?? [];
+    const dim = name === 'browser_version' ? 'browser' : name;
+    return h('div', { class: 'breakdown' }, h('h3', {}, name.replace('_', ' ')), table([
+      { key: 'value', label: name, value: (r) => (r.other ? '(other)' : r.value ?? '(none)') },
+      { key: 'count', label: 'events', num: true, bar: true, fmt: fmt.count },
+      { key: 'share', label: 'share', num: true, fmt: (v) => fmt.percent(v) },
+    ], rows, { sortable: false, onRow: FILTERABLE.has(dim) && name !== 'browser_version'
+      ? (r) => !r.other && r.value && state.go({ filter: [...state.filters, `${dim}:${r.value}`] }) : undefined }));
+  };
+  return h('div', {},
+    h('p', {}, h('a', { href: state.href({ group: null }), onclick: (e) => { e.preventDefault(); state.go({ group: null }); } }, '← All errors')),
+    h('h2', { class: 'error-title' }, h('strong', {}, g.type), `: ${g.message}`),
+    h('p', { class: 'muted' }, g.culprit, ' · ', statusBadge(g), ' · fingerprint ', h('code', {}, g.fingerprint)),
+    h('div', { class: 'controls' },
+      g.status !== 'resolved' || g.regression ? h('button', { type: 'button', onclick: setStatus('resolved') }, 'Resolve') : null,
+      g.status !== 'ignored' ? h('button', { type: 'button', onclick: setStatus('ignored') }, 'Ignore') : null,
+      g.status !== 'open' || g.regression ? h('button', { type: 'button', onclick: setStatus('open') }, 'Reopen') : null),
+    h('div', { class: 'grid' }, ...[
+      ['Events', fmt.count(g.count)], ['Users', fmt.count(g.users)], ['Sessions', fmt.count(g.sessions)],
+      ['First seen', `${fmt.time(g.first_seen)} (${g.first_release || 'no release'})`], ['Last seen', fmt.time(g.last_seen)],
+      ['Releases', g.releases.join(', ') || '–'],
+    ].map(([label, value]) => h('div', { class: 'card' }, h('div', { class: 'label' }, label), h('div', { class: 'value small' }, value)))),
+    h('h2', {}, 'Events over time'), chart,
+    latest ? h('div', {}, h('h2', {}, 'Stack of the latest event'),
+      h('ol', { class: 'stack' }, ...latest.frames.map((f, i) => frameView(f, i === 0 || (f.in_app && i < 3))))) : null,
+    h('h2', {}, 'Where it happens'),
+    h('div', { class: 'breakdowns' }, ...BREAKDOWNS.map(breakdown)),
+    latest && latest.breadcrumbs.length ? h('div', {}, h('h2', {}, 'Breadcrumbs of the latest event'),
+      h('ol', { class: 'breadcrumbs' }, ...latest.breadcrumbs.map((b) => h('li', {},
+        h('span', { class: 'muted' }, b.ts ? `${fmt.time(b.ts)} ` : ''), `${b.type ?? ''} ${b.target ?? b.url ?? b.message ?? ''}`)))) : null,
+    h('h2', {}, 'Recent events'), table([
+      { key: 'ts', label: 'time', fmt: fmt.time },
+      { key: 'release', label: 'release' },
+      { key: 'browser', label: 'browser', value: (o) => `${o.browser ?? ''} ${o.browser_version ?? ''}`.trim() },
+      { key: 'os', label: 'OS', value: (o) => `${o.os ?? ''} ${o.os_version ?? ''}`.trim() },
+      { key: 'device', label: 'device' }, { key: 'country', label: 'country' },
+      { key: 'route', label: 'route' }, { key: 'connection', label: 'network' }, { key: 'tier', label: 'tier' },
+      { key: 'flags', label: 'flags', value: (o) => o.flags.join(', ') },
+    ], detail.occurrences, { sortable: false, caption: 'Recent events',
+      onRow: (o) => o.session_id && state.go({ view: 'sessions', session: o.session_id, group: null }) }));
 }
 
 // --- Sessions -------------------------------------------------------------------------------
