@@ -333,6 +333,7 @@ std::optional<SourceContext> SourceMap::Context(uint32_t source, int64_t line, s
   auto text = [&](size_t i) {  // line i, 0-based, without its newline, cut at a UTF-8 boundary
     size_t begin = s.line_starts[i];
     size_t end = i + 1 < lines ? s.line_starts[i + 1] - 1 : s.content.size();
+    if (end > begin && s.content[end - 1] == '\n') --end;
     if (end > begin && s.content[end - 1] == '\r') --end;
     if (end - begin > 200) {
       end = begin + 200;
