@@ -132,7 +132,8 @@ chq "CREATE TABLE events (
   project String, ts UInt64, type String, session_id String, page_view_id String,
   consent String, sample_rate Float64, route String, release String, environment String,
   connection String, country String, region String, device String, browser String, os String,
-  soft UInt8, name String, value Float64
+  soft UInt8, name String, value Float64, kind String, message String, stack String, file String,
+  line Int64, \`column\` Int64
 ) ENGINE = MergeTree PARTITION BY toDate(intDiv(ts, 1000)) ORDER BY (project, type, name, ts)"
 echo "importing into ClickHouse ..." >&2
 t0=$(now_s)

@@ -15,6 +15,8 @@ using beacon::BeaconJson;
 using beacon::Draw;
 using beacon::Ev;
 using beacon::Planned;
+using beacon::ThrowError;
+using beacon::ThrownError;
 using beacon::Visit;
 namespace cat = beacon_catalog;
 
@@ -252,31 +254,17 @@ class Writer {
   }
 
   void Error(int64_t ts) {
-    const cat::ErrorTemplate& e = d_.Weighted(cat::kErrors);
-    auto family = static_cast<size_t>(v_.agent->family);
-    std::string file = std::string(kSite) + "/static/" + std::string(e.bundle) + "." +
-                       std::string(v_.release->bundle_hash) + ".js";
-    std::string stack;  // V8 words stacks differently from WebKit and Gecko
-    if (v_.agent->family == cat::Family::kChromium) {
-      stack = std::string(e.kind) + ": " + std::string(e.message[family]);
-    }
-    for (const cat::Frame& f : e.frames) {
-      std::string pos = file + ":" + std::to_string(f.line) + ":" + std::to_string(f.column);
-      if (v_.agent->family == cat::Family::kChromium) {
-        stack += "\n    at " + std::string(f.function) + " (" + pos + ")";
-      } else {
-        stack += (stack.empty() ? "" : "\n") + std::string(f.function) + "@" + pos;
-      }
-    }
+    const ThrownError t = ThrowError(d_, v_, kSite);
+    const cat::ErrorTemplate& e = *t.error;
     Head("error", ts);
     w_.Key("kind");
     w_.String(e.kind);
     w_.Key("message");
-    w_.String(e.message[family]);
+    w_.String(t.message);
     w_.Key("stack");
-    w_.String(stack);
+    w_.String(t.stack);
     w_.Key("file");
-    w_.String(file);
+    w_.String(t.file);
     w_.Key("line");
     w_.Int(e.frames[0].line);
     w_.Key("column");

@@ -120,4 +120,24 @@ Visit PlanVisit(Draw& d, int64_t now_ms) {
   return v;
 }
 
+ThrownError ThrowError(Draw& d, const Visit& v, std::string_view site) {
+  ThrownError t;
+  t.error = &d.Weighted(cat::kErrors);
+  const cat::ErrorTemplate& e = *t.error;
+  const bool v8 = v.agent->family == cat::Family::kChromium;
+  t.message = e.message[static_cast<size_t>(v.agent->family)];
+  t.file = std::string(site) + "/static/" + std::string(e.bundle) + "." +
+           std::string(v.release->bundle_hash) + ".js";
+  if (v8) t.stack = std::string(e.kind) + ": " + std::string(t.message);
+  for (const cat::Frame& f : e.frames) {
+    std::string pos = t.file + ":" + std::to_string(f.line) + ":" + std::to_string(f.column);
+    if (v8) {
+      t.stack += "\n    at " + std::string(f.function) + " (" + pos + ")";
+    } else {
+      t.stack += (t.stack.empty() ? "" : "\n") + std::string(f.function) + "@" + pos;
+    }
+  }
+  return t;
+}
+
 }  // namespace sightline::beacon

@@ -135,4 +135,14 @@ struct Visit {
 // Chooses a visit and its timeline (sorted by timestamp) ending at `now_ms`.
 Visit PlanVisit(Draw& d, int64_t now_ms);
 
+// The error a visit throws (its Ev::kError): a template drawn by weight, from the release's bundle
+// under `site`, with the message and stack worded as the visit's browser words them.
+struct ThrownError {
+  const cat::ErrorTemplate* error = nullptr;
+  std::string_view message;
+  std::string file;   // the bundle's URL
+  std::string stack;  // V8's format for Chromium, "fn@file:line:col" lines for WebKit and Gecko
+};
+ThrownError ThrowError(Draw& d, const Visit& v, std::string_view site);
+
 }  // namespace sightline::beacon

@@ -25,8 +25,9 @@ constexpr const char* kUsage =
     "Writes realistic stored events, one JSON object per line (the columns of\n"
     "docs/storage-format.md plus \"project\"), for `sightline import`: sessions of one to five\n"
     "page views spread over the D days (default 7) before TIME (default now), each page view\n"
-    "with its vitals (the load generator's distributions), and a checkout_completed event in\n"
-    "the sessions that convert (less often the slower their first page). Stops after N vital\n"
+    "with its vitals and the JavaScript errors some throw (the load generator's distributions\n"
+    "and stacks), and a checkout_completed event in the sessions that convert (less often the\n"
+    "slower their first page). Stops after N vital\n"
     "events (default 1000000). Deterministic for a seed (default 1) and TIME.\n";
 
 // Visitors' countries, weighted roughly as a global shop's traffic.
@@ -216,6 +217,26 @@ int RunGenerate(const std::vector<std::string>& args, std::ostream& out, std::os
             name = "CLS";
             value = d.Chance(0.4) ? 0 : std::round(d.LogNormal(0.05, 1.2) * 1e4) / 1e4;
             break;
+          case Ev::kError: {
+            // Errors, as the agent reports them; they do not count towards --vitals.
+            const beacon::ThrownError t = beacon::ThrowError(d, v, "https://shop.example");
+            head(w, "error", v.plan[p].ts);
+            w.Key("kind");
+            w.String(t.error->kind);
+            w.Key("message");
+            w.String(t.message);
+            w.Key("stack");
+            w.String(t.stack);
+            w.Key("file");
+            w.String(t.file);
+            w.Key("line");
+            w.Int(t.error->frames[0].line);
+            w.Key("column");
+            w.Int(t.error->frames[0].column);
+            w.EndObject();
+            emit(w);
+            continue;
+          }
           default:
             continue;
         }

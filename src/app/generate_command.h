@@ -1,5 +1,5 @@
 // sightline generate: realistic stored events (the load generator's visits, grouped into
-// sessions, with countries and a business event) as newline-delimited JSON, for `sightline
+// sessions, with countries, errors and a business event) as newline-delimited JSON, for `sightline
 // import` and for loading the same rows into another database (bench/query.sh).
 #pragma once
 

@@ -55,6 +55,23 @@ TEST(ConfigTest, TheDashboardsRumKeyMustBeAProjectsIngestKeyAndCompactionCanBeOf
             std::string::npos);
 }
 
+TEST(ConfigTest, UploadTokensAndSourceMapLimits) {
+  std::string yaml = std::string(kValid) + "    upload_tokens: [ut_shop_789]\n" +
+                     "sourcemaps:\n  cache_mb: 64\n";
+  yaml.replace(yaml.find("limits:\n"), 8, "limits:\n  max_sourcemap_bytes: 1048576\n");
+  Result<Config> config = ParseConfig(yaml);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->projects[0].upload_tokens, std::vector<std::string>{"ut_shop_789"});
+  EXPECT_EQ(config->limits.max_sourcemap_bytes, 1048576u);
+  EXPECT_EQ(config->sourcemaps.cache_mb, 64u);
+  EXPECT_EQ(ParseConfig(kValid)->limits.max_sourcemap_bytes, 64u << 20);
+  EXPECT_EQ(ParseConfig(kValid)->sourcemaps.cache_mb, 256u);
+  // A token is either a read token or an upload token, of one project.
+  EXPECT_NE(ErrorOf(std::string(kValid) + "    upload_tokens: [rt_shop_456]\n")
+                .find("an upload token belongs to more than one project or is also a read token"),
+            std::string::npos);
+}
+
 TEST(ConfigTest, ParsesSamplingRulesTrustedProxiesAndGeo) {
   Result<Config> config = ParseConfig(std::string(kValid) + R"(
     sampling:

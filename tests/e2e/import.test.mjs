@@ -47,6 +47,7 @@ test('generated events imported, bad lines named and skipped, personal data scru
   const rows = lines.map((l) => JSON.parse(l));
   assert.ok(rows.filter((r) => r.type === 'vital').length === 3000, 'exactly the vitals asked for');
   assert.ok(rows.some((r) => r.type === 'custom' && r.name === 'checkout_completed'), 'some sessions convert');
+  assert.ok(rows.some((r) => r.type === 'error' && r.stack && r.kind), 'some pages throw errors');
   assert.ok(rows.every((r) => r.ts >= end - 2 * 86400_000 && r.ts < end), 'every event within the days asked for');
 
   // Bad lines among the good: malformed JSON, an unknown column, a wrong type, an unknown project,
