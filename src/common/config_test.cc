@@ -56,8 +56,8 @@ TEST(ConfigTest, TheDashboardsRumKeyMustBeAProjectsIngestKeyAndCompactionCanBeOf
 }
 
 TEST(ConfigTest, UploadTokensAndSourceMapLimits) {
-  std::string yaml = std::string(kValid) + "    upload_tokens: [ut_shop_789]\n" +
-                     "sourcemaps:\n  cache_mb: 64\n";
+  std::string yaml =
+      std::string(kValid) + "    upload_tokens: [ut_shop_789]\n" + "sourcemaps:\n  cache_mb: 64\n";
   yaml.replace(yaml.find("limits:\n"), 8, "limits:\n  max_sourcemap_bytes: 1048576\n");
   Result<Config> config = ParseConfig(yaml);
   ASSERT_TRUE(config.ok()) << config.status().ToString();
