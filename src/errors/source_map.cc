@@ -298,7 +298,8 @@ const SourceMap::Source& SourceMap::Indexed(uint32_t i) const {
       if (s.content[k] == '\n') s.line_starts.push_back(static_cast<uint32_t>(k + 1));
     }
     // A final newline ends the last line; it does not start another.
-    if (s.line_starts.size() > 1 && s.line_starts.back() == s.content.size()) s.line_starts.pop_back();
+    if (s.line_starts.size() > 1 && s.line_starts.back() == s.content.size())
+      s.line_starts.pop_back();
     s.functions = FindFunctions(s.content);
   });
   return s;
