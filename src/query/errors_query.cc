@@ -5,10 +5,12 @@
 #include <climits>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <unordered_map>
 
 #include "common/json_writer.h"
 #include "query/dimensions.h"
+#include "query/session_query.h"
 
 namespace sightline {
 namespace {
@@ -56,7 +58,7 @@ struct Occurrence {
 };
 
 struct Group {
-  size_t identity = 0;  // the first occurrence's: culprit and frames
+  size_t identity = 0;  // the earliest occurrence's: culprit and frames
   bool in_range = false;
   double count = 0;
   uint64_t samples = 0;
@@ -98,6 +100,62 @@ struct Scanned {
   uint64_t scanned = 0;
 };
 
+// One scanning thread's state: its own memo of distinct errors and its own groups.
+struct Worker {
+  explicit Worker(const std::vector<DimensionFilter>& filters) : filter(filters) {}
+  Scanned out;
+  std::unordered_map<std::string, size_t> identity_of;
+  std::string key;
+  BatchFilter filter;
+};
+
+// Adds `from` (whose identity indices are offset by `offset` in the merged list) into `into`.
+void MergeGroup(Group&& from, size_t offset, size_t occurrences, Group* into) {
+  from.identity += offset;
+  for (Occurrence& o : from.recent) o.identity += offset;
+  if (into->first_seen == INT64_MAX) {
+    *into = std::move(from);
+    return;
+  }
+  into->in_range = into->in_range || from.in_range;
+  into->count += from.count;
+  into->samples += from.samples;
+  for (auto& [id, w] : from.sessions) {
+    double& s = into->sessions[id];
+    s = std::max(s, w);
+  }
+  for (auto& [id, w] : from.users) {
+    double& u = into->users[id];
+    u = std::max(u, w);
+  }
+  if (from.first_seen < into->first_seen) {
+    into->first_seen = from.first_seen;
+    into->first_release = std::move(from.first_release);
+    into->identity = from.identity;
+  }
+  into->last_seen = std::max(into->last_seen, from.last_seen);
+  for (auto& [release, first] : from.release_first) {
+    auto [it, inserted] = into->release_first.try_emplace(release, first);
+    if (!inserted) it->second = std::min(it->second, first);
+  }
+  for (auto& [release, count] : from.releases) into->releases[release] += count;
+  for (size_t b = 0; b < into->trend.size(); ++b) into->trend[b] += from.trend[b];
+  if (from.message_ts > into->message_ts) {
+    into->message_ts = from.message_ts;
+    into->kind = std::move(from.kind);
+    into->message = std::move(from.message);
+  }
+  for (size_t b = 0; b < kNumBreakdowns; ++b) {
+    for (auto& [value, count] : from.breakdowns[b]) into->breakdowns[b][value] += count;
+  }
+  for (Occurrence& o : from.recent) into->recent.push_back(std::move(o));
+  if (into->recent.size() > occurrences) {
+    std::partial_sort(into->recent.begin(), into->recent.begin() + occurrences, into->recent.end(),
+                      [](const Occurrence& a, const Occurrence& b) { return a.ts > b.ts; });
+    into->recent.resize(occurrences);
+  }
+}
+
 Status ScanErrors(Store& store, const ErrorsQuery& query, ErrorsContext& context, bool detail,
                   Scanned* out) {
   ScanSpec scan;
@@ -117,14 +175,22 @@ Status ScanErrors(Store& store, const ErrorsQuery& query, ErrorsContext& context
     for (const Breakdown& b : kBreakdowns) scan.columns.set(static_cast<size_t>(b.column));
     for (ColumnId c : kContextColumns) scan.columns.set(static_cast<size_t>(c));
   }
-  out->bucket_ms = BucketMs(query.from_ms, query.to_ms);
+  const int64_t bucket_ms = BucketMs(query.from_ms, query.to_ms);
+  out->bucket_ms = bucket_ms;
   const size_t buckets =
-      static_cast<size_t>((query.to_ms - query.from_ms + out->bucket_ms - 1) / out->bucket_ms);
-  std::unordered_map<std::string, size_t> identity_of;  // the memo: one identity per distinct error
-  std::string key;
-  BatchFilter filter(query.filters);
+      static_cast<size_t>((query.to_ms - query.from_ms + bucket_ms - 1) / bucket_ms);
   const size_t context_lines = detail ? 3 : 0;
-  return store.Scan(scan, [&](const ColumnBatch& batch) -> Status {
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (size_t i = 0; i < SessionWorkers(); ++i) {
+    workers.push_back(std::make_unique<Worker>(query.filters));
+  }
+  Status status = store.ScanParallel(scan, workers.size(), [&](size_t worker,
+                                                               const ColumnBatch& batch) -> Status {
+    Worker& self = *workers[worker];
+    Scanned* out = &self.out;
+    std::unordered_map<std::string, size_t>& identity_of = self.identity_of;
+    std::string& key = self.key;
+    BatchFilter& filter = self.filter;
     const Column& ts = batch.col(ColumnId::ts);
     const Column& type = batch.col(ColumnId::type);
     const Column& session = batch.col(ColumnId::session_id);
@@ -178,6 +244,7 @@ Status ScanErrors(Store& store, const ErrorsQuery& query, ErrorsContext& context
       if (t < g.first_seen) {
         g.first_seen = t;
         g.first_release = std::string(rel);
+        g.identity = identity;  // the earliest occurrence represents the group
       }
       g.last_seen = std::max(g.last_seen, t);
       auto [first, new_release] = g.release_first.try_emplace(std::string(rel), t);
@@ -190,7 +257,7 @@ Status ScanErrors(Store& store, const ErrorsQuery& query, ErrorsContext& context
       g.in_range = true;
       g.count += w * n;
       ++g.samples;
-      g.trend[static_cast<size_t>((t - query.from_ms) / out->bucket_ms)] += w * n;
+      g.trend[static_cast<size_t>((t - query.from_ms) / bucket_ms)] += w * n;
       g.releases[std::string(rel)] += w * n;
       const std::string_view sid = session.str(row);
       if (!sid.empty()) {
@@ -245,6 +312,16 @@ Status ScanErrors(Store& store, const ErrorsQuery& query, ErrorsContext& context
     }
     return Status::Ok();
   });
+  SL_RETURN_IF_ERROR(status);
+  for (auto& w : workers) {
+    const size_t offset = out->identities.size();
+    for (ErrorIdentity& id : w->out.identities) out->identities.push_back(std::move(id));
+    out->scanned += w->out.scanned;
+    for (auto& [fingerprint, g] : w->out.groups) {
+      MergeGroup(std::move(g), offset, query.occurrences, &out->groups[fingerprint]);
+    }
+  }
+  return Status::Ok();
 }
 
 void Finish(const ErrorsContext& context, const std::string& fingerprint, Group* g) {
