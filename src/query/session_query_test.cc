@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "query/errors_query.h"
 #include "query/funnel_query.h"
 #include "query/session_list_query.h"
 #include "query/usage_query.h"
@@ -50,7 +51,17 @@ std::vector<Event> Sessions(size_t n) {
         click.feature = "f" + std::to_string(rng() % 2);
         events.push_back(click);
       }
-      if (rng() % 5 == 0) events.push_back(event("error"));
+      if (rng() % 5 == 0) {
+        Event error = event("error");
+        const bool type_error = rng() % 3 != 0;
+        error.kind = type_error ? "TypeError" : "RangeError";
+        error.message = type_error ? "x is undefined" : "order " + std::to_string(rng()) + " lost";
+        error.stack = std::string(type_error ? "    at pay (" : "    at ship (") +
+                      "https://a.example/app.js:1:" + std::to_string(rng() % 900) + ")";
+        error.release = s % 2 ? "1.0" : "1.1";
+        error.value = 1 + rng() % 3;
+        events.push_back(error);
+      }
       t += 5000000;  // the next page over an hour later: another part of the day
     }
     if (s % 4 == 0) {
@@ -86,7 +97,8 @@ class SessionFoldTest : public ::testing::Test {
 };
 
 // The same sessions in one segment and spread over several (each session's events in more than
-// one, folded by different threads and merged) answer every session-level query identically.
+// one, folded by different threads and merged) answer every session-level query identically, and
+// so do the error groups (scanned on several threads, merged by fingerprint).
 TEST_F(SessionFoldTest, SessionsSpreadOverSegmentsAnswerAsInOne) {
   const std::vector<Event> events = Sessions(3000);
   auto one = Open("one");
@@ -143,6 +155,17 @@ TEST_F(SessionFoldTest, SessionsSpreadOverSegmentsAnswerAsInOne) {
     Result<std::vector<std::string>> usage_answers = RunUsageQueries(store, usage);
     EXPECT_TRUE(usage_answers.ok());
     for (std::string& answer : *usage_answers) out.push_back(std::move(answer));
+    ErrorsQuery errors;
+    errors.project = "p";
+    EXPECT_FALSE(ParseErrorsQuery(range, kNow, &errors));
+    ErrorsContext context;
+    out.push_back(*RunErrorsList(store, errors, context));
+    // Two bugs: the TypeError in pay, the RangeError in ship whatever its order number.
+    EXPECT_NE(out.back().find("\"total_groups\":2"), std::string::npos) << out.back();
+    errors.fingerprint = out.back().substr(out.back().find("\"fingerprint\":\"") + 15, 16);
+    Result<std::string> detail = RunErrorDetail(store, errors, context);
+    EXPECT_TRUE(detail.ok()) << detail.status().ToString();
+    out.push_back(detail.ok() ? *detail : "");
     return out;
   };
   const std::vector<std::string> a = answers(*one), b = answers(*many);
