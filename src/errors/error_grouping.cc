@@ -175,9 +175,14 @@ ErrorIdentity IdentifyError(const ErrorInput& error, SourceMapResolver* resolver
     frame.column = error.column;
     frames.push_back(std::move(frame));
   }
+  // Per frame: the names[] entry at its position, and whether its function came from a source.
+  std::vector<std::string> call_names;
+  std::vector<bool> named_by_source;
   for (StackFrame& frame : frames) {
     MappedFrame m{};
     m.function = frame.function;
+    call_names.emplace_back();
+    named_by_source.push_back(false);
     if (!frame.native && resolver && frame.line > 0 && frame.column > 0) {
       if (auto map = resolver->Find(error.project, error.release, frame.file)) {
         if (auto position = map->Lookup(frame.line, frame.column)) {
@@ -187,7 +192,11 @@ ErrorIdentity IdentifyError(const ErrorInput& error, SourceMapResolver* resolver
           m.source_column = position->column;
           std::string function =
               map->FunctionAt(position->source, position->line, position->column);
-          if (!function.empty()) m.function = std::move(function);
+          if (!function.empty()) {
+            m.function = std::move(function);
+            named_by_source.back() = true;
+          }
+          call_names.back() = std::string(position->name);
           m.context = map->Context(position->source, position->line, context_lines);
         }
       }
@@ -200,6 +209,15 @@ ErrorIdentity IdentifyError(const ErrorInput& error, SourceMapResolver* resolver
     }
     m.generated = std::move(frame);
     identity.frames.push_back(std::move(m));
+  }
+  // Without sourcesContent, a mapped frame's function is named where its caller calls it: the
+  // caller's position maps to the call's callee, whose original name the map's names[] keeps.
+  for (size_t i = 0; i + 1 < identity.frames.size(); ++i) {
+    MappedFrame& f = identity.frames[i];
+    if (f.mapped && !named_by_source[i] && identity.frames[i + 1].mapped &&
+        !call_names[i + 1].empty()) {
+      f.function = call_names[i + 1];
+    }
   }
 
   std::string key;

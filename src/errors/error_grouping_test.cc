@@ -130,6 +130,25 @@ TEST(IdentifyErrorTest, OneBugAcrossReleasesWithRenamedFunctionsIsOneGroup) {
   EXPECT_EQ(one.fingerprint.size(), 16u);
 }
 
+TEST(IdentifyErrorTest, WithoutSourcesAFunctionIsNamedWhereItsCallerCallsIt) {
+  // Generated column 10 → pricing.js 2:10 (the throw); column 40 → 5:16, the call of
+  // applyDiscount (names[0]) in its caller.
+  MapsByRelease maps;
+  maps.Add("1.0", "https://shop.example/app.js",
+           R"({"version":3,"sources":["../src/pricing.js"],"names":["applyDiscount"],)"
+           R"("mappings":"UACS,8BAGMA"})");
+  ErrorIdentity id = IdentifyError(
+      Input("1.0", "TypeError: x\n    at a (https://shop.example/app.js:1:12)\n"
+                   "    at b (https://shop.example/app.js:1:45)"),
+      &maps);
+  ASSERT_EQ(id.frames.size(), 2u);
+  EXPECT_EQ(id.frames[0].source_line, 2);
+  EXPECT_EQ(id.frames[1].source_line, 5);
+  EXPECT_EQ(id.frames[0].function, "applyDiscount");
+  EXPECT_EQ(id.frames[1].function, "b");  // nobody mapped calls it: the minified name stays
+  EXPECT_FALSE(id.frames[0].context);
+}
+
 TEST(IdentifyErrorTest, DifferentBugsStayApart) {
   MapsByRelease maps;
   maps.Add("1.0", "https://shop.example/app.1111aaaa.js", MapFor(10, 40));

@@ -8,7 +8,8 @@
 //
 // Function names come from the original source ("sourcesContent"): the innermost named function,
 // method ("Class.method") or arrow function assigned to a name that encloses the position. Without
-// sourcesContent the caller keeps the minified name.
+// sourcesContent, IdentifyError (error_grouping.h) names a frame's function from the names[] entry
+// at its caller's call site.
 #pragma once
 
 #include <cstdint>
