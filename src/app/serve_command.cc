@@ -221,8 +221,15 @@ int RunServe(const std::vector<std::string>& args) {
     logger.Error("cannot open the error statuses", {{"error", error_states.status().ToString()}});
     return 1;
   }
-  ErrorRoutes errors(env, &logger, store.get(), config, &queries, source_maps->get(),
-                     error_states->get(), &query_pool);
+  SourceMapStore* maps = source_maps->get();
+  metrics.AddGaugeCallback("sightline_sourcemap_cache_bytes",
+                           "Parsed source maps held in memory (bounded by sourcemaps.cache_mb)",
+                           [maps] { return static_cast<double>(maps->cached_bytes()); });
+  metrics.AddGaugeCallback("sightline_sourcemap_parses",
+                           "Source maps parsed for queries since start (cache misses)",
+                           [maps] { return static_cast<double>(maps->parses()); });
+  ErrorRoutes errors(env, &logger, store.get(), config, &queries, maps, error_states->get(),
+                     &query_pool);
   errors.Register(&server);
   const int64_t started_ms = env->NowMillis();
   RegisterOpsRoutes(&server, &metrics, [&] { return HealthJson(store.get(), started_ms, env); });

@@ -11,7 +11,8 @@ import { minify } from 'terser';
 import { chromium } from 'playwright-core';
 
 import {
-  REPO_ROOT, SHOP, baseConfig, eventually, makeTempDir, request, runBinary, startServer,
+  REPO_ROOT, SHOP, baseConfig, eventually, makeTempDir, metricSum, request, runBinary, scrapeMetrics,
+  startServer,
 } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -248,6 +249,11 @@ test('an error thrown in Chromium is stored with its stack mapped to the origina
   assert.equal(top.in_app, true);
   assert.match(top.file, /\/static\/app\.js$/);
   assert.match(typeError.culprit, /^applyDiscount \(.*errors_app\/pricing\.js\)$/);
+
+  // Each release's map was parsed once and is held in the bounded cache.
+  const { series: metrics } = await scrapeMetrics(server);
+  assert.equal(metricSum(metrics, 'sightline_sourcemap_parses'), 3);
+  assert.ok(metricSum(metrics, 'sightline_sourcemap_cache_bytes') > 0);
 });
 
 test('the same bug from releases with different minified names is one group; different bugs stay apart', async () => {
