@@ -184,134 +184,135 @@ Status ScanErrors(Store& store, const ErrorsQuery& query, ErrorsContext& context
   for (size_t i = 0; i < SessionWorkers(); ++i) {
     workers.push_back(std::make_unique<Worker>(query.filters));
   }
-  Status status = store.ScanParallel(scan, workers.size(), [&](size_t worker,
-                                                               const ColumnBatch& batch) -> Status {
-    Worker& self = *workers[worker];
-    Scanned* out = &self.out;
-    std::unordered_map<std::string, size_t>& identity_of = self.identity_of;
-    std::string& key = self.key;
-    BatchFilter& filter = self.filter;
-    const Column& ts = batch.col(ColumnId::ts);
-    const Column& type = batch.col(ColumnId::type);
-    const Column& session = batch.col(ColumnId::session_id);
-    const Column& user = batch.col(ColumnId::user_id);
-    const Column& rate = batch.col(ColumnId::sample_rate);
-    const Column& kind = batch.col(ColumnId::kind);
-    const Column& message = batch.col(ColumnId::message);
-    const Column& stack = batch.col(ColumnId::stack);
-    const Column& file = batch.col(ColumnId::file);
-    const Column& line = batch.col(ColumnId::line);
-    const Column& column = batch.col(ColumnId::column);
-    const Column& release = batch.col(ColumnId::release);
-    const Column& url = batch.col(ColumnId::url);
-    const Column& repeats = batch.col(ColumnId::value);
-    filter.Reset(batch);
-    for (size_t row = 0; row < batch.rows; ++row) {
-      const int64_t t = ts.ints[row];
-      if (t < scan.from_ms || t >= scan.to_ms || type.str(row) != "error") continue;
-      const std::string_view page_origin = UrlOrigin(url.str(row));
-      key.clear();
-      for (std::string_view part : {release.str(row), kind.str(row), message.str(row),
-                                    stack.str(row), file.str(row), page_origin}) {
-        key.append(part).push_back('\x1f');
-      }
-      key.append(std::to_string(line.ints[row])).push_back(':');
-      key.append(std::to_string(column.ints[row]));
-      auto [memo, inserted] = identity_of.try_emplace(key, out->identities.size());
-      if (inserted) {
-        ErrorInput in;
-        in.project = query.project;
-        in.release = release.str(row);
-        in.kind = kind.str(row);
-        in.message = message.str(row);
-        in.stack = stack.str(row);
-        in.file = file.str(row);
-        in.line = IsNull(line.ints[row]) ? 0 : line.ints[row];
-        in.column = IsNull(column.ints[row]) ? 0 : column.ints[row];
-        in.page_url = url.str(row);
-        out->identities.push_back(IdentifyError(in, context.maps, context_lines));
-      }
-      const size_t identity = memo->second;
-      const std::string& fingerprint = out->identities[identity].fingerprint;
-      if (!query.fingerprint.empty() && fingerprint != query.fingerprint) continue;
-      auto [it, created] = out->groups.try_emplace(fingerprint);
-      Group& g = it->second;
-      if (created) {
-        g.identity = identity;
-        g.trend.assign(buckets, 0);
-      }
-      const std::string_view rel = release.str(row);
-      if (t < g.first_seen) {
-        g.first_seen = t;
-        g.first_release = std::string(rel);
-        g.identity = identity;  // the earliest occurrence represents the group
-      }
-      g.last_seen = std::max(g.last_seen, t);
-      auto [first, new_release] = g.release_first.try_emplace(std::string(rel), t);
-      if (!new_release) first->second = std::min(first->second, t);
-
-      if (t < query.from_ms || !filter.Keeps(batch, row)) continue;
-      ++out->scanned;
-      const double w = SampleWeight(rate.doubles[row]);
-      const double n = IsNull(repeats.doubles[row]) ? 1.0 : repeats.doubles[row];
-      g.in_range = true;
-      g.count += w * n;
-      ++g.samples;
-      g.trend[static_cast<size_t>((t - query.from_ms) / bucket_ms)] += w * n;
-      g.releases[std::string(rel)] += w * n;
-      const std::string_view sid = session.str(row);
-      if (!sid.empty()) {
-        double& s = g.sessions[std::string(sid)];
-        s = std::max(s, w);
-      }
-      const std::string_view uid = user.str(row);
-      if (!uid.empty() || !sid.empty()) {
-        double& u = g.users[uid.empty() ? "s:" + std::string(sid) : "u:" + std::string(uid)];
-        u = std::max(u, w);
-      }
-      if (t >= g.message_ts) {
-        g.message_ts = t;
-        g.kind = std::string(kind.str(row));
-        g.message = std::string(message.str(row));
-      }
-      if (!detail) continue;
-      for (size_t b = 0; b < kNumBreakdowns; ++b) {
-        const Breakdown& def = kBreakdowns[b];
-        std::string_view value = batch.col(def.column).str(row);
-        if (def.column == ColumnId::flags) {
-          if (value.empty()) g.breakdowns[b][""] += w * n;
-          for (size_t begin = 0; begin < value.size();) {
-            size_t end = value.find(kFlagSeparator, begin);
-            if (end == std::string_view::npos) end = value.size();
-            g.breakdowns[b][std::string(value.substr(begin, end - begin))] += w * n;
-            begin = end + 1;
+  Status status = store.ScanParallel(
+      scan, workers.size(), [&](size_t worker, const ColumnBatch& batch) -> Status {
+        Worker& self = *workers[worker];
+        Scanned* out = &self.out;
+        std::unordered_map<std::string, size_t>& identity_of = self.identity_of;
+        std::string& key = self.key;
+        BatchFilter& filter = self.filter;
+        const Column& ts = batch.col(ColumnId::ts);
+        const Column& type = batch.col(ColumnId::type);
+        const Column& session = batch.col(ColumnId::session_id);
+        const Column& user = batch.col(ColumnId::user_id);
+        const Column& rate = batch.col(ColumnId::sample_rate);
+        const Column& kind = batch.col(ColumnId::kind);
+        const Column& message = batch.col(ColumnId::message);
+        const Column& stack = batch.col(ColumnId::stack);
+        const Column& file = batch.col(ColumnId::file);
+        const Column& line = batch.col(ColumnId::line);
+        const Column& column = batch.col(ColumnId::column);
+        const Column& release = batch.col(ColumnId::release);
+        const Column& url = batch.col(ColumnId::url);
+        const Column& repeats = batch.col(ColumnId::value);
+        filter.Reset(batch);
+        for (size_t row = 0; row < batch.rows; ++row) {
+          const int64_t t = ts.ints[row];
+          if (t < scan.from_ms || t >= scan.to_ms || type.str(row) != "error") continue;
+          const std::string_view page_origin = UrlOrigin(url.str(row));
+          key.clear();
+          for (std::string_view part : {release.str(row), kind.str(row), message.str(row),
+                                        stack.str(row), file.str(row), page_origin}) {
+            key.append(part).push_back('\x1f');
           }
-          continue;
+          key.append(std::to_string(line.ints[row])).push_back(':');
+          key.append(std::to_string(column.ints[row]));
+          auto [memo, inserted] = identity_of.try_emplace(key, out->identities.size());
+          if (inserted) {
+            ErrorInput in;
+            in.project = query.project;
+            in.release = release.str(row);
+            in.kind = kind.str(row);
+            in.message = message.str(row);
+            in.stack = stack.str(row);
+            in.file = file.str(row);
+            in.line = IsNull(line.ints[row]) ? 0 : line.ints[row];
+            in.column = IsNull(column.ints[row]) ? 0 : column.ints[row];
+            in.page_url = url.str(row);
+            out->identities.push_back(IdentifyError(in, context.maps, context_lines));
+          }
+          const size_t identity = memo->second;
+          const std::string& fingerprint = out->identities[identity].fingerprint;
+          if (!query.fingerprint.empty() && fingerprint != query.fingerprint) continue;
+          auto [it, created] = out->groups.try_emplace(fingerprint);
+          Group& g = it->second;
+          if (created) {
+            g.identity = identity;
+            g.trend.assign(buckets, 0);
+          }
+          const std::string_view rel = release.str(row);
+          if (t < g.first_seen) {
+            g.first_seen = t;
+            g.first_release = std::string(rel);
+            g.identity = identity;  // the earliest occurrence represents the group
+          }
+          g.last_seen = std::max(g.last_seen, t);
+          auto [first, new_release] = g.release_first.try_emplace(std::string(rel), t);
+          if (!new_release) first->second = std::min(first->second, t);
+
+          if (t < query.from_ms || !filter.Keeps(batch, row)) continue;
+          ++out->scanned;
+          const double w = SampleWeight(rate.doubles[row]);
+          const double n = IsNull(repeats.doubles[row]) ? 1.0 : repeats.doubles[row];
+          g.in_range = true;
+          g.count += w * n;
+          ++g.samples;
+          g.trend[static_cast<size_t>((t - query.from_ms) / bucket_ms)] += w * n;
+          g.releases[std::string(rel)] += w * n;
+          const std::string_view sid = session.str(row);
+          if (!sid.empty()) {
+            double& s = g.sessions[std::string(sid)];
+            s = std::max(s, w);
+          }
+          const std::string_view uid = user.str(row);
+          if (!uid.empty() || !sid.empty()) {
+            double& u = g.users[uid.empty() ? "s:" + std::string(sid) : "u:" + std::string(uid)];
+            u = std::max(u, w);
+          }
+          if (t >= g.message_ts) {
+            g.message_ts = t;
+            g.kind = std::string(kind.str(row));
+            g.message = std::string(message.str(row));
+          }
+          if (!detail) continue;
+          for (size_t b = 0; b < kNumBreakdowns; ++b) {
+            const Breakdown& def = kBreakdowns[b];
+            std::string_view value = batch.col(def.column).str(row);
+            if (def.column == ColumnId::flags) {
+              if (value.empty()) g.breakdowns[b][""] += w * n;
+              for (size_t begin = 0; begin < value.size();) {
+                size_t end = value.find(kFlagSeparator, begin);
+                if (end == std::string_view::npos) end = value.size();
+                g.breakdowns[b][std::string(value.substr(begin, end - begin))] += w * n;
+                begin = end + 1;
+              }
+              continue;
+            }
+            std::string v(value);
+            if (def.family != ColumnId::kCount && !v.empty()) {
+              v = std::string(batch.col(def.family).str(row)) + " " + v;
+            }
+            g.breakdowns[b][v] += w * n;
+          }
+          if (query.occurrences == 0) continue;
+          if (g.recent.size() == query.occurrences) {
+            auto oldest =
+                std::min_element(g.recent.begin(), g.recent.end(),
+                                 [](const auto& a, const auto& b) { return a.ts < b.ts; });
+            if (oldest->ts >= t) continue;
+            g.recent.erase(oldest);
+          }
+          Occurrence o;
+          o.ts = t;
+          o.count = n;
+          o.identity = identity;
+          for (size_t c = 0; c < std::size(kContextColumns); ++c) {
+            o.values[c] = std::string(batch.col(kContextColumns[c]).str(row));
+          }
+          g.recent.push_back(std::move(o));
         }
-        std::string v(value);
-        if (def.family != ColumnId::kCount && !v.empty()) {
-          v = std::string(batch.col(def.family).str(row)) + " " + v;
-        }
-        g.breakdowns[b][v] += w * n;
-      }
-      if (query.occurrences == 0) continue;
-      if (g.recent.size() == query.occurrences) {
-        auto oldest = std::min_element(g.recent.begin(), g.recent.end(),
-                                       [](const auto& a, const auto& b) { return a.ts < b.ts; });
-        if (oldest->ts >= t) continue;
-        g.recent.erase(oldest);
-      }
-      Occurrence o;
-      o.ts = t;
-      o.count = n;
-      o.identity = identity;
-      for (size_t c = 0; c < std::size(kContextColumns); ++c) {
-        o.values[c] = std::string(batch.col(kContextColumns[c]).str(row));
-      }
-      g.recent.push_back(std::move(o));
-    }
-    return Status::Ok();
-  });
+        return Status::Ok();
+      });
   SL_RETURN_IF_ERROR(status);
   for (auto& w : workers) {
     const size_t offset = out->identities.size();

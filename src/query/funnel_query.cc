@@ -67,8 +67,10 @@ Result<std::vector<FunnelGroup>> RunFunnel(Store& store, const FunnelQuery& quer
   std::vector<uint64_t> seq_of(hits_of.size(), 0);
   ColumnSet extra;
   extra.set(static_cast<size_t>(ColumnId::route));
+  SessionQuery reads = query.sessions;  // steps are page views and business events
+  reads.event_types = {"page_view", "custom"};
   SL_RETURN_IF_ERROR(
-      CollectSessions(store, query.sessions, &c, extra,
+      CollectSessions(store, reads, &c, extra,
                       [&](size_t worker, size_t session, const ColumnBatch& batch, size_t row) {
                         const std::string_view type = batch.col(ColumnId::type).str(row);
                         const bool page = type == "page_view", custom = type == "custom";

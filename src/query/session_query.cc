@@ -40,9 +40,20 @@ void FoldBatch(const SessionQuery& query, const ColumnBatch& batch, SessionColle
   const int64_t event_name = DictId(name, query.event);
   slot_of.assign(sid.dict.size(), -1);
   for (auto& g : global_of) g.clear();
+  // The store may hand over events the hints leave out: they are skipped here.
+  auto listed = [](const Column& col, const std::vector<std::string>& list) {
+    std::vector<char> keep(col.dict.size(), list.empty());
+    for (size_t id = 0; id < col.dict.size() && !list.empty(); ++id) {
+      keep[id] = std::find(list.begin(), list.end(), col.dict[id]) != list.end();
+    }
+    return keep;
+  };
+  const std::vector<char> type_kept = listed(type, query.event_types);
+  const std::vector<char> name_kept = listed(name, query.event_names);
   for (size_t row = 0; row < batch.rows; ++row) {
     const int64_t t = ts.ints[row];
     if (t < query.from_ms || t >= query.to_ms || sid.ids[row] == 0) continue;
+    if (!type_kept[type.ids[row]] || !name_kept[name.ids[row]]) continue;
     int64_t& slot = slot_of[sid.ids[row]];
     if (slot < 0) {
       slot = c->id_interner.Intern(sid.dict[sid.ids[row]], &c->ids) - int64_t{1};
@@ -139,6 +150,8 @@ Status CollectSessions(Store& store, const SessionQuery& query, SessionCollector
   scan.project = query.project;
   scan.from_ms = query.from_ms;
   scan.to_ms = query.to_ms;
+  scan.types = query.event_types;
+  scan.names = query.event_names;
   for (ColumnId col : {ColumnId::ts, ColumnId::type, ColumnId::session_id, ColumnId::sample_rate,
                        ColumnId::name, ColumnId::value}) {
     scan.columns.set(static_cast<size_t>(col));
@@ -244,7 +257,10 @@ Result<std::vector<SessionSummaryRow>> SummarizeSessions(Store& store, const Ses
 
 Result<SessionEventRate> ComputeSessionEventRate(Store& store, const SessionQuery& query) {
   SessionCollector c;
-  SL_RETURN_IF_ERROR(CollectSessions(store, query, &c));
+  SessionQuery reads = query;  // page views and the business event
+  reads.event_types = {"page_view", "custom"};
+  reads.event_names = {"", query.event};
+  SL_RETURN_IF_ERROR(CollectSessions(store, reads, &c));
   SessionEventRate rate;
   for (size_t i = 0; i < c.sessions.size(); ++i) {
     if (!c.Matches(i, query.filters)) continue;
@@ -261,7 +277,10 @@ Result<SessionEventRate> ComputeSessionEventRate(Store& store, const SessionQuer
 
 Result<ConversionResult> ComputeConversion(Store& store, const SessionQuery& query) {
   SessionCollector c;
-  SL_RETURN_IF_ERROR(CollectSessions(store, query, &c));
+  SessionQuery reads = query;  // page views, the landing vital and the business event
+  reads.event_types = {"page_view", "vital", "custom"};
+  reads.event_names = {"", query.vital, query.event};
+  SL_RETURN_IF_ERROR(CollectSessions(store, reads, &c));
   ConversionResult result;
   result.scanned_events = c.scanned;
   result.rows.resize(query.edges.size() + 1);

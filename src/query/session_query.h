@@ -36,6 +36,11 @@ struct SessionQuery {
   std::string vital;
   std::string event;
   std::vector<double> edges;
+  // The events the fold reads, by type and by name ("" for events without one); empty reads
+  // every event. A query that needs some kinds only names them, so the store skips the others
+  // (vitals are most rows): its sessions are then those with such an event in the range.
+  std::vector<std::string> event_types;
+  std::vector<std::string> event_names;
 };
 
 struct SessionSummaryRow {

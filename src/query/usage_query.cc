@@ -426,7 +426,9 @@ Result<std::vector<std::string>> RunUsageQueries(Store& store,
       state.marks[session].push_back(*mark);
     }
   };
-  SL_RETURN_IF_ERROR(CollectSessions(store, queries[0].sessions, &c, extra, hook));
+  SessionQuery reads = queries[0].sessions;  // what usage is made of: pages, actions, events
+  reads.event_types = {"page_view", "action", "custom"};
+  SL_RETURN_IF_ERROR(CollectSessions(store, reads, &c, extra, hook));
   std::vector<std::string> answers;
   for (size_t q = 0; q < queries.size(); ++q) {
     // The workers' names (keys, form fields) in one numbering, their marks renumbered and joined.
