@@ -137,10 +137,11 @@ TEST(IdentifyErrorTest, WithoutSourcesAFunctionIsNamedWhereItsCallerCallsIt) {
   maps.Add("1.0", "https://shop.example/app.js",
            R"({"version":3,"sources":["../src/pricing.js"],"names":["applyDiscount"],)"
            R"("mappings":"UACS,8BAGMA"})");
-  ErrorIdentity id = IdentifyError(
-      Input("1.0", "TypeError: x\n    at a (https://shop.example/app.js:1:12)\n"
-                   "    at b (https://shop.example/app.js:1:45)"),
-      &maps);
+  ErrorIdentity id =
+      IdentifyError(Input("1.0",
+                          "TypeError: x\n    at a (https://shop.example/app.js:1:12)\n"
+                          "    at b (https://shop.example/app.js:1:45)"),
+                    &maps);
   ASSERT_EQ(id.frames.size(), 2u);
   EXPECT_EQ(id.frames[0].source_line, 2);
   EXPECT_EQ(id.frames[1].source_line, 5);

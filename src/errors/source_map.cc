@@ -143,6 +143,7 @@ class SourceMapBuilder {
   Status DecodeMappings(std::string_view text, uint32_t line_offset, uint32_t column_offset,
                         size_t source_base, size_t source_count, size_t name_base,
                         size_t name_count) {
+    map_->mappings_.reserve(map_->mappings_.size() + text.size() / 5);  // about 5 bytes a segment
     uint32_t line = 0;
     int64_t column = 0, source = 0, original_line = 0, original_column = 0, name = 0;
     int64_t fields[5];
@@ -225,19 +226,14 @@ class SourceMapBuilder {
 
   void Finish() {
     auto& m = map_->mappings_;
-    std::stable_sort(m.begin(), m.end(), [](const auto& a, const auto& b) {
+    auto before = [](const auto& a, const auto& b) {
       return a.generated_line != b.generated_line ? a.generated_line < b.generated_line
                                                   : a.generated_column < b.generated_column;
-    });
-    const uint32_t lines = m.empty() ? 0 : m.back().generated_line + 1;
-    map_->line_begins_.assign(lines + 1, 0);
-    size_t i = 0;
-    for (uint32_t line = 0; line <= lines; ++line) {
-      while (i < m.size() && m[i].generated_line < line) ++i;
-      map_->line_begins_[line] = static_cast<uint32_t>(i);
-    }
-    size_t bytes = sizeof(SourceMap) + m.capacity() * sizeof(SourceMap::Mapping) +
-                   map_->line_begins_.capacity() * sizeof(uint32_t);
+    };
+    // Bundlers write segments in order; sort only the maps that are not.
+    if (!std::is_sorted(m.begin(), m.end(), before)) std::stable_sort(m.begin(), m.end(), before);
+    m.shrink_to_fit();
+    size_t bytes = sizeof(SourceMap) + m.capacity() * sizeof(SourceMap::Mapping);
     for (const auto& s : map_->sources_) {
       // Content, its line starts and function ranges (about one per 200 bytes).
       bytes += sizeof(SourceMap::Source) + s->name.capacity() + s->content.capacity() * 5 / 4;
@@ -269,17 +265,19 @@ Result<std::shared_ptr<const SourceMap>> SourceMap::Parse(std::string_view json)
 }
 
 std::optional<OriginalPosition> SourceMap::Lookup(int64_t line, int64_t column) const {
-  if (line < 1 || column < 1 || static_cast<uint64_t>(line) >= line_begins_.size()) {
-    return std::nullopt;
-  }
+  if (line < 1 || column < 1 || line > UINT32_MAX) return std::nullopt;
+  // The last segment at or before (line, column): mappings_ is ordered by both. Lines are not
+  // indexed densely, so an offset far down a file (index maps) costs nothing.
+  const uint32_t generated_line = static_cast<uint32_t>(line - 1);
   const uint32_t generated_column =
       static_cast<uint32_t>(std::min<int64_t>(column - 1, UINT32_MAX));
-  auto begin = mappings_.begin() + line_begins_[line - 1];
-  auto end = mappings_.begin() + line_begins_[line];
-  auto it = std::upper_bound(begin, end, generated_column, [](uint32_t col, const Mapping& m) {
-    return col < m.generated_column;
-  });
-  if (it == begin) return std::nullopt;
+  auto it = std::upper_bound(mappings_.begin(), mappings_.end(),
+                             std::pair{generated_line, generated_column},
+                             [](const std::pair<uint32_t, uint32_t>& at, const Mapping& m) {
+                               return at.first != m.generated_line ? at.first < m.generated_line
+                                                                   : at.second < m.generated_column;
+                             });
+  if (it == mappings_.begin() || (it - 1)->generated_line != generated_line) return std::nullopt;
   const Mapping& m = *(it - 1);
   if (m.source < 0) return std::nullopt;
   OriginalPosition p;
@@ -344,6 +342,7 @@ std::optional<SourceContext> SourceMap::Context(uint32_t source, int64_t line, s
   };
   SourceContext context;
   const size_t at = static_cast<size_t>(line - 1);
+  n = std::min<size_t>(n, lines);
   for (size_t i = at >= n ? at - n : 0; i < at; ++i) context.pre.push_back(text(i));
   context.line = text(at);
   for (size_t i = at + 1; i < lines && i <= at + n; ++i) context.post.push_back(text(i));

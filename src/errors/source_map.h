@@ -90,8 +90,7 @@ class SourceMap {
 
   std::vector<std::unique_ptr<Source>> sources_;
   std::vector<std::string> names_;
-  std::vector<Mapping> mappings_;      // by generated line, then column
-  std::vector<uint32_t> line_begins_;  // mappings_ index of each generated line's first segment
+  std::vector<Mapping> mappings_;  // by generated line, then column
   size_t memory_bytes_ = 0;
 
   friend class SourceMapBuilder;

@@ -191,6 +191,20 @@ TEST(SourceMapTest, IndexMapsOffsetTheirSections) {
   EXPECT_EQ(p->name, "x");
 }
 
+TEST(SourceMapTest, ASectionFarDownTheFileCostsNoMemory) {
+  // Found by fuzzing: a dense per-line index made this 136-byte map allocate 8 GB.
+  auto map = Parse(
+      R"({"version":3,"sections":[{"offset":{"line":2147483647,"column":0},"map":{"version":3,)"
+      R"("sources":["a.js"],"names":[],"mappings":"AAAA"}}]})");
+  ASSERT_TRUE(map);
+  EXPECT_LT(map->MemoryBytes(), 4096u);
+  auto p = map->Lookup(2147483648, 1);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->line, 1);
+  EXPECT_FALSE(map->Lookup(2147483647, 1));
+  EXPECT_FALSE(map->Lookup(int64_t{1} << 40, 1));
+}
+
 TEST(SourceMapTest, SourceRootPrefixesSources) {
   auto map = Parse(
       R"({"version":3,"sourceRoot":"https://example.com/src","sources":["a.js"],"mappings":"AAAA"})");

@@ -53,7 +53,7 @@ bool ParseLocation(std::string_view text, StackFrame* frame) {
     std::string_view rest = file.substr(at + 6);
     int64_t line = 0;
     auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), line);
-    if (ec == std::errc() && end != rest.data()) {
+    if (ec == std::errc() && end != rest.data() && rest[0] >= '0' && rest[0] <= '9' && line > 0) {
       file = file.substr(0, at);
       frame->line = line;
       frame->column = 0;

@@ -111,6 +111,15 @@ TEST(StackTraceTest, SafariFrames) {
   EXPECT_TRUE(frames[6].native);
 }
 
+TEST(StackTraceTest, LinesAreNeverNegative) {
+  // Found by fuzzing: SpiderMonkey's eval marker took a signed number.
+  std::vector<StackFrame> frames =
+      ParseStack("evaluate@https://shop.example/app.js line -8 > eval:1:5");
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_GE(frames[0].line, 0);
+  EXPECT_GE(frames[0].column, 0);
+}
+
 TEST(StackTraceTest, MessageLinesAreNotFrames) {
   // A V8 message line with "@" in it, and text that is no stack at all.
   std::vector<StackFrame> frames =
