@@ -131,6 +131,13 @@ Result<std::string> RunSessionList(Store& store, const SessionListQuery& query) 
     LookupDimension(name, &dim);
     sessions.group_by.push_back(dim);
   }
+  // The events the list shows: all but the vitals it does not report (TTFB, FCP, FID are a third
+  // of the rows), unless a poor value of one is asked for.
+  if (query.poor_vital != "any") {
+    sessions.event_names = {"", "LCP", "INP", "CLS"};
+    if (!query.fired.empty()) sessions.event_names.push_back(query.fired);
+    if (!query.poor_vital.empty()) sessions.event_names.push_back(query.poor_vital);
+  }
   SessionCollector c;
   std::vector<std::vector<SessionFacts>> facts_of(SessionWorkers());  // per worker, per session
   ColumnSet extra;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <span>
 #include <unordered_map>
 
 #include "common/json_writer.h"
@@ -48,7 +49,11 @@ struct Row {
 // What the scan gathers for one query.
 struct UsageState {
   Names keys, fields;
-  std::vector<std::vector<Mark>> marks;  // per session
+  // While scanning: (the worker's session index, mark) in scan order. Joined: every session's
+  // marks, by session (marks[begin[i]] up to marks[begin[i + 1]]), each worker's in scan order.
+  std::vector<std::pair<uint32_t, Mark>> scanned;
+  std::vector<Mark> marks;
+  std::vector<size_t> begin;
 };
 
 void BeginAnswer(JsonWriter& w, const UsageQuery& query, double sessions) {
@@ -205,8 +210,6 @@ std::string Answer(const UsageQuery& query, UsageState& state, const SessionColl
   using Kind = UsageQuery::Kind;
   Names& keys = state.keys;
   Names& fields = state.fields;
-  std::vector<std::vector<Mark>>& marks = state.marks;
-  marks.resize(c.sessions.size());
   double total_sessions = 0;
   std::vector<Row> rows(keys.size());
   for (uint32_t k = 0; k < rows.size(); ++k) rows[k].key = k;
@@ -217,9 +220,11 @@ std::string Answer(const UsageQuery& query, UsageState& state, const SessionColl
     const SessionAcc& s = c.sessions[i];
     if (!c.Matches(i, query.sessions.filters)) continue;
     total_sessions += s.weight;
-    std::vector<Mark>& ms = marks[i];
+    const auto first = state.marks.begin() + static_cast<ptrdiff_t>(state.begin[i]);
+    const auto last = state.marks.begin() + static_cast<ptrdiff_t>(state.begin[i + 1]);
+    const std::span<const Mark> ms(first, last);
     if (query.kind == Kind::kPaths) {
-      std::stable_sort(ms.begin(), ms.end(),
+      std::stable_sort(first, last,
                        [](const Mark& a, const Mark& b) { return a.number < b.number; });
       std::string path;
       size_t pages = 0;
@@ -422,8 +427,7 @@ Result<std::vector<std::string>> RunUsageQueries(Store& store,
       UsageState& state = states_of[worker][q];
       std::optional<Mark> mark = MarkOf(queries[q], state, json[worker], batch, row);
       if (!mark) continue;
-      if (state.marks.size() <= session) state.marks.resize(session + 1);
-      state.marks[session].push_back(*mark);
+      state.scanned.emplace_back(static_cast<uint32_t>(session), *mark);
     }
   };
   SessionQuery reads = queries[0].sessions;  // what usage is made of: pages, actions, events
@@ -431,9 +435,10 @@ Result<std::vector<std::string>> RunUsageQueries(Store& store,
   SL_RETURN_IF_ERROR(CollectSessions(store, reads, &c, extra, hook));
   std::vector<std::string> answers;
   for (size_t q = 0; q < queries.size(); ++q) {
-    // The workers' names (keys, form fields) in one numbering, their marks renumbered and joined.
+    // The workers' names (keys, form fields) in one numbering, their marks renumbered and put in
+    // session order (a counting sort: stable, so each worker's marks keep their scan order).
     UsageState merged;
-    std::vector<std::vector<std::vector<Mark>>> marks_of(workers);
+    std::vector<size_t> count(c.sessions.size() + 1, 0);
     for (size_t w = 0; w < workers; ++w) {
       UsageState& state = states_of[w][q];
       std::vector<uint32_t> key_of(state.keys.size()), field_of(state.fields.size());
@@ -441,20 +446,24 @@ Result<std::vector<std::string>> RunUsageQueries(Store& store,
       for (uint32_t f = 0; f < field_of.size(); ++f) {
         field_of[f] = merged.fields.Id(state.fields.Name(f));
       }
-      for (std::vector<Mark>& marks : state.marks) {
-        for (Mark& m : marks) {
-          m.key = key_of[m.key];
-          if (queries[q].kind == UsageQuery::Kind::kForms && m.kind == 1 && m.number > 0) {
-            m.number = field_of[static_cast<uint32_t>(m.number - 1)] + 1.0;
-          }
+      for (auto& [session, m] : state.scanned) {
+        session = static_cast<uint32_t>(c.index_of[w][session]);
+        m.key = key_of[m.key];
+        if (queries[q].kind == UsageQuery::Kind::kForms && m.kind == 1 && m.number > 0) {
+          m.number = field_of[static_cast<uint32_t>(m.number - 1)] + 1.0;
         }
+        ++count[session + 1];
       }
-      marks_of[w] = std::move(state.marks);
     }
-    merged.marks =
-        c.Join(std::move(marks_of), [](std::vector<Mark>& into, std::vector<Mark>&& from) {
-          into.insert(into.end(), from.begin(), from.end());
-        });
+    merged.begin.assign(c.sessions.size() + 1, 0);
+    for (size_t i = 0; i < c.sessions.size(); ++i)
+      merged.begin[i + 1] = merged.begin[i] + count[i + 1];
+    merged.marks.resize(merged.begin.back());
+    std::vector<size_t> next(merged.begin.begin(), merged.begin.end() - 1);
+    for (size_t w = 0; w < workers; ++w) {
+      for (const auto& [session, m] : states_of[w][q].scanned) merged.marks[next[session]++] = m;
+      std::vector<std::pair<uint32_t, Mark>>().swap(states_of[w][q].scanned);
+    }
     answers.push_back(Answer(queries[q], merged, c));
   }
   return answers;
