@@ -1,5 +1,7 @@
 #include "query/errors_query.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <array>
 #include <climits>
@@ -62,11 +64,24 @@ struct Group {
   bool in_range = false;
   double count = 0;
   uint64_t samples = 0;
-  std::unordered_map<std::string, double> sessions, users;  // id → weight
+  // (XXH3 of the session or user id, weight) per occurrence; distinct ids are counted at the end
+  // (two of a few million ids sharing a 64-bit hash is a one-in-a-million event).
+  std::vector<std::pair<uint64_t, double>> sessions, users;
   int64_t first_seen = INT64_MAX, last_seen = INT64_MIN;
   std::string first_release;
-  std::unordered_map<std::string, int64_t> release_first;  // release → its first occurrence
-  std::map<std::string, double> releases;                  // in range: release → count
+  struct Release {
+    std::string name;
+    int64_t first = INT64_MAX;  // its first occurrence, all history
+    double count = 0;           // in the range and filters
+  };
+  std::vector<Release> releases;  // a group's releases are few: found by a linear search
+  Release& ReleaseOf(std::string_view name) {
+    for (Release& r : releases) {
+      if (r.name == name) return r;
+    }
+    releases.push_back({std::string(name)});
+    return releases.back();
+  }
   std::vector<double> trend;
   std::string kind, message;  // of the latest occurrence in range
   int64_t message_ts = INT64_MIN;
@@ -80,9 +95,13 @@ struct Group {
   std::string regressed_in;
 };
 
-double Sum(const std::unordered_map<std::string, double>& m) {
+// The weight of the distinct ids: each counted once, with the largest weight it came with.
+double DistinctWeight(std::vector<std::pair<uint64_t, double>>* ids) {
+  std::sort(ids->begin(), ids->end());
   double sum = 0;
-  for (const auto& [key, w] : m) sum += w;
+  for (size_t i = 0; i < ids->size(); ++i) {
+    if (i + 1 == ids->size() || (*ids)[i + 1].first != (*ids)[i].first) sum += (*ids)[i].second;
+  }
   return sum;
 }
 
@@ -120,25 +139,19 @@ void MergeGroup(Group&& from, size_t offset, size_t occurrences, Group* into) {
   into->in_range = into->in_range || from.in_range;
   into->count += from.count;
   into->samples += from.samples;
-  for (auto& [id, w] : from.sessions) {
-    double& s = into->sessions[id];
-    s = std::max(s, w);
-  }
-  for (auto& [id, w] : from.users) {
-    double& u = into->users[id];
-    u = std::max(u, w);
-  }
+  into->sessions.insert(into->sessions.end(), from.sessions.begin(), from.sessions.end());
+  into->users.insert(into->users.end(), from.users.begin(), from.users.end());
   if (from.first_seen < into->first_seen) {
     into->first_seen = from.first_seen;
     into->first_release = std::move(from.first_release);
     into->identity = from.identity;
   }
   into->last_seen = std::max(into->last_seen, from.last_seen);
-  for (auto& [release, first] : from.release_first) {
-    auto [it, inserted] = into->release_first.try_emplace(release, first);
-    if (!inserted) it->second = std::min(it->second, first);
+  for (const Group::Release& r : from.releases) {
+    Group::Release& mine = into->ReleaseOf(r.name);
+    mine.first = std::min(mine.first, r.first);
+    mine.count += r.count;
   }
-  for (auto& [release, count] : from.releases) into->releases[release] += count;
   for (size_t b = 0; b < into->trend.size(); ++b) into->trend[b] += from.trend[b];
   if (from.message_ts > into->message_ts) {
     into->message_ts = from.message_ts;
@@ -247,8 +260,8 @@ Status ScanErrors(Store& store, const ErrorsQuery& query, ErrorsContext& context
             g.identity = identity;  // the earliest occurrence represents the group
           }
           g.last_seen = std::max(g.last_seen, t);
-          auto [first, new_release] = g.release_first.try_emplace(std::string(rel), t);
-          if (!new_release) first->second = std::min(first->second, t);
+          Group::Release& seen = g.ReleaseOf(rel);
+          seen.first = std::min(seen.first, t);
 
           if (t < query.from_ms || !filter.Keeps(batch, row)) continue;
           ++out->scanned;
@@ -258,16 +271,14 @@ Status ScanErrors(Store& store, const ErrorsQuery& query, ErrorsContext& context
           g.count += w * n;
           ++g.samples;
           g.trend[static_cast<size_t>((t - query.from_ms) / bucket_ms)] += w * n;
-          g.releases[std::string(rel)] += w * n;
+          seen.count += w * n;
           const std::string_view sid = session.str(row);
-          if (!sid.empty()) {
-            double& s = g.sessions[std::string(sid)];
-            s = std::max(s, w);
-          }
           const std::string_view uid = user.str(row);
-          if (!uid.empty() || !sid.empty()) {
-            double& u = g.users[uid.empty() ? "s:" + std::string(sid) : "u:" + std::string(uid)];
-            u = std::max(u, w);
+          if (!sid.empty()) g.sessions.emplace_back(XXH3_64bits(sid.data(), sid.size()), w);
+          if (!uid.empty()) {
+            g.users.emplace_back(XXH3_64bits_withSeed(uid.data(), uid.size(), 1), w);
+          } else if (!sid.empty()) {  // an anonymous visitor: one per session
+            g.users.emplace_back(XXH3_64bits_withSeed(sid.data(), sid.size(), 2), w);
           }
           if (t >= g.message_ts) {
             g.message_ts = t;
@@ -326,18 +337,18 @@ Status ScanErrors(Store& store, const ErrorsQuery& query, ErrorsContext& context
 }
 
 void Finish(const ErrorsContext& context, const std::string& fingerprint, Group* g) {
-  g->session_weight = Sum(g->sessions);
-  g->user_weight = Sum(g->users);
+  g->session_weight = DistinctWeight(&g->sessions);
+  g->user_weight = DistinctWeight(&g->users);
   if (auto it = context.states.find(fingerprint); it != context.states.end()) {
     g->status = it->second.status;
     g->status_changed_ms = it->second.changed_ms;
   }
   if (g->status == "resolved") {
     int64_t earliest = INT64_MAX;
-    for (const auto& [release, first] : g->release_first) {
-      if (first > g->status_changed_ms && first < earliest) {
-        earliest = first;
-        g->regressed_in = release;
+    for (const Group::Release& r : g->releases) {
+      if (r.first > g->status_changed_ms && r.first < earliest) {
+        earliest = r.first;
+        g->regressed_in = r.name;
       }
     }
     g->regression = earliest != INT64_MAX;
@@ -431,9 +442,9 @@ void WriteGroupFields(JsonWriter& w, const std::string& fingerprint, const Group
   w.String(g.first_release);
   w.Key("releases");
   w.BeginArray();
-  std::vector<std::pair<int64_t, std::string>> releases;
-  for (const auto& [release, count] : g.releases) {
-    releases.emplace_back(g.release_first.at(release), release);
+  std::vector<std::pair<int64_t, std::string_view>> releases;
+  for (const Group::Release& r : g.releases) {
+    if (r.count > 0) releases.emplace_back(r.first, r.name);
   }
   std::sort(releases.begin(), releases.end());
   for (const auto& [first, release] : releases) w.String(release);
