@@ -56,7 +56,7 @@ void FoldBatch(const SessionQuery& query, const ColumnBatch& batch, SessionColle
     if (!type_kept[type.ids[row]] || !name_kept[name.ids[row]]) continue;
     int64_t& slot = slot_of[sid.ids[row]];
     if (slot < 0) {
-      slot = c->id_interner.Intern(sid.dict[sid.ids[row]], &c->ids) - int64_t{1};
+      slot = c->ids.Intern(sid.dict[sid.ids[row]]) - int64_t{1};
       if (static_cast<size_t>(slot) == c->sessions.size()) {
         c->sessions.emplace_back();
         c->dims.resize(c->dims.size() + c->columns.size());
@@ -106,7 +106,7 @@ std::vector<size_t> MergeSessions(SessionCollector&& from, SessionCollector* int
     }
   }
   for (size_t slot = 0; slot < from.sessions.size(); ++slot) {
-    const size_t to = into->id_interner.Intern(from.ids[slot + 1], &into->ids) - 1;
+    const size_t to = into->ids.Intern(from.ids[static_cast<uint32_t>(slot + 1)]) - 1;
     index_of[slot] = to;
     if (to == into->sessions.size()) {
       into->sessions.emplace_back();

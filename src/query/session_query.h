@@ -92,10 +92,9 @@ struct SessionCollector {
   std::vector<StringInterner> interners;
   std::vector<SessionAcc> sessions;
   // Of sessions[i]: the dimensions of its first event, ids into dicts, at dims[i * columns.size()
-  // + column index]; and its session_id, ids[i + 1] (ids[0] is "", for StringInterner).
+  // + column index]; and its session_id, ids[i + 1] (ids[0] is "").
   std::vector<uint32_t> dims;
-  std::vector<std::string> ids{""};
-  StringInterner id_interner;
+  InternedStrings ids;
   uint64_t scanned = 0;
   // Per worker of the scan: the index in `sessions` of each session it folded (the `session` its
   // SessionEventHook calls got).
@@ -116,7 +115,7 @@ struct SessionCollector {
     return out;
   }
 
-  std::string_view id(size_t session) const { return ids[session + 1]; }
+  std::string_view id(size_t session) const { return ids[static_cast<uint32_t>(session + 1)]; }
   std::string_view value(size_t session, ColumnId column) const {
     for (size_t i = 0; i < columns.size(); ++i) {
       if (columns[i] == column) return dicts[i][dims[session * columns.size() + i]];

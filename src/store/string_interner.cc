@@ -45,4 +45,33 @@ void StringInterner::Grow() {
   }
 }
 
+uint32_t InternedStrings::Intern(std::string_view value) {
+  if (value.empty()) return 0;
+  if (2 * (ends_.size() + 1) > slots_.size()) Grow();
+  const uint32_t hash = HashOf(value);
+  const size_t mask = slots_.size() - 1;
+  for (size_t pos = hash & mask;; pos = (pos + 1) & mask) {
+    Slot& slot = slots_[pos];
+    if (slot.id == 0) {
+      slot = {hash, static_cast<uint32_t>(ends_.size())};
+      bytes_.append(value);
+      ends_.push_back(bytes_.size());
+      return slot.id;
+    }
+    if (slot.hash == hash && (*this)[slot.id] == value) return slot.id;
+  }
+}
+
+void InternedStrings::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 64 : old.size() * 2, Slot{0, 0});
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.id == 0) continue;
+    size_t pos = slot.hash & mask;
+    while (slots_[pos].id != 0) pos = (pos + 1) & mask;
+    slots_[pos] = slot;
+  }
+}
+
 }  // namespace sightline

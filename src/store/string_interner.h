@@ -33,4 +33,30 @@ class StringInterner {
   size_t used_ = 0;
 };
 
+// InternedStrings: a set of distinct strings with ids (1, 2, ... in order of arrival; 0 is the
+// empty string), all kept in one buffer: for millions of short strings (session ids), where a
+// std::string each would cost an allocation each. Lookups as StringInterner's. Not thread-safe.
+class InternedStrings {
+ public:
+  // The id of `value`, adding it when new.
+  uint32_t Intern(std::string_view value);
+  std::string_view operator[](uint32_t id) const {
+    return std::string_view(bytes_).substr(ends_[id] - Length(id), Length(id));
+  }
+  // The number of ids given, the empty string's included.
+  size_t size() const { return ends_.size(); }
+
+ private:
+  struct Slot {
+    uint32_t hash;
+    uint32_t id;  // 0: empty
+  };
+  size_t Length(uint32_t id) const { return id == 0 ? 0 : ends_[id] - ends_[id - 1]; }
+  void Grow();
+
+  std::vector<Slot> slots_;
+  std::string bytes_;
+  std::vector<size_t> ends_{0};  // where each id's string ends in bytes_
+};
+
 }  // namespace sightline

@@ -36,6 +36,22 @@ TEST(StringInternerTest, ManyValuesKeepTheirIdsAsTheTableGrows) {
   EXPECT_EQ(dict.size(), expected.size() + 1);
 }
 
+TEST(InternedStringsTest, IdsInOrderOfArrivalAndStringsBackById) {
+  InternedStrings set;
+  EXPECT_EQ(set.Intern(""), 0u);
+  EXPECT_EQ(set.size(), 1u);
+  std::vector<std::string> values;
+  for (int i = 0; i < 100000; ++i) values.push_back("session-" + std::to_string(i * 7919));
+  for (size_t i = 0; i < values.size(); ++i) {
+    EXPECT_EQ(set.Intern(values[i]), i + 1);
+    EXPECT_EQ(set.Intern(values[i / 2]), i / 2 + 1);  // already there: the same id
+  }
+  EXPECT_EQ(set.size(), values.size() + 1);
+  for (size_t i = 0; i < values.size(); ++i)
+    EXPECT_EQ(set[static_cast<uint32_t>(i + 1)], values[i]);
+  EXPECT_EQ(set[0], "");
+}
+
 TEST(StringInternerTest, ClearStartsAFreshDictionary) {
   std::vector<std::string> dict{""};
   StringInterner interner;
