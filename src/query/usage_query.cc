@@ -19,15 +19,21 @@ constexpr char kPathSeparator = '\x1f';
 class Names {
  public:
   uint32_t Id(std::string_view s) {
-    auto [it, added] = ids_.try_emplace(std::string(s), static_cast<uint32_t>(names_.size()));
-    if (added) names_.push_back(it->first);
-    return it->second;
+    if (auto it = ids_.find(s); it != ids_.end()) return it->second;  // no string made to look
+    const auto id = static_cast<uint32_t>(names_.size());
+    ids_.emplace(std::string(s), id);
+    names_.emplace_back(s);
+    return id;
   }
   const std::string& Name(uint32_t id) const { return names_[id]; }
   size_t size() const { return names_.size(); }
 
  private:
-  std::unordered_map<std::string, uint32_t> ids_;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> ids_;
   std::vector<std::string> names_;
 };
 
