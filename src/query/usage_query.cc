@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <map>
 #include <span>
 #include <unordered_map>
 
@@ -219,8 +220,9 @@ std::string Answer(const UsageQuery& query, UsageState& state, const SessionColl
   double total_sessions = 0;
   std::vector<Row> rows(keys.size());
   for (uint32_t k = 0; k < rows.size(); ++k) rows[k].key = k;
-  std::vector<int64_t> seen(keys.size(), -1);  // the last session counted per key
-  std::unordered_map<std::string, double> paths;
+  std::vector<int64_t> seen(keys.size(), -1);     // the last session counted per key
+  std::map<std::vector<uint32_t>, double> paths;  // by the pages' key ids
+  std::vector<uint32_t> path;
   std::vector<double> exits(keys.size(), 0);
   for (size_t i = 0; i < c.sessions.size(); ++i) {
     const SessionAcc& s = c.sessions[i];
@@ -230,21 +232,25 @@ std::string Answer(const UsageQuery& query, UsageState& state, const SessionColl
     const auto last = state.marks.begin() + static_cast<ptrdiff_t>(state.begin[i + 1]);
     const std::span<const Mark> ms(first, last);
     if (query.kind == Kind::kPaths) {
-      std::stable_sort(first, last,
-                       [](const Mark& a, const Mark& b) { return a.number < b.number; });
-      std::string path;
+      // By time, stably: an insertion sort, as a session has a few pages.
+      for (auto it = first + (first != last); it < last; ++it) {
+        const Mark m = *it;
+        auto hole = it;
+        for (; hole > first && (hole - 1)->number > m.number; --hole) *hole = *(hole - 1);
+        *hole = m;
+      }
+      path.clear();
       size_t pages = 0;
       uint32_t previous = UINT32_MAX;
       for (const Mark& m : ms) {
         if (m.key == previous) continue;  // a reload is not a step
         previous = m.key;
-        if (pages++ < query.depth) {
-          if (!path.empty()) path.push_back(kPathSeparator);
-          path += keys.Name(m.key);
-        }
+        if (pages++ < query.depth) path.push_back(m.key);
       }
       if (pages > 0) {
-        paths[path] += s.weight;
+        auto it = paths.find(path);
+        if (it == paths.end()) it = paths.emplace(path, 0.0).first;
+        it->second += s.weight;
         exits[previous] += s.weight;
       }
     }
@@ -367,7 +373,14 @@ std::string Answer(const UsageQuery& query, UsageState& state, const SessionColl
     }
     case Kind::kPaths: {
       std::vector<std::pair<double, std::string>> by_weight;
-      for (auto& [path, weight] : paths) by_weight.emplace_back(-weight, path);
+      for (const auto& [pages, weight] : paths) {
+        std::string joined;
+        for (uint32_t key : pages) {
+          if (!joined.empty()) joined.push_back(kPathSeparator);
+          joined += keys.Name(key);
+        }
+        by_weight.emplace_back(-weight, std::move(joined));
+      }
       std::sort(by_weight.begin(), by_weight.end());
       w.Key("paths");
       w.BeginArray();
