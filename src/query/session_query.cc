@@ -50,10 +50,13 @@ void FoldBatch(const SessionQuery& query, const ColumnBatch& batch, SessionColle
   };
   const std::vector<char> type_kept = listed(type, query.event_types);
   const std::vector<char> name_kept = listed(name, query.event_names);
+  const std::vector<char> type_named = listed(type, query.event_named_types);
   for (size_t row = 0; row < batch.rows; ++row) {
     const int64_t t = ts.ints[row];
     if (t < query.from_ms || t >= query.to_ms || sid.ids[row] == 0) continue;
-    if (!type_kept[type.ids[row]] || !name_kept[name.ids[row]]) continue;
+    if (!type_kept[type.ids[row]] || (type_named[type.ids[row]] && !name_kept[name.ids[row]])) {
+      continue;
+    }
     int64_t& slot = slot_of[sid.ids[row]];
     if (slot < 0) {
       slot = c->ids.Intern(sid.dict[sid.ids[row]]) - int64_t{1};
@@ -152,6 +155,7 @@ Status CollectSessions(Store& store, const SessionQuery& query, SessionCollector
   scan.to_ms = query.to_ms;
   scan.types = query.event_types;
   scan.names = query.event_names;
+  scan.named_types = query.event_named_types;
   for (ColumnId col : {ColumnId::ts, ColumnId::type, ColumnId::session_id, ColumnId::sample_rate,
                        ColumnId::name, ColumnId::value}) {
     scan.columns.set(static_cast<size_t>(col));
@@ -281,6 +285,10 @@ Result<ConversionResult> ComputeConversion(Store& store, const SessionQuery& que
   reads.event_types = {"page_view", "vital", "custom"};
   reads.event_names = {"", query.vital, query.event};
   SL_RETURN_IF_ERROR(CollectSessions(store, reads, &c));
+  return ConversionOf(c, query);
+}
+
+ConversionResult ConversionOf(const SessionCollector& c, const SessionQuery& query) {
   ConversionResult result;
   result.scanned_events = c.scanned;
   result.rows.resize(query.edges.size() + 1);

@@ -41,6 +41,7 @@ struct SessionQuery {
   // (vitals are most rows): its sessions are then those with such an event in the range.
   std::vector<std::string> event_types;
   std::vector<std::string> event_names;
+  std::vector<std::string> event_named_types;  // the types event_names applies to (empty: all)
 };
 
 struct SessionSummaryRow {
@@ -150,6 +151,8 @@ Result<SessionEventRate> ComputeSessionEventRate(Store& store, const SessionQuer
 
 Result<std::vector<SessionSummaryRow>> SummarizeSessions(Store& store, const SessionQuery& query);
 Result<ConversionResult> ComputeConversion(Store& store, const SessionQuery& query);
+// The same from sessions already folded with `query`'s vital and event (CollectSessions).
+ConversionResult ConversionOf(const SessionCollector& c, const SessionQuery& query);
 
 // Parameters: from, to, filter, group_by (up to three), limit as for /api/v1/metrics.
 std::optional<QueryError> ParseSessionSummaryQuery(const QueryParams& params, int64_t now_ms,

@@ -137,9 +137,12 @@ std::optional<QueryError> ParseUsageParts(const QueryParams& params, int64_t now
       kind = Kind::kForms;
     } else if (part == "paths") {
       kind = Kind::kPaths;
+    } else if (part == "conversion") {
+      kind = Kind::kConversion;
     } else {
       return QueryError{"parts", "unknown part \"" + std::string(part) +
-                                     "\" (events, interactions, features, forms, paths)"};
+                                     "\" (events, interactions, features, forms, paths, "
+                                     "conversion)"};
     }
     if (std::find(names->begin(), names->end(), part) != names->end()) continue;
     UsageQuery query;
@@ -147,6 +150,14 @@ std::optional<QueryError> ParseUsageParts(const QueryParams& params, int64_t now
     QueryParams own;
     for (const auto& [key, value] : params) {
       if (key != "by") own.emplace_back(key, value);
+    }
+    if (kind == Kind::kConversion) {
+      query.kind = kind;
+      query.sessions = SessionQuery{};
+      if (auto err = ParseConversionQuery(params, now_ms, &query.sessions)) return err;
+      names->emplace_back(part);
+      queries->push_back(std::move(query));
+      continue;
     }
     if (auto err = ParseUsageQuery(kind, own, now_ms, &query)) return err;
     query.by_feature = part == "features";
@@ -207,6 +218,8 @@ std::optional<Mark> MarkOf(const UsageQuery& query, UsageState& state, simdjson:
         mark = Mark{keys.Id(batch.col(ColumnId::route).str(row)), 0,
                     static_cast<double>(batch.col(ColumnId::ts).ints[row])};
       }
+      break;
+    case Kind::kConversion:  // answered from the sessions' fold alone
       break;
   }
   return mark;
@@ -281,6 +294,7 @@ std::string Answer(const UsageQuery& query, UsageState& state, const SessionColl
           }
           break;
         case Kind::kPaths:
+        case Kind::kConversion:
           break;
       }
     }
@@ -421,6 +435,8 @@ std::string Answer(const UsageQuery& query, UsageState& state, const SessionColl
       w.EndArray();
       break;
     }
+    case Kind::kConversion:  // RunUsageQueries formats it
+      break;
   }
   w.EndObject();
   return w.Take();
@@ -451,6 +467,15 @@ Result<std::vector<std::string>> RunUsageQueries(Store& store,
   };
   SessionQuery reads = queries[0].sessions;  // what usage is made of: pages, actions, events
   reads.event_types = {"page_view", "action", "custom"};
+  for (const UsageQuery& q : queries) {
+    if (q.kind != UsageQuery::Kind::kConversion) continue;
+    // Conversion also needs each session's landing vital: that vital's rows, and no other's.
+    reads.vital = q.sessions.vital;
+    reads.event = q.sessions.event;
+    reads.event_types.push_back("vital");
+    reads.event_names = {q.sessions.vital};
+    reads.event_named_types = {"vital"};
+  }
   SL_RETURN_IF_ERROR(CollectSessions(store, reads, &c, extra, hook));
   std::vector<std::string> answers;
   for (size_t q = 0; q < queries.size(); ++q) {
@@ -482,6 +507,10 @@ Result<std::vector<std::string>> RunUsageQueries(Store& store,
     for (size_t w = 0; w < workers; ++w) {
       for (const auto& [session, m] : states_of[w][q].scanned) merged.marks[next[session]++] = m;
       std::vector<std::pair<uint32_t, Mark>>().swap(states_of[w][q].scanned);
+    }
+    if (queries[q].kind == UsageQuery::Kind::kConversion) {
+      answers.push_back(FormatConversion(queries[q].sessions, ConversionOf(c, queries[q].sessions)));
+      continue;
     }
     answers.push_back(Answer(queries[q], merged, c));
   }

@@ -19,7 +19,8 @@
 namespace sightline {
 
 struct UsageQuery {
-  enum class Kind { kEvents, kInteractions, kForms, kPaths };
+  // kConversion: /api/v1/conversion's answer (sessions.vital, event, edges), a part of usage only.
+  enum class Kind { kEvents, kInteractions, kForms, kPaths, kConversion };
   Kind kind = Kind::kEvents;
   SessionQuery sessions;    // project, range, filters
   size_t limit = 20;        // rows at most (1-1000)
@@ -36,8 +37,9 @@ Result<std::string> RunUsageQuery(Store& store, const UsageQuery& query);
 
 // GET /api/v1/usage: several of the above from one scan (the dashboard's behaviour view). `parts`:
 // comma-separated events, interactions (by target), features (interactions by feature), forms,
-// paths (default: all), with their own parameters (limit, depth) and the shared from, to, filter.
-// The answer: {"<part>": <that endpoint's answer>, ...}.
+// paths (default: these five), and conversion (/api/v1/conversion's answer, with its parameters
+// event, name, buckets; its vital is then read too), with their own parameters (limit, depth) and
+// the shared from, to, filter. The answer: {"<part>": <that endpoint's answer>, ...}.
 std::optional<QueryError> ParseUsageParts(const QueryParams& params, int64_t now_ms,
                                           std::vector<std::string>* names,
                                           std::vector<UsageQuery>* queries);

@@ -290,7 +290,7 @@ Status EmbeddedStore::Scan(const ScanSpec& spec, const BatchVisitor& visit) {
   TakeSnapshot(spec.project, spec.from_ms, spec.to_ms, &segments, &flushing, &active);
   ColumnSet columns = spec.columns;
   columns.set(static_cast<size_t>(ColumnId::ts));
-  const RowGroupFilter groups{spec.types, spec.names};
+  const RowGroupFilter groups{spec.types, spec.names, spec.named_types};
   // The next segment is read and decoded on another thread while the visitor takes this one.
   auto read = [&](size_t i) {
     return std::async(std::launch::async,
@@ -314,7 +314,7 @@ Status EmbeddedStore::ScanParallel(const ScanSpec& spec, size_t workers,
   TakeSnapshot(spec.project, spec.from_ms, spec.to_ms, &segments, &flushing, &active);
   ColumnSet columns = spec.columns;
   columns.set(static_cast<size_t>(ColumnId::ts));
-  const RowGroupFilter groups{spec.types, spec.names};
+  const RowGroupFilter groups{spec.types, spec.names, spec.named_types};
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   std::vector<Status> statuses(std::clamp<size_t>(std::min(workers, segments.size()), 1, 64));

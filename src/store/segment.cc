@@ -237,7 +237,10 @@ bool RowGroupFilter::Keeps(std::string_view type, std::string_view name) const {
   auto in = [](const std::vector<std::string>& list, std::string_view v) {
     return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
   };
-  return in(types, type) && in(names, name);
+  if (!in(types, type)) return false;
+  const bool named = named_types.empty() ||
+                     std::find(named_types.begin(), named_types.end(), type) != named_types.end();
+  return !named || in(names, name);
 }
 
 Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(Env* env, const std::string& path) {

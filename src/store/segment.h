@@ -44,8 +44,9 @@ Result<SegmentInfo> WriteSegment(Env* env, const std::string& path, const Column
 // Which row groups a read needs: by the group's event type and name. A group of unknown type
 // (version 1 files) is always read.
 struct RowGroupFilter {
-  std::vector<std::string> types;  // empty: any
-  std::vector<std::string> names;  // empty: any
+  std::vector<std::string> types;        // empty: any
+  std::vector<std::string> names;        // empty: any
+  std::vector<std::string> named_types;  // the types `names` applies to; empty: every type
   bool Keeps(std::string_view type, std::string_view name) const;
 };
 

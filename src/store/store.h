@@ -42,6 +42,7 @@ struct ScanSpec {
   // others, or hand them over anyway: callers filter.
   std::vector<std::string> types;
   std::vector<std::string> names;
+  std::vector<std::string> named_types;  // the types `names` applies to (empty: every type)
 };
 
 using BatchVisitor = std::function<Status(const ColumnBatch&)>;

@@ -130,7 +130,9 @@ test('every view renders real data without errors, and the overview matches the 
   // Business: the conversion rows are the API's buckets; the suggested funnel opens with its steps.
   await page.goto(`${server.url}/?project=${SHOP.id}&view=business`);
   await settled(page);
-  const conversion = await replay(apiCalls.filter((u) => u.includes('/api/v1/conversion?')).at(-1));
+  const usageUrl = new URL(apiCalls.filter((u) => u.includes('/api/v1/usage?')).at(-1));
+  assert.ok(usageUrl.searchParams.get('parts').split(',').includes('conversion'));
+  const conversion = (await replay(usageUrl.href)).conversion;
   const rates = await page.$$eval('[data-chart="conversion"] tbody tr', (trs) => trs.map((tr) => tr.children[2].textContent));
   assert.deepEqual(rates, conversion.buckets.map((b) => (b.rate === null ? '–' : `${(b.rate * 100).toFixed(2)}%`)));
   const suggested = await page.$eval('[data-suggested-funnel]', (a) => a.dataset.suggestedFunnel);

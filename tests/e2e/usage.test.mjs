@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 
 import {
   SHOP, baseConfig, beacon, describeResponse, isoSeconds, pageView, postBeacon, request, startServer,
-  uniqueId,
+  uniqueId, vital,
 } from './helpers.mjs';
 
 let server;
@@ -22,11 +22,12 @@ const abandon = (s, form, field) => custom(s, 'form_abandoned', { attributes: { 
 
 // [sample rate, events]
 const SESSIONS = [
-  [1, [page(0, '/'), page(10, '/products/:id'), page(20, '/cart'), click(21, 'button#add-to-cart', 'cart'),
+  [1, [page(0, '/'), vital('LCP', 1800, { ts: T0 + 1000 }), page(10, '/products/:id'), page(20, '/cart'),
+    click(21, 'button#add-to-cart', 'cart'),
     custom(22, ADD, { value: 30 }), submit(30, 'checkout', 42000)]],
   [1, [page(0, '/'), page(10, '/products/:id'), click(11, 'button#add-to-cart', 'cart'),
     click(12, 'button#add-to-cart', 'cart', 'rage_click'), click(13, 'a#logo', 'nav'), abandon(40, 'checkout', 'card')]],
-  [0.5, [page(0, '/products/:id'), page(5, '/products/:id'), page(10, '/cart'), custom(11, ADD, { value: 10 }),
+  [0.5, [page(0, '/products/:id'), vital('LCP', 5200, { ts: T0 + 1000 }), page(5, '/products/:id'), page(10, '/cart'), custom(11, ADD, { value: 10 }),
     custom(12, ADD, { value: 10 }), submit(20, 'checkout', 30000), abandon(50, 'newsletter', 'email')]],
   [1, [page(0, '/')]],
 ];
@@ -117,6 +118,20 @@ test('/api/v1/usage answers several parts from one scan, each as its own endpoin
   assert.deepEqual(res.json.interactions, await get('interactions'));
   assert.deepEqual(res.json.forms, await get('forms'));
   assert.deepEqual(res.json.paths, await get('paths', { depth: '2' }));
+  // Conversion by the landing LCP, as /api/v1/conversion answers it (its scan reads no actions).
+  const withConversion = await request(`${server.url}/api/v1/usage?${new URLSearchParams({ project: SHOP.id, ...range,
+    parts: 'paths,conversion', event: ADD })}`, { headers: { Authorization: `Bearer ${SHOP.token}` } });
+  assert.equal(withConversion.status, 200, describeResponse(withConversion));
+  const alone = await request(`${server.url}/api/v1/conversion?${new URLSearchParams({ project: SHOP.id, ...range, event: ADD })}`,
+    { headers: { Authorization: `Bearer ${SHOP.token}` } });
+  const { source: a, ...conversion } = withConversion.json.conversion;
+  const { source: b, ...expected } = alone.json;
+  assert.deepEqual(conversion, expected);
+  assert.deepEqual(expected.buckets.map((r) => [r.sessions, r.converted]), [[1, 1], [0, 0], [2, 2]]);
+  const noEvent = await request(`${server.url}/api/v1/usage?${new URLSearchParams({ project: SHOP.id, parts: 'conversion' })}`,
+    { headers: { Authorization: `Bearer ${SHOP.token}` } });
+  assert.equal(noEvent.status, 400);
+  assert.equal(noEvent.json.field, 'event');
   const bad = await request(`${server.url}/api/v1/usage?${new URLSearchParams({ project: SHOP.id, parts: 'events,clicks' })}`,
     { headers: { Authorization: `Bearer ${SHOP.token}` } });
   assert.equal(bad.status, 400, describeResponse(bad));

@@ -446,13 +446,13 @@ async function business() {
   const event = state.get('event', 'checkout_completed');
   const steps = state.get('steps');
   const a = state.get('a'), b = state.get('b');
-  const [conversion, usage, funnel, compare] = await Promise.all([
-    api('conversion', { event, ...scope() }),
-    api('usage', { parts: 'events,features,interactions,forms,paths', depth: 3, limit: 10, ...scope() }),
+  // One scan answers conversion and every usage part.
+  const [usage, funnel, compare] = await Promise.all([
+    api('usage', { parts: 'events,features,interactions,forms,paths,conversion', event, depth: 3, limit: 10, ...scope() }),
     steps ? api('funnel', { steps, window: state.get('window', '30m'), ...scope() }) : null,
     a && b ? api('compare', { a, b, event, ...scope() }) : null,
   ]);
-  const { events, features, interactions: clicks, forms, paths } = usage;
+  const { events, features, interactions: clicks, forms, paths, conversion } = usage;
   const eventInput = h('input', { name: 'event', value: event, size: 20 });
   const stepsInput = h('input', { name: 'steps', value: steps, size: 40, placeholder: 'page:/,page:/cart,event:checkout_completed' });
   const aInput = h('input', { name: 'a', value: a, size: 16, placeholder: 'release:2.4.0' });
