@@ -26,19 +26,6 @@ constexpr size_t kSources = 420;
 constexpr size_t kSnippetsPerSource = 24;
 constexpr size_t kSourcesPerLine = 25;  // generated lines of ~100 KB, as a minifier emits them
 
-std::string Vlq(int64_t v) {
-  static const char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  uint64_t x = v < 0 ? (static_cast<uint64_t>(-v) << 1) | 1 : static_cast<uint64_t>(v) << 1;
-  std::string out;
-  do {
-    int digit = static_cast<int>(x & 31);
-    x >>= 5;
-    if (x) digit |= 32;
-    out += kBase64[digit];
-  } while (x);
-  return out;
-}
-
 void AppendJsonString(std::string_view s, std::string* out) {
   *out += '"';
   for (char c : s) {
@@ -175,9 +162,9 @@ Bench BuildMap() {
       const bool renamed = word.size() > 4 && (pos == 0 || text[pos - 1] != '.') && rng() % 2;
       if (!mappings.empty() && mappings.back() != ';') mappings += ',';
       const int64_t original_column = static_cast<int64_t>(pos) - line_start;
-      mappings += Vlq(column - prev_generated) +
-                  Vlq(static_cast<int64_t>(source_idx) - prev_source) + Vlq(line - prev_line) +
-                  Vlq(original_column - prev_column);
+      mappings += Base64Vlq(column - prev_generated) +
+                  Base64Vlq(static_cast<int64_t>(source_idx) - prev_source) +
+                  Base64Vlq(line - prev_line) + Base64Vlq(original_column - prev_column);
       prev_generated = column;
       prev_source = static_cast<int64_t>(source_idx);
       prev_line = line;
@@ -185,7 +172,7 @@ Bench BuildMap() {
       if (renamed) {
         auto [it, added] = name_index.try_emplace(std::string(word), names.size());
         if (added) names.push_back(it->first);
-        mappings += Vlq(it->second - prev_name);
+        mappings += Base64Vlq(it->second - prev_name);
         prev_name = it->second;
       }
       // The token as the minifier prints it, then one or two characters of punctuation.

@@ -3,22 +3,17 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <cmath>
 #include <ctime>
 #include <iomanip>
 #include <sstream>
 
+#include "app/cli_http.h"
 #include "app/loadgen_client.h"
 
 namespace sightline {
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
 
 // The queries, named as their endpoints under /api/v1/ (docs/query-api.md).
 constexpr std::string_view kKinds[] = {
@@ -34,43 +29,6 @@ constexpr std::string_view kUsage =
     "  key=value pairs are the query API's parameters (docs/query-api.md), e.g.\n"
     "  sightline query metrics --server http://127.0.0.1:8080 --token demo-read-token \\\n"
     "      --project demo name=LCP stats=p75,count group_by=release\n";
-
-std::string UrlEncode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ',' || c == ':' ||
-        c == '/' || c == '*' || c == '!') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
-// GET `target` with the bearer token; the status and body, or an error message.
-Result<std::pair<unsigned, std::string>> Get(const Target& target, const std::string& token) {
-  try {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::resolver resolver(io);
-    beast::tcp_stream stream(io);
-    stream.expires_after(std::chrono::seconds(kRequestTimeoutSeconds * 3));
-    stream.connect(resolver.resolve(target.host, target.port));
-    http::request<http::empty_body> req(http::verb::get, target.path, 11);
-    req.set(http::field::host, target.host_header);
-    req.set(http::field::authorization, "Bearer " + token);
-    http::write(stream, req);
-    beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    http::read(stream, buffer, res);
-    return std::pair<unsigned, std::string>(res.result_int(), std::move(res.body()));
-  } catch (const std::exception& e) {
-    return Status::IOError(std::string("cannot query ") + target.host + ":" + target.port + ": " +
-                           e.what());
-  }
-}
 
 std::string Cell(simdjson::dom::element v) {
   if (v.is_null()) return "-";
@@ -272,9 +230,9 @@ int RunQuery(const std::vector<std::string>& args, std::ostream& out, std::ostre
     return 2;
   }
   target->path = "/api/v1/" + endpoint + "?project=" + UrlEncode(project) + query;
-  Result<std::pair<unsigned, std::string>> answer = Get(*target, token);
+  Result<std::pair<unsigned, std::string>> answer = SendRequest(*target, "GET", token);
   if (!answer.ok()) {
-    err << "sightline query: " << answer.status().message() << "\n";
+    err << "sightline query: cannot query " << answer.status().message() << "\n";
     return 1;
   }
   const auto& [status, body] = *answer;

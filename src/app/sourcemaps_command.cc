@@ -3,22 +3,17 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "app/cli_http.h"
 #include "app/loadgen_client.h"
 
 namespace sightline {
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
 namespace fs = std::filesystem;
 
 constexpr std::string_view kUsage =
@@ -27,20 +22,6 @@ constexpr std::string_view kUsage =
     "  uploads the source map of every bundle under DIR (*.js, *.mjs, *.cjs with a map beside\n"
     "  it) for the URL PREFIX + its path under DIR; PREFIX defaults to / (any origin).\n"
     "  The token is an upload token (--token or SIGHTLINE_UPLOAD_TOKEN).\n";
-
-std::string Encode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == ':') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 Result<std::string> ReadAll(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -67,33 +48,6 @@ std::optional<fs::path> MapOf(const fs::path& bundle, const std::string& text) {
   beside += ".map";
   if (fs::is_regular_file(beside)) return beside;
   return std::nullopt;
-}
-
-Result<std::pair<unsigned, std::string>> Post(const Target& target, const std::string& token,
-                                              std::string body) {
-  try {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::resolver resolver(io);
-    beast::tcp_stream stream(io);
-    stream.expires_after(std::chrono::seconds(120));
-    stream.connect(resolver.resolve(target.host, target.port));
-    http::request<http::string_body> req(http::verb::post, target.path, 11);
-    req.set(http::field::host, target.host_header);
-    req.set(http::field::authorization, "Bearer " + token);
-    req.set(http::field::content_type, "application/json");
-    req.body() = std::move(body);
-    req.prepare_payload();
-    http::write(stream, req);
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(1 << 20);
-    http::read(stream, buffer, parser);
-    return std::pair<unsigned, std::string>(parser.get().result_int(),
-                                            std::move(parser.get().body()));
-  } catch (const std::exception& e) {
-    return Status::IOError(std::string("cannot reach ") + target.host + ":" + target.port + ": " +
-                           e.what());
-  }
 }
 
 }  // namespace
@@ -179,12 +133,13 @@ int RunSourceMaps(const std::vector<std::string>& args, std::ostream& out, std::
     }
     const std::string url = prefix + fs::relative(bundle, dir).generic_string();
     Target target = *base;
-    target.path = "/api/v1/sourcemaps?project=" + Encode(project) + "&release=" + Encode(release) +
-                  "&url=" + Encode(url);
+    target.path = "/api/v1/sourcemaps?project=" + UrlEncode(project) +
+                  "&release=" + UrlEncode(release) + "&url=" + UrlEncode(url);
     const size_t bytes = body->size();
-    Result<std::pair<unsigned, std::string>> res = Post(target, token, std::move(body).value());
+    Result<std::pair<unsigned, std::string>> res =
+        SendRequest(target, "POST", token, std::move(body).value(), "application/json", 120);
     if (!res.ok()) {
-      err << "sightline sourcemaps: " << res.status().message() << "\n";
+      err << "sightline sourcemaps: cannot upload to " << res.status().message() << "\n";
       return 1;
     }
     if (res->first != 201) {

@@ -69,18 +69,7 @@ constexpr char kSource[] =
 std::string MapFor(int discount_column, int submit_column) {
   // Segments (0-based): [discount_column] → line 2 col 9 (order.coupon.percent),
   // [discount_column + 30]... kept simple: two segments, one per function body.
-  auto vlq = [](int v) {
-    static const char k[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    unsigned x = v < 0 ? ((-v) << 1) | 1 : v << 1;
-    std::string out;
-    do {
-      int d = x & 31;
-      x >>= 5;
-      if (x) d |= 32;
-      out += k[d];
-    } while (x);
-    return out;
-  };
+  auto vlq = [](int v) { return Base64Vlq(v); };
   std::string mappings = vlq(discount_column) + "A" + vlq(1) + vlq(9) + "," +
                          vlq(submit_column - discount_column) + "A" + vlq(4) + vlq(-9 + 15);
   return std::string(R"({"version":3,"sources":["../src/pricing.js"],"sourcesContent":[")") +

@@ -246,6 +246,22 @@ class SourceMapBuilder {
   SourceMap* map_;
 };
 
+std::string Base64Vlq(int64_t value) {
+  static constexpr char kDigits[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  // Sign in the lowest bit, then 5 bits per digit, least significant first; bit 5 continues.
+  uint64_t x =
+      value < 0 ? (static_cast<uint64_t>(-value) << 1) | 1 : static_cast<uint64_t>(value) << 1;
+  std::string out;
+  do {
+    int digit = static_cast<int>(x & 31);
+    x >>= 5;
+    if (x) digit |= 32;
+    out += kDigits[digit];
+  } while (x);
+  return out;
+}
+
 Result<std::shared_ptr<const SourceMap>> SourceMap::Parse(std::string_view json) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;

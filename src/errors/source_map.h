@@ -96,6 +96,9 @@ class SourceMap {
   friend class SourceMapBuilder;
 };
 
+// `value` in Base64 VLQ, the encoding of "mappings" (for tests and tools that write maps).
+std::string Base64Vlq(int64_t value);
+
 // The functions of a JavaScript or TypeScript source, by a tokenizer that knows strings, comments,
 // template literals and regular expressions but no grammar beyond what names a function:
 // `function f(`, `f(...) {` methods, `class C {`, `f = function`, `f = (...) => {`, `f: ... =>`.

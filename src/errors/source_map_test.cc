@@ -7,19 +7,6 @@
 namespace sightline {
 namespace {
 
-std::string Vlq(int64_t v) {
-  static const char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  uint64_t x = v < 0 ? (static_cast<uint64_t>(-v) << 1) | 1 : static_cast<uint64_t>(v) << 1;
-  std::string out;
-  do {
-    int digit = static_cast<int>(x & 31);
-    x >>= 5;
-    if (x) digit |= 32;
-    out += kBase64[digit];
-  } while (x);
-  return out;
-}
-
 // Segments with absolute values: {column} or {column, source, line, column[, name]}, per line.
 using Segment = std::vector<int64_t>;
 std::string Mappings(const std::vector<std::vector<Segment>>& lines) {
@@ -31,16 +18,16 @@ std::string Mappings(const std::vector<std::vector<Segment>>& lines) {
     for (size_t s = 0; s < lines[l].size(); ++s) {
       const Segment& seg = lines[l][s];
       if (s > 0) out += ',';
-      out += Vlq(seg[0] - generated);
+      out += Base64Vlq(seg[0] - generated);
       generated = seg[0];
       if (seg.size() >= 4) {
-        out += Vlq(seg[1] - source) + Vlq(seg[2] - line) + Vlq(seg[3] - column);
+        out += Base64Vlq(seg[1] - source) + Base64Vlq(seg[2] - line) + Base64Vlq(seg[3] - column);
         source = seg[1];
         line = seg[2];
         column = seg[3];
       }
       if (seg.size() == 5) {
-        out += Vlq(seg[4] - name);
+        out += Base64Vlq(seg[4] - name);
         name = seg[4];
       }
     }

@@ -353,7 +353,7 @@ void HttpServer::Handle(http::verb method, std::string path, std::string route, 
       &metrics_->AddHistogram("sightline_http_request_duration_seconds",
                               "Time from a request's arrival to its response written",
                               LatencyBucketsSeconds(), "route=\"" + route + "\"");
-  routes_.push_back({method, std::move(path), false, std::move(handler), latency});
+  routes_.push_back({method, std::move(path), false, std::move(handler), latency, 0, {}});
 }
 
 void HttpServer::HandlePrefix(http::verb method, std::string prefix, std::string route,
@@ -362,7 +362,7 @@ void HttpServer::HandlePrefix(http::verb method, std::string prefix, std::string
       &metrics_->AddHistogram("sightline_http_request_duration_seconds",
                               "Time from a request's arrival to its response written",
                               LatencyBucketsSeconds(), "route=\"" + route + "\"");
-  routes_.push_back({method, std::move(prefix), true, std::move(handler), latency});
+  routes_.push_back({method, std::move(prefix), true, std::move(handler), latency, 0, {}});
 }
 
 void HttpServer::LimitBody(http::verb method, std::string_view path, uint64_t bytes,

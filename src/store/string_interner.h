@@ -14,6 +14,12 @@
 
 namespace sightline {
 
+// A slot of the open-addressing tables below: a value's 32-bit hash and its id (0: empty).
+struct InternSlot {
+  uint32_t hash;
+  uint32_t id;
+};
+
 class StringInterner {
  public:
   // The id of `value` in `dict`, appending it when new. `dict` must be the same dictionary, grown
@@ -23,13 +29,7 @@ class StringInterner {
   void Clear();
 
  private:
-  struct Slot {
-    uint32_t hash;
-    uint32_t id;  // 0: empty (the empty string is never in the table)
-  };
-  void Grow();
-
-  std::vector<Slot> slots_;  // a power of two in size, or empty
+  std::vector<InternSlot> slots_;  // a power of two in size, or empty; "" is never in it
   size_t used_ = 0;
 };
 
@@ -47,14 +47,9 @@ class InternedStrings {
   size_t size() const { return ends_.size(); }
 
  private:
-  struct Slot {
-    uint32_t hash;
-    uint32_t id;  // 0: empty
-  };
   size_t Length(uint32_t id) const { return id == 0 ? 0 : ends_[id] - ends_[id - 1]; }
-  void Grow();
 
-  std::vector<Slot> slots_;
+  std::vector<InternSlot> slots_;
   std::string bytes_;
   std::vector<size_t> ends_{0};  // where each id's string ends in bytes_
 };
