@@ -14,7 +14,6 @@
 namespace sightline {
 namespace {
 
-
 // The queries, named as their endpoints under /api/v1/ (docs/query-api.md).
 constexpr std::string_view kKinds[] = {
     "metrics",          "timeseries",   "distribution", "coverage", "sessions",
