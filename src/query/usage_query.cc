@@ -509,7 +509,8 @@ Result<std::vector<std::string>> RunUsageQueries(Store& store,
       std::vector<std::pair<uint32_t, Mark>>().swap(states_of[w][q].scanned);
     }
     if (queries[q].kind == UsageQuery::Kind::kConversion) {
-      answers.push_back(FormatConversion(queries[q].sessions, ConversionOf(c, queries[q].sessions)));
+      answers.push_back(
+          FormatConversion(queries[q].sessions, ConversionOf(c, queries[q].sessions)));
       continue;
     }
     answers.push_back(Answer(queries[q], merged, c));
