@@ -112,7 +112,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     arena_.release();  // the previous request is gone: its memory is reused
     parser_.emplace(std::piecewise_construct, std::make_tuple(RequestAllocator(&arena_)),
                     std::make_tuple(RequestAllocator(&arena_)));
-    parser_->body_limit(server_->limits_.max_body_bytes);
+    // The largest any route takes: a route's own limit applies once its header names the route.
+    parser_->body_limit(server_->largest_body_limit_);
     parser_->header_limit(kHeaderLimit);
     if (buffer_.size() > 0) {  // a pipelined request is already here
       ReadHeader();
@@ -141,16 +142,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (ec) return OnReadError(ec);
     if (parser_->is_done()) return Dispatch();
     auto& req = parser_->get();
-    body_route_ = nullptr;
-    {
-      std::string_view target(req.target().data(), req.target().size());
-      const HttpServer::Route* route =
-          server_->Match(req.method(), target.substr(0, target.find('?')));
-      if (route != nullptr && route->body_limit > 0) {
-        parser_->body_limit(route->body_limit);
-        body_route_ = route;
-      }
+    const HttpServer::Route* route = OwnBodyLimitRoute();
+    const uint64_t limit = route != nullptr ? route->body_limit : server_->limits_.max_body_bytes;
+    if (auto length = parser_->content_length(); length && *length > limit) {
+      return OnReadError(http::error::body_limit);
     }
+    parser_->body_limit(limit);  // a chunked body is counted as it arrives
     auto expect = req.find(http::field::expect);
     if (expect != req.end() && boost::beast::iequals(expect->value(), "100-continue")) {
       static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -165,6 +162,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
                      });
   }
 
+  // The route of the request whose header has been read, when it has a body limit of its own.
+  const HttpServer::Route* OwnBodyLimitRoute() const {
+    const auto& req = parser_->get();
+    std::string_view target(req.target().data(), req.target().size());
+    const HttpServer::Route* route =
+        server_->Match(req.method(), target.substr(0, target.find('?')));
+    return route != nullptr && route->body_limit > 0 ? route : nullptr;
+  }
+
   void OnReadError(boost::system::error_code ec) {
     if (ec == http::error::end_of_stream ||
         ec.category() != http::make_error_code(http::error::end_of_stream).category()) {
@@ -175,12 +181,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (ec == http::error::body_limit) {
       server_->refused_body_too_large_.Inc();
       response_.status = 413;
-      const bool own = body_route_ != nullptr;
+      const HttpServer::Route* own = OwnBodyLimitRoute();
       response_.body =
           "{\"error\":\"too_large\",\"field\":\"body\",\"reason\":\"body larger than " +
-          (own ? body_route_->body_limit_setting : std::string("limits.max_body_bytes")) + " (" +
-          std::to_string(own ? body_route_->body_limit : server_->limits_.max_body_bytes) +
-          " bytes)\"}";
+          (own ? own->body_limit_setting : std::string("limits.max_body_bytes")) + " (" +
+          std::to_string(own ? own->body_limit : server_->limits_.max_body_bytes) + " bytes)\"}";
     } else if (ec == http::error::header_limit) {
       server_->refused_headers_too_large_.Inc();
       response_.status = 431;
@@ -285,7 +290,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   HttpResponse response_;
   std::string head_;
   const HttpServer::Route* route_ = nullptr;
-  const HttpServer::Route* body_route_ = nullptr;  // the route whose own body limit applies
   int64_t started_us_ = 0;
   int64_t deadline_us_ = kNoDeadline;
   std::list<Connection*>::iterator self_in_list_;
@@ -337,6 +341,7 @@ HttpServer::HttpServer(std::vector<asio::io_context*> ios, Env* env, Logger* log
       refused_bad_request_(metrics->AddCounter(
           "sightline_http_refused_total", "Requests refused before reaching an endpoint, by reason",
           "reason=\"bad_request\"")) {
+  largest_body_limit_ = limits.max_body_bytes;
   not_found_latency_ =
       &metrics->AddHistogram("sightline_http_request_duration_seconds",
                              "Time from a request's arrival to its response written",
@@ -367,6 +372,7 @@ void HttpServer::HandlePrefix(http::verb method, std::string prefix, std::string
 
 void HttpServer::LimitBody(http::verb method, std::string_view path, uint64_t bytes,
                            std::string setting) {
+  largest_body_limit_ = std::max(largest_body_limit_, bytes);
   for (Route& route : routes_) {
     if (route.method == method && route.path == path && !route.prefix) {
       route.body_limit = bytes;

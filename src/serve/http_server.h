@@ -157,6 +157,7 @@ class HttpServer {
   LimitsConfig limits_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::vector<Route> routes_;
+  uint64_t largest_body_limit_;  // limits.max_body_bytes, or a route's larger own limit
   Histogram* not_found_latency_;
   Gauge& open_connections_;
   Counter& refused_connections_;

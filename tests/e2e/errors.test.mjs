@@ -379,3 +379,34 @@ test('a status is set through the API; a resolved group that comes back in a lat
     [[typeError.fingerprint, 'open'], [rangeError.fingerprint, 'ignored']]);
   assert.equal(answer.groups[0].top_frame.function, 'applyDiscount');
 });
+
+test('the upload route has its own body limit, limits.max_sourcemap_bytes; gzip bodies are inflated', async () => {
+  const config = baseConfig({ limits: { max_body_bytes: 1024, max_sourcemap_bytes: 4096 } });
+  config.projects = config.projects.map((p) => (p.id === SHOP.id ? { ...p, upload_tokens: [UPLOAD_TOKEN] } : p));
+  const small = await startServer(config);
+  try {
+    // A valid map of about 3000 bytes: over max_body_bytes, under max_sourcemap_bytes.
+    const map = (bytes) => JSON.stringify({ version: 3, sources: ['a.js'], names: [], mappings: 'AAAA',
+      sourcesContent: ['x'.repeat(bytes)] });
+    const upload = (body, headers = {}) => request(`${small.url}/api/v1/sourcemaps?project=${SHOP.id}&release=1&url=/a.js`,
+      { method: 'POST', body, headers: { authorization: `Bearer ${UPLOAD_TOKEN}`, ...headers } });
+    let res = await upload(map(3000));
+    assert.equal(res.status, 201, res.text);
+    res = await upload(map(5000));
+    assert.equal(res.status, 413, res.text);
+    assert.match(JSON.parse(res.text).reason, /limits\.max_sourcemap_bytes \(4096 bytes\)/);
+    // gzip: a small body that inflates past the limit is refused too; one within it is stored.
+    res = await request(`${small.url}/api/v1/sourcemaps?project=${SHOP.id}&release=1&url=/b.js`, {
+      method: 'POST', body: map(3000), gzip: true, headers: { authorization: `Bearer ${UPLOAD_TOKEN}` } });
+    assert.equal(res.status, 201, res.text);
+    res = await request(`${small.url}/api/v1/sourcemaps?project=${SHOP.id}&release=1&url=/c.js`, {
+      method: 'POST', body: map(20000), gzip: true, headers: { authorization: `Bearer ${UPLOAD_TOKEN}` } });
+    assert.equal(res.status, 413, res.text);
+    // Other routes keep max_body_bytes.
+    res = await request(`${small.url}/v1/beacon`, { method: 'POST', body: 'x'.repeat(2000) });
+    assert.equal(res.status, 413);
+    assert.match(res.text, /limits\.max_body_bytes/);
+  } finally {
+    await small.stop();
+  }
+});
