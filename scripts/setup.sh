@@ -8,6 +8,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   libboost-dev libsimdjson-dev libzstd-dev zlib1g-dev libyaml-cpp-dev libxxhash-dev libdeflate-dev
   libgtest-dev libgmock-dev libbenchmark-dev libmaxminddb-dev libre2-dev uap-core
+  libprotobuf-dev protobuf-compiler
   clang libclang-rt-14-dev clang-format
   nginx-light wrk curl procps
   chromium

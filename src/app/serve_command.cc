@@ -22,6 +22,7 @@
 #include "serve/ops_routes.h"
 #include "serve/query_routes.h"
 #include "serve/static_routes.h"
+#include "serve/trace_routes.h"
 #include "serve/traffic_routes.h"
 #include "store/embedded_store.h"
 
@@ -201,11 +202,12 @@ int RunServe(const std::vector<std::string>& args) {
   boost::asio::io_context& io = *ios[0];  // accepts, and handles signals
   boost::asio::thread_pool query_pool(config.server.query_threads);
   HttpServer server(ios, env, &logger, &metrics, config.server, config.limits);
-  BeaconRoutes beacons(env, io_threads, store.get(), &metrics, config, std::move(proxies).value(),
-                       enrich);
+  BeaconRoutes beacons(env, io_threads, store.get(), &metrics, config, proxies.value(), enrich);
   beacons.Register(&server);
   TrafficRoutes traffic(env, io_threads, store.get(), &metrics, config, enrich);
   traffic.Register(&server);
+  TraceRoutes traces(env, io_threads, store.get(), &metrics, config, proxies.value(), enrich);
+  traces.Register(&server);
   QueryRoutes queries(env, &logger, store.get(), config, &query_pool);
   queries.Register(&server);
   // Beside the region directories: source maps and error statuses belong to projects.

@@ -298,6 +298,7 @@ Result<Config> ParseConfig(const std::string& yaml_text) {
                  {"max_event_age_s", ReadInt(&l.max_event_age_s, 1, 30 * 86400)},
                  {"max_event_future_s", ReadInt(&l.max_event_future_s, 0, 86400)},
                  {"max_sourcemap_bytes", ReadInt(&l.max_sourcemap_bytes, 1024, 1 << 30)},
+                 {"max_trace_bytes", ReadInt(&l.max_trace_bytes, 1024, 1 << 30)},
              });
        }},
       {"storage",

@@ -91,7 +91,12 @@ inline constexpr double kNullDouble = std::numeric_limits<double>::quiet_NaN();
   X(browser_version, kString) /* major */                                  \
   X(os, kString)              /* uap-core family */                        \
   X(os_version, kString)                                                   \
-  X(request_route, kString) /* api_call: host and templated path */
+  X(request_route, kString) /* api_call: host, templated path */           \
+  /* span (also trace_id, span_id, name, service, kind, method, */         \
+  /* status, duration, request_url, message, attributes) */                \
+  X(parent_span_id, kString)                                               \
+  X(start_ns, kInt64)     /* epoch ns; ts holds milliseconds */            \
+  X(span_status, kString) /* ok | error; empty: unset */
 
 enum class ColumnId : uint8_t {
 #define SL_COLUMN_ENUM(member, kind) member,

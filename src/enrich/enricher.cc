@@ -149,7 +149,10 @@ bool Enricher::Enrich(const Visitor& visitor, const ProjectConfig& project, Even
     event.inherited |= visitor_columns;
     if (!event.route.empty()) event.route = RouteOf(event.route, project.routes);
     if (resources_.scrubber != nullptr) ScrubEvent(&event, event.inherited, &counts);
-    if (!event.request_url.empty()) event.request_route = RequestRouteOf(event.request_url);
+    // A server span names its route itself (http.route).
+    if (!event.request_url.empty() && event.request_route.empty()) {
+      event.request_route = RequestRouteOf(event.request_url);
+    }
   }
   for (size_t t = 0; t < kPiiTypes; ++t) {
     if (counts[t] > 0) redactions_[t]->Inc(counts[t]);

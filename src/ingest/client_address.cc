@@ -65,6 +65,23 @@ ip::address AddressFromBytes(std::string_view bytes) {
   return ip::address_v6(b);
 }
 
+std::string_view ClientBytesOf(const TrustedProxies& proxies, std::string_view peer,
+                               std::string_view x_forwarded_for, std::string_view forwarded,
+                               std::string* scratch) {
+  if (proxies.empty()) return peer;
+  ip::address peer_address = AddressFromBytes(peer);
+  if (!proxies.Contains(peer_address)) return peer;
+  ip::address client = proxies.ClientOf(peer_address, x_forwarded_for, forwarded);
+  if (client.is_v4()) {
+    auto bytes = client.to_v4().to_bytes();
+    scratch->assign(bytes.begin(), bytes.end());
+  } else {
+    auto bytes = client.to_v6().to_bytes();
+    scratch->assign(bytes.begin(), bytes.end());
+  }
+  return *scratch;
+}
+
 Result<TrustedProxies> TrustedProxies::Parse(const std::vector<std::string>& cidrs) {
   TrustedProxies proxies;
   for (const std::string& cidr : cidrs) {

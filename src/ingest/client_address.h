@@ -42,4 +42,11 @@ class TrustedProxies {
 // The address in `bytes` (4 bytes for IPv4, 16 for IPv6: HttpRequest::client).
 boost::asio::ip::address AddressFromBytes(std::string_view bytes);
 
+// The client's address bytes for a request from `peer` (address bytes): the peer itself unless
+// it is a trusted proxy, else what its X-Forwarded-For / Forwarded headers name (written to
+// `scratch`, which the result then views).
+std::string_view ClientBytesOf(const TrustedProxies& proxies, std::string_view peer,
+                               std::string_view x_forwarded_for, std::string_view forwarded,
+                               std::string* scratch);
+
 }  // namespace sightline

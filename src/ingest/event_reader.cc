@@ -6,19 +6,12 @@
 #include <cstring>
 
 #include "common/json_writer.h"
+#include "common/strings.h"
 
 namespace sightline {
 namespace {
 
 constexpr double kMaxDurationMs = 3600.0 * 1000;  // one hour: longer "durations" are bogus
-
-// Cuts `value` to at most `max_bytes` without splitting a UTF-8 sequence.
-std::string_view CutUtf8(std::string_view value, size_t max_bytes) {
-  if (value.size() <= max_bytes) return value;
-  size_t end = max_bytes;
-  while (end > 0 && (static_cast<unsigned char>(value[end]) & 0xc0) == 0x80) --end;
-  return value.substr(0, end);
-}
 
 bool IsLowerHex(std::string_view s) {
   for (char c : s) {

@@ -106,19 +106,8 @@ void BeaconRoutes::Register(HttpServer* server) {
 }
 
 std::string_view BeaconRoutes::ClientOf(const HttpRequest& req, std::string* scratch) const {
-  if (proxies_.empty()) return req.client;
-  boost::asio::ip::address peer = AddressFromBytes(req.client);
-  if (!proxies_.Contains(peer)) return req.client;
-  boost::asio::ip::address client = proxies_.ClientOf(
-      peer, req.header(std::string_view("X-Forwarded-For")), req.header(http::field::forwarded));
-  if (client.is_v4()) {
-    auto bytes = client.to_v4().to_bytes();
-    scratch->assign(bytes.begin(), bytes.end());
-  } else {
-    auto bytes = client.to_v6().to_bytes();
-    scratch->assign(bytes.begin(), bytes.end());
-  }
-  return *scratch;
+  return ClientBytesOf(proxies_, req.client, req.header(std::string_view("X-Forwarded-For")),
+                       req.header(http::field::forwarded), scratch);
 }
 
 bool BeaconRoutes::HandleConfig(const HttpRequest& req, HttpResponse* res) {
