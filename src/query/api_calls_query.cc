@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <tuple>
+#include <unordered_map>
 
 #include "common/json_writer.h"
 
@@ -17,12 +19,71 @@ size_t StatusClass(int64_t status) {
   return static_cast<size_t>(status / 100 - 2);
 }
 
+using Durations = std::vector<std::pair<double, double>>;  // (ms, weight)
+
+struct Quantiles {
+  double p50 = 0, p75 = 0, p95 = 0;
+};
+
+Quantiles QuantilesOf(Durations& durations) {
+  double weight = 0;
+  for (const auto& [ms, w] : durations) weight += w;
+  std::sort(durations.begin(), durations.end());
+  return {WeightedQuantile(durations, weight, 0.5), WeightedQuantile(durations, weight, 0.75),
+          WeightedQuantile(durations, weight, 0.95)};
+}
+
+void WriteQuantiles(JsonWriter& w, const Quantiles& q) {
+  w.Key("p50_ms");
+  w.Double(q.p50);
+  w.Key("p75_ms");
+  w.Double(q.p75);
+  w.Key("p95_ms");
+  w.Double(q.p95);
+}
+
+// Adds `name` to a small list of names with counts.
+void Count(std::vector<std::pair<std::string, int64_t>>* names, std::string_view name) {
+  for (auto& [n, count] : *names) {
+    if (n == name) {
+      ++count;
+      return;
+    }
+  }
+  names->emplace_back(name, 1);
+}
+
 struct Endpoint {
   std::string method, route;
-  std::vector<std::pair<double, double>> durations;  // (ms, weight)
+  Durations durations;
   double weight = 0;
   double classes[5] = {0, 0, 0, 0, 0};
   double p50 = 0, p75 = 0, p95 = 0, error_rate = 0;
+  // The calls the backend's server span was found for: its durations and the browser's.
+  Durations backend, traced;
+  std::vector<std::pair<std::string, int64_t>> backend_routes, backend_services;
+};
+
+// A server span (OpenTelemetry), and the call of the browser whose span is its parent.
+struct ServerSpan {
+  std::string call_key;  // trace id + parent span id
+  std::string service, method, route;
+  double duration;
+  bool error;
+};
+
+struct BackendRoute {
+  std::string service, method, route;
+  Durations durations;
+  double errors = 0;
+  Durations browser;  // the durations the browser saw of the calls it served
+  std::vector<std::pair<std::string, int64_t>> endpoints;  // "METHOD endpoint" of those calls
+};
+
+// The browser's side of a traced call.
+struct TracedCall {
+  Endpoint* endpoint;
+  double duration, weight;
 };
 
 }  // namespace
@@ -49,13 +110,18 @@ Result<std::string> RunApiCallsQuery(Store& store, const ApiCallsQuery& query) {
   scan.project = query.project;
   scan.from_ms = query.from_ms;
   scan.to_ms = query.to_ms;
-  for (ColumnId c : {ColumnId::ts, ColumnId::type, ColumnId::method, ColumnId::request_route,
-                     ColumnId::status, ColumnId::duration, ColumnId::sample_rate}) {
+  scan.types = {"api_call", "span"};
+  for (ColumnId c :
+       {ColumnId::ts, ColumnId::type, ColumnId::method, ColumnId::request_route, ColumnId::status,
+        ColumnId::duration, ColumnId::sample_rate, ColumnId::trace_id, ColumnId::span_id,
+        ColumnId::parent_span_id, ColumnId::kind, ColumnId::service, ColumnId::span_status}) {
     scan.columns.set(static_cast<size_t>(c));
   }
   for (const DimensionFilter& f : query.filters)
     scan.columns.set(static_cast<size_t>(f.dim.column));
   std::map<std::pair<std::string, std::string>, Endpoint> endpoints;
+  std::unordered_map<std::string, TracedCall> calls;  // by trace id + span id
+  std::vector<ServerSpan> server_spans;
   uint64_t scanned = 0;
   SL_RETURN_IF_ERROR(store.Scan(scan, [&](const ColumnBatch& batch) -> Status {
     const Column& ts = batch.col(ColumnId::ts);
@@ -67,7 +133,21 @@ Result<std::string> RunApiCallsQuery(Store& store, const ApiCallsQuery& query) {
     const Column& rate = batch.col(ColumnId::sample_rate);
     for (size_t row = 0; row < batch.rows; ++row) {
       if (ts.ints[row] < query.from_ms || ts.ints[row] >= query.to_ms) continue;
-      if (type.str(row) != "api_call" || IsNull(duration.doubles[row])) continue;
+      if (IsNull(duration.doubles[row])) continue;
+      if (type.str(row) == "span") {
+        if (batch.col(ColumnId::kind).str(row) != "server") continue;
+        std::string_view parent = batch.col(ColumnId::parent_span_id).str(row);
+        std::string key(batch.col(ColumnId::trace_id).str(row));
+        key += parent;
+        const int64_t code = status.ints[row];
+        server_spans.push_back({std::move(key), std::string(batch.col(ColumnId::service).str(row)),
+                                std::string(method.str(row)), std::string(route.str(row)),
+                                duration.doubles[row],
+                                batch.col(ColumnId::span_status).str(row) == "error" ||
+                                    (!IsNull(code) && code >= 500)});
+        continue;
+      }
+      if (type.str(row) != "api_call") continue;
       bool keep = true;
       for (const DimensionFilter& f : query.filters) {
         keep = keep && MatchesFilter(f, batch.col(f.dim.column).str(row));
@@ -80,9 +160,33 @@ Result<std::string> RunApiCallsQuery(Store& store, const ApiCallsQuery& query) {
       e.durations.emplace_back(duration.doubles[row], w);
       e.weight += w;
       e.classes[StatusClass(status.ints[row])] += w;
+      std::string_view trace_id = batch.col(ColumnId::trace_id).str(row);
+      if (!trace_id.empty()) {
+        std::string key(trace_id);
+        key += batch.col(ColumnId::span_id).str(row);
+        calls.emplace(std::move(key), TracedCall{&e, duration.doubles[row], w});
+      }
     }
     return Status::Ok();
   }));
+  // The join: a server span whose parent is a browser call's span.
+  std::map<std::tuple<std::string, std::string, std::string>, BackendRoute> routes;
+  for (ServerSpan& span : server_spans) {
+    auto call = calls.find(span.call_key);
+    if (call == calls.end() && !query.filters.empty()) continue;  // not a filtered call's
+    BackendRoute& r = routes[{span.service, span.method, span.route}];
+    r.durations.emplace_back(span.duration, 1.0);
+    r.errors += span.error ? 1 : 0;
+    if (call == calls.end()) continue;
+    Endpoint& e = *call->second.endpoint;
+    e.backend.emplace_back(span.duration, call->second.weight);
+    e.traced.emplace_back(call->second.duration, call->second.weight);
+    Count(&e.backend_routes, span.route);
+    Count(&e.backend_services, span.service);
+    r.browser.emplace_back(call->second.duration, call->second.weight);
+    Count(&r.endpoints, e.method + " " + e.route);
+  }
+
   std::vector<Endpoint*> order;
   for (auto& [key, e] : endpoints) {
     e.method = key.first;
@@ -106,7 +210,7 @@ Result<std::string> RunApiCallsQuery(Store& store, const ApiCallsQuery& query) {
   w.BeginObject();
   w.Key("rows");
   w.BeginArray();
-  for (const Endpoint* e : order) {
+  for (Endpoint* e : order) {
     w.BeginObject();
     w.Key("method");
     w.String(e->method);
@@ -131,6 +235,69 @@ Result<std::string> RunApiCallsQuery(Store& store, const ApiCallsQuery& query) {
     w.EndObject();
     w.Key("error_rate");
     w.Double(e->error_rate);
+    // The backend's server spans for the traced calls, and the browser's view of those calls.
+    w.Key("backend");
+    if (e->backend.empty()) {
+      w.Null();
+    } else {
+      w.BeginObject();
+      w.Key("samples");
+      w.Int(static_cast<int64_t>(e->backend.size()));
+      WriteQuantiles(w, QuantilesOf(e->backend));
+      w.Key("browser_p75_ms");
+      w.Double(QuantilesOf(e->traced).p75);
+      for (auto [key, names] :
+           {std::pair{"routes", &e->backend_routes}, std::pair{"services", &e->backend_services}}) {
+        w.Key(key);
+        w.BeginArray();
+        for (const auto& [name, count] : *names) w.String(name);
+        w.EndArray();
+      }
+      w.EndObject();
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  // Server spans by service, method and route, with the browser's view of the calls they served.
+  std::vector<BackendRoute*> route_order;
+  for (auto& [key, r] : routes) {
+    std::tie(r.service, r.method, r.route) = key;
+    route_order.push_back(&r);
+  }
+  std::stable_sort(route_order.begin(), route_order.end(),
+                   [](const BackendRoute* a, const BackendRoute* b) {
+                     return a->durations.size() > b->durations.size();
+                   });
+  if (route_order.size() > query.limit) route_order.resize(query.limit);
+  w.Key("backend_routes");
+  w.BeginArray();
+  for (BackendRoute* r : route_order) {
+    w.BeginObject();
+    w.Key("service");
+    w.String(r->service);
+    w.Key("method");
+    w.String(r->method);
+    w.Key("route");
+    w.String(r->route);
+    w.Key("count");
+    w.Int(static_cast<int64_t>(r->durations.size()));
+    WriteQuantiles(w, QuantilesOf(r->durations));
+    w.Key("error_rate");
+    w.Double(r->errors / static_cast<double>(r->durations.size()));
+    w.Key("browser");
+    if (r->browser.empty()) {
+      w.Null();
+    } else {
+      auto top = std::max_element(r->endpoints.begin(), r->endpoints.end(),
+                                  [](const auto& a, const auto& b) { return a.second < b.second; });
+      w.BeginObject();
+      w.Key("call");
+      w.String(top->first);
+      w.Key("samples");
+      w.Int(static_cast<int64_t>(r->browser.size()));
+      WriteQuantiles(w, QuantilesOf(r->browser));
+      w.EndObject();
+    }
     w.EndObject();
   }
   w.EndArray();

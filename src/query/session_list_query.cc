@@ -8,6 +8,7 @@
 #include "common/strings.h"
 #include "common/vitals.h"
 #include "query/dimensions.h"
+#include "query/trace_query.h"
 
 namespace sightline {
 namespace {
@@ -15,6 +16,9 @@ namespace {
 constexpr std::string_view kShownDimensions[] = {"route",   "country", "device",
                                                  "browser", "os",      "release"};
 constexpr std::string_view kWorstVitals[] = {"LCP", "INP", "CLS"};
+// How far from a session's first and last event its calls' backend spans are looked for (clocks
+// of backends and browsers differ; exporters send late).
+constexpr int64_t kTraceSlackMs = 5 * 60 * 1000;
 
 // What the list shows of a session beyond its fold.
 struct SessionFacts {
@@ -263,6 +267,7 @@ Result<std::string> RunSessionTimeline(Store& store, const SessionTimelineQuery&
   std::string context;
   int64_t context_ts = 0;
   uint64_t seq = 0;
+  std::vector<TraceSummary> traces;  // of the session's API calls
   SL_RETURN_IF_ERROR(store.Scan(scan, [&](const ColumnBatch& batch) -> Status {
     const Column& sid = batch.col(ColumnId::session_id);
     int64_t id = -1;
@@ -283,6 +288,14 @@ Result<std::string> RunSessionTimeline(Store& store, const SessionTimelineQuery&
       }
       w.EndObject();
       items.push_back({ts.ints[row], seq++, w.Take()});
+      if (batch.col(ColumnId::type).str(row) == "api_call") {
+        std::string_view trace_id = batch.col(ColumnId::trace_id).str(row);
+        if (!trace_id.empty()) {
+          TraceSummary& trace = traces.emplace_back();
+          trace.trace_id = trace_id;
+          trace.browser_span_id = batch.col(ColumnId::span_id).str(row);
+        }
+      }
       if (context.empty() || ts.ints[row] < context_ts) {
         JsonWriter cw;
         cw.BeginObject();
@@ -300,6 +313,10 @@ Result<std::string> RunSessionTimeline(Store& store, const SessionTimelineQuery&
   std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
     return a.ts != b.ts ? a.ts < b.ts : a.seq < b.seq;
   });
+  // The backend's side of the session's calls: spans arrive stamped with the backend's clock,
+  // around the call's time.
+  SL_RETURN_IF_ERROR(SummarizeTraces(store, query.project, items.front().ts - kTraceSlackMs,
+                                     items.back().ts + kTraceSlackMs, &traces));
   JsonWriter w;
   w.BeginObject();
   w.Key("session_id");
@@ -313,6 +330,31 @@ Result<std::string> RunSessionTimeline(Store& store, const SessionTimelineQuery&
   w.Key("events");
   w.BeginArray();
   for (const Item& item : items) w.Raw(item.json);
+  w.EndArray();
+  w.Key("traces");
+  w.BeginArray();
+  for (const TraceSummary& t : traces) {
+    w.BeginObject();
+    w.Key("trace_id");
+    w.String(t.trace_id);
+    w.Key("span_id");
+    w.String(t.browser_span_id);
+    w.Key("spans");
+    w.Int(t.spans);
+    w.Key("services");
+    w.BeginArray();
+    for (const std::string& service : t.services) w.String(service);
+    w.EndArray();
+    w.Key("backend_ms");
+    if (t.backend_ms < 0) {
+      w.Null();
+    } else {
+      w.Double(t.backend_ms);
+    }
+    w.Key("error");
+    w.Bool(t.error);
+    w.EndObject();
+  }
   w.EndArray();
   w.EndObject();
   return w.Take();

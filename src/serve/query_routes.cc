@@ -15,6 +15,7 @@
 #include "query/session_list_query.h"
 #include "query/session_query.h"
 #include "query/timeseries_query.h"
+#include "query/trace_query.h"
 #include "query/usage_query.h"
 #include "serve/http_util.h"
 
@@ -73,6 +74,9 @@ void QueryRoutes::Register(HttpServer* server) {
                        [this](const HttpRequest& req, HttpResponse* res) {
                          return HandleSessionTimeline(req, res);
                        });
+  server->HandlePrefix(
+      http::verb::get, "/api/v1/traces/", "api_trace",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandleTrace(req, res); });
   server->Handle(
       http::verb::get, "/api/v1/usage", "api_usage",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleUsageParts(req, res); });
@@ -267,6 +271,21 @@ bool QueryRoutes::HandleSessionTimeline(const HttpRequest& req, HttpResponse* re
   return AnswerOnPool(req, "session timeline", project, [this, query = std::move(query)] {
     return RunSessionTimeline(*store_, query);
   });
+}
+
+bool QueryRoutes::HandleTrace(const HttpRequest& req, HttpResponse* res) {
+  QueryParams params = ParseQueryString(req.query);
+  std::string project = Authorize(req, FindParam(params, "project"), res);
+  if (project.empty()) return true;
+  TraceQuery query;
+  query.project = project;
+  if (auto error = ParseTraceQuery(req.path.substr(std::string_view("/api/v1/traces/").size()),
+                                   params, env_->NowMillis(), &query)) {
+    SetError(res, 400, "invalid_query", error->field, error->reason);
+    return true;
+  }
+  return AnswerOnPool(req, "trace", project,
+                      [this, query = std::move(query)] { return RunTraceQuery(*store_, query); });
 }
 
 bool QueryRoutes::HandleCrux(const HttpRequest& req, HttpResponse* res) {

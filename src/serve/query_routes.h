@@ -49,6 +49,7 @@ class QueryRoutes {
   bool HandleApiCalls(const HttpRequest& req, HttpResponse* res);
   bool HandleSessionList(const HttpRequest& req, HttpResponse* res);
   bool HandleSessionTimeline(const HttpRequest& req, HttpResponse* res);
+  bool HandleTrace(const HttpRequest& req, HttpResponse* res);
   bool HandleUsageParts(const HttpRequest& req, HttpResponse* res);
   bool HandleAttribution(const HttpRequest& req, HttpResponse* res);
   bool HandleOverview(const HttpRequest& req, HttpResponse* res);
