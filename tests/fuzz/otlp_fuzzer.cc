@@ -1,0 +1,48 @@
+// Fuzz target: any bytes as the body of POST /v1/traces, the first byte choosing the encoding
+// (even: protobuf, odd: JSON). Decoding must never crash or read out of bounds, and every span it
+// keeps has valid ids, a start that agrees with its ts, a non-negative duration, and attributes
+// that are a JSON object within limits.max_text_bytes.
+#include <simdjson.h>
+
+#include <cstdint>
+#include <string_view>
+
+#include "ingest/otlp_decoder.h"
+
+namespace {
+
+bool IsLowerHex(std::string_view s, size_t digits) {
+  if (s.size() != digits) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const sightline::LimitsConfig limits;
+  static sightline::OtlpTraceDecoder decoder{limits};
+  static simdjson::dom::parser json;
+  if (size == 0) return 0;
+  const auto encoding =
+      data[0] % 2 ? sightline::OtlpEncoding::kJson : sightline::OtlpEncoding::kProtobuf;
+  std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
+  sightline::DecodedSpans out;
+  if (decoder.Decode(body, encoding, 1795806000000, &out)) return 0;
+  if (out.browser.size() != out.spans.size() || out.rejected < 0) __builtin_trap();
+  for (const sightline::Event& span : out.spans) {
+    if (span.type != "span" || !IsLowerHex(span.trace_id, 32) || !IsLowerHex(span.span_id, 16)) {
+      __builtin_trap();
+    }
+    if (!span.parent_span_id.empty() && !IsLowerHex(span.parent_span_id, 16)) __builtin_trap();
+    if (span.ts != span.start_ns / 1000000 || !(span.duration >= 0)) __builtin_trap();
+    if (span.attributes.size() > limits.max_text_bytes) __builtin_trap();
+    if (!span.attributes.empty()) {
+      simdjson::dom::object object;
+      if (json.parse(span.attributes).get(object) != simdjson::SUCCESS) __builtin_trap();
+    }
+  }
+  return 0;
+}
