@@ -116,7 +116,7 @@ test('every view renders real data without errors, and the overview matches the 
   await settled(page);
   const apiUrl = apiCalls.filter((u) => u.includes('/api/v1/api_calls?')).at(-1);
   const endpoints = (await replay(apiUrl)).rows.map((r) => r.endpoint);
-  const shownEndpoints = await page.$$eval('main tbody tr', (rows) => rows.map((r) => r.children[1].textContent));
+  const shownEndpoints = await page.$$eval('[data-part="endpoints"] tbody tr', (rows) => rows.map((r) => r.children[1].textContent));
   assert.deepEqual(shownEndpoints, endpoints);
 
   // Trends: one line per segment asked for.
@@ -245,6 +245,67 @@ test('a session opens as its timeline, event for event as the API gives it', asy
   const shown = await page.$$eval('.timeline li', (lis) => lis.map((li) => li.dataset.type));
   assert.deepEqual(shown, timeline.events.map((e) => e.type));
   assert.ok(shown.includes('page_view') && shown.includes('vital'));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('an API call opens its backend trace as a waterfall; the API view sets backend latency beside the browser\'s', async () => {
+  // A backend answers one of the session's calls, and exports its spans over OTLP/HTTP (JSON).
+  const auth = { headers: { Authorization: `Bearer ${SHOP.token}` } };
+  const sessions = await request(`${server.url}/api/v1/sessions?project=${SHOP.id}&limit=100`, auth);
+  const withCalls = sessions.json.sessions.find((r) => r.api_calls > 0);
+  assert.ok(withCalls, 'the load generator sent sessions with API calls');
+  const timelineUrl = `${server.url}/api/v1/sessions/${encodeURIComponent(withCalls.session_id)}?project=${SHOP.id}`;
+  const call = (await request(timelineUrl, auth)).json.events.find((e) => e.type === 'api_call' && e.trace_id);
+  const startNs = (BigInt(Math.round((call.ts - call.duration) * 1000)) * 1000n) + 2000000n;
+  const serverMs = call.duration / 2;
+  const span = (spanId, parent, name, kind, start, ms, attributes) => ({
+    traceId: call.trace_id, spanId, parentSpanId: parent, name, kind,
+    startTimeUnixNano: String(start), endTimeUnixNano: String(start + BigInt(Math.round(ms * 1e6))),
+    attributes: Object.entries(attributes).map(([key, v]) => ({ key, value: typeof v === 'number' ? { intValue: v } : { stringValue: v } })),
+  });
+  const exported = await request(`${server.url}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-sightline-key': SHOP.key },
+    body: JSON.stringify({ resourceSpans: [{
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'checkout-api' } }] },
+      scopeSpans: [{ spans: [
+        span('1111111111111111', call.span_id, `${call.method} /api/:id`, 2, startNs, serverMs,
+          { 'http.request.method': call.method, 'http.route': '/api/:id', 'http.response.status_code': 200 }),
+        span('2222222222222222', '1111111111111111', 'pg.query:SELECT', 3, startNs + 1000000n, serverMs / 2,
+          { 'db.system': 'postgresql', 'db.statement': "SELECT * FROM users WHERE email = 'ann@example.com'" }),
+      ] }],
+    }] }),
+  });
+  assert.equal(exported.status, 200, exported.text);
+  await eventually(async () => {
+    const t = (await request(timelineUrl, auth)).json.traces.find((x) => x.span_id === call.span_id);
+    assert.equal(t?.spans, 2);
+  });
+
+  const { context, page, problems, apiCalls } = await openDashboard();
+  await page.goto(`${server.url}/?project=${SHOP.id}&view=sessions&session=${encodeURIComponent(withCalls.session_id)}`);
+  await settled(page);
+  await page.click('.timeline li[data-type="api_call"] button.link');
+  await page.waitForSelector('.waterfall tr[data-span]');
+  const traceUrl = apiCalls.find((u) => u.includes(`/api/v1/traces/${call.trace_id}`));
+  const trace = await replay(traceUrl);
+  const rows = await page.$$eval('.waterfall tr[data-span]', (trs) => trs.map((tr) => [tr.dataset.span, tr.dataset.source]));
+  assert.deepEqual(rows, trace.spans.map((s) => [s.span_id, s.source]));
+  assert.deepEqual(rows.map((r) => r[0]), [call.span_id, '1111111111111111', '2222222222222222']);
+  const text = await page.textContent('.waterfall');
+  assert.match(text, /network and queueing/);
+  assert.match(text, /postgresql/);
+  assert.doesNotMatch(text, /ann@example\.com/);  // scrubbed before it was stored
+  await page.screenshot({ path: path.join(ARTIFACTS, 'trace-waterfall.png'), fullPage: true });
+
+  await page.goto(`${server.url}/?project=${SHOP.id}&view=api`);
+  await settled(page);
+  const routes = await page.$$eval('[data-part="backend-routes"] tbody tr', (trs) => trs.map((tr) => tr.textContent));
+  assert.ok(routes.some((r) => r.includes('checkout-api') && r.includes('/api/:id')), routes.join('\n'));
+  const endpointRows = await page.$$eval('[data-part="endpoints"] tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  const traced = endpointRows.find((cells) => cells[5] !== '–');
+  assert.ok(traced, 'an endpoint shows its backend p75');
   assert.deepEqual(problems, []);
   await context.close();
 });

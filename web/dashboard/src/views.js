@@ -419,26 +419,101 @@ async function sessionDetail(id) {
     }
   };
   const c = res.context ?? {};
+  // The backend's side of each traced call: a button opens its waterfall.
+  const traces = new Map((res.traces ?? []).map((t) => [t.span_id, t]));
+  const traceRange = { from: res.start - 10 * 60000, to: res.end + 10 * 60000 };
+  const backend = (e) => {
+    const t = e.type === 'api_call' && e.span_id ? traces.get(e.span_id) : null;
+    if (!t || !t.spans) return null;
+    const box = h('div', { class: 'waterfall', hidden: true });
+    const button = h('button', { type: 'button', class: 'link', 'aria-expanded': 'false', onclick: async () => {
+      const open = box.hidden;
+      box.hidden = !open;
+      button.setAttribute('aria-expanded', String(open));
+      if (open && !box.firstChild) {
+        box.append(h('p', { class: 'muted' }, 'Loading the trace…'));
+        try {
+          const trace = await api(`traces/${t.trace_id}`, traceRange);
+          box.replaceChildren(waterfall(trace));
+        } catch (err) {
+          box.replaceChildren(h('p', { class: 'error' }, `The trace could not be loaded: ${err.message}`));
+        }
+      }
+    } }, `backend ${t.backend_ms === null ? '' : fmt.duration(t.backend_ms)} · ${t.services.join(', ')} ▸`);
+    return [' ', button, box];
+  };
   return h('div', {},
     h('p', {}, h('a', { href: state.href({ session: null }), onclick: (e) => { e.preventDefault(); state.go({ session: null }); } }, '← All sessions'),
       ' ', h('strong', {}, id)),
     h('p', { class: 'muted' }, [c.device, c.browser, c.os, c.country, c.release && `release ${c.release}`, c.tier && `tier ${c.tier}`].filter(Boolean).join(' · ')),
     h('ol', { class: 'timeline' }, ...res.events.map((e) => h('li', { 'data-type': e.type },
       h('span', { class: 't' }, `+${fmt.duration(e.ts - res.start)}`), ' ',
-      h('span', { class: e.type === 'error' ? 'error' : e.type === 'vital' ? fmt.band(e.name, e.value) : null }, describe(e))))));
+      h('span', { class: e.type === 'error' ? 'error' : e.type === 'vital' ? fmt.band(e.name, e.value) : null }, describe(e)),
+      backend(e)))));
+}
+
+// A trace's waterfall (GET /api/v1/traces/{id}): a row per span, indented by depth, its bar placed
+// on the trace's time axis; the network-and-queueing gaps below the calls they belong to.
+function waterfall(trace) {
+  const total = Math.max(trace.duration_ms, 1e-3);
+  const pct = (ms) => `${Math.max(0, Math.min(100, (100 * ms) / total))}%`;
+  const gaps = new Map(trace.gaps.map((g) => [g.span_id, g]));
+  const rows = [];
+  for (const s of trace.spans) {
+    const gap = gaps.get(s.span_id);
+    if (gap) {
+      rows.push(h('tr', { class: 'gap' },
+        h('td', { style: { paddingLeft: `${s.depth * 1}rem` } }, gap.label),
+        h('td', { class: 'num' }, `${fmt.duration(gap.before_ms)} + ${fmt.duration(gap.after_ms)}`),
+        h('td', {})));
+    }
+    const detail = [s.service, s.kind, s.status_code, s.attributes?.['db.system'], s.attributes?.['db.statement']].filter((v) => v !== undefined && v !== '').join(' · ');
+    rows.push(h('tr', { 'data-source': s.source, 'data-span': s.span_id },
+      h('td', { style: { paddingLeft: `${s.depth * 1}rem` } },
+        h('span', { class: s.status === 'error' ? 'error' : null }, s.name), ' ', h('span', { class: 'muted' }, detail),
+        s.clock_adjusted_ms ? h('span', { class: 'muted', title: 'clock skew between machines corrected' }, ` (clock ${fmt.duration(s.clock_adjusted_ms)})`) : null),
+      h('td', { class: 'num' }, fmt.duration(s.duration_ms)),
+      h('td', { class: 'span-axis' }, h('i', { class: s.source, style: { left: pct(s.start_ms), width: pct(Math.max(s.duration_ms, total / 400)) } }))));
+  }
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'spans' },
+    h('caption', { class: 'visually-hidden' }, `Trace ${trace.trace_id}`),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'span'), h('th', { scope: 'col', class: 'num' }, 'duration'),
+      h('th', { scope: 'col' }, `0 – ${fmt.duration(trace.duration_ms)}`))),
+    h('tbody', {}, ...rows)));
 }
 
 // --- API ------------------------------------------------------------------------------------
 async function apiCalls() {
   const res = await api('api_calls', { limit: 100, ...scope() });
-  if (!res.rows.length) return emptyState('API calls');
-  return table([
+  if (!res.rows.length && !res.backend_routes?.length) return emptyState('API calls');
+  const ms = (v) => (v === null || v === undefined ? '–' : fmt.duration(v));
+  // The browser's latency of each endpoint next to its backend's (server spans of traced calls).
+  const endpoints = table([
     { key: 'method', label: 'method' }, { key: 'endpoint', label: 'endpoint' },
     { key: 'count', label: 'calls', num: true, bar: true, fmt: fmt.count },
-    { key: 'p75_ms', label: 'p75', num: true, fmt: fmt.duration },
-    { key: 'p95_ms', label: 'p95', num: true, fmt: fmt.duration },
+    { key: 'p75_ms', label: 'browser p75', num: true, fmt: fmt.duration },
+    { key: 'p95_ms', label: 'browser p95', num: true, fmt: fmt.duration },
+    { key: 'backend_p75', label: 'backend p75', num: true, value: (r) => r.backend?.p75_ms ?? null, fmt: ms },
+    { key: 'backend_p95', label: 'backend p95', num: true, value: (r) => r.backend?.p95_ms ?? null, fmt: ms },
+    { key: 'outside', label: 'network + queue p75', num: true,
+      value: (r) => (r.backend ? Math.max(0, r.backend.browser_p75_ms - r.backend.p75_ms) : null), fmt: ms },
     { key: 'error_rate', label: 'error rate', num: true, fmt: (v) => fmt.percent(v, 1) },
-  ], res.rows, { caption: 'API endpoints' });
+  ], res.rows, { caption: 'API endpoints: browser and backend latency' });
+  const routes = res.backend_routes?.length ? table([
+    { key: 'service', label: 'service' }, { key: 'method', label: 'method' }, { key: 'route', label: 'route' },
+    { key: 'count', label: 'spans', num: true, bar: true, fmt: fmt.count },
+    { key: 'p75_ms', label: 'backend p75', num: true, fmt: fmt.duration },
+    { key: 'p95_ms', label: 'backend p95', num: true, fmt: fmt.duration },
+    { key: 'browser_p75', label: 'browser p75', num: true, value: (r) => r.browser?.p75_ms ?? null, fmt: ms },
+    { key: 'call', label: 'called as', value: (r) => r.browser?.call ?? '' },
+    { key: 'error_rate', label: 'error rate', num: true, fmt: (v) => fmt.percent(v, 1) },
+  ], res.backend_routes, { sortable: false, caption: 'Backend routes (server spans)' }) : null;
+  return h('div', {},
+    h('section', { 'data-part': 'endpoints' }, h('h2', {}, 'Endpoints'),
+      res.rows.length ? endpoints : h('p', { class: 'muted' }, 'No API calls from pages in this range.')),
+    h('section', { 'data-part': 'backend-routes' }, h('h2', {}, 'Backend routes'),
+      routes ?? h('p', { class: 'muted' }, 'No server spans in this range: export your backends\' OpenTelemetry spans to ',
+        h('code', {}, `${location.origin}/v1/traces`), ' with the header ', h('code', {}, 'x-sightline-key'), ' (see docs/tracing.md).')));
 }
 
 // --- Business and behaviour -----------------------------------------------------------------
