@@ -156,7 +156,13 @@ Result<std::string> RunApiCallsQuery(Store& store, const ApiCallsQuery& query) {
       ++scanned;
       const double r = rate.doubles[row];
       const double w = SampleWeight(r);
-      Endpoint& e = endpoints[{std::string(method.str(row)), std::string(route.str(row))}];
+      auto [it, added] =
+          endpoints.try_emplace({std::string(method.str(row)), std::string(route.str(row))});
+      Endpoint& e = it->second;
+      if (added) {
+        e.method = it->first.first;
+        e.route = it->first.second;
+      }
       e.durations.emplace_back(duration.doubles[row], w);
       e.weight += w;
       e.classes[StatusClass(status.ints[row])] += w;
@@ -189,8 +195,6 @@ Result<std::string> RunApiCallsQuery(Store& store, const ApiCallsQuery& query) {
 
   std::vector<Endpoint*> order;
   for (auto& [key, e] : endpoints) {
-    e.method = key.first;
-    e.route = key.second;
     std::sort(e.durations.begin(), e.durations.end());
     e.p50 = WeightedQuantile(e.durations, e.weight, 0.5);
     e.p75 = WeightedQuantile(e.durations, e.weight, 0.75);

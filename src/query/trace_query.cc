@@ -11,6 +11,8 @@ namespace sightline {
 namespace {
 
 constexpr int64_t kDefaultTraceRangeMs = 7 * 24 * 3600 * 1000LL;
+// The agent stamps a call's end in whole milliseconds: its start is known to within one.
+constexpr double kBrowserStampMs = 1.0;
 
 // One node of the waterfall: a stored span, or the browser's call (an api_call event).
 struct Node {
@@ -185,17 +187,30 @@ Result<std::string> RunTraceQuery(Store& store, const TraceQuery& query) {
       nodes[parent->second].children.push_back(k);
     }
   }
-  // Clock skew between machines: a server span outside its client span moves to its middle.
+  // Clock skew between machines. A server span cannot start before the client span that called
+  // it, nor after that span ended: when it seems to, the clocks differ, and the server span moves
+  // with its subtree to the middle of the client span (the two network legs taken as equal). A
+  // start that precedes the browser's by less than the millisecond it stamps calls in is moved by
+  // that much only. A server span that starts in time but ends after its client is left as it is:
+  // servers end spans when the response is closed, which may be after the client has read it.
   std::vector<size_t> stack(roots.begin(), roots.end());
   while (!stack.empty()) {
     const size_t k = stack.back();
     stack.pop_back();
-    for (size_t child : nodes[k].children) {
+    const Node& parent = nodes[k];
+    for (size_t child : parent.children) {
       Node& c = nodes[child];
-      const bool crosses = nodes[k].kind == "client" && c.kind == "server";
-      const bool fits = c.start_ms >= nodes[k].start_ms && EndOf(c) <= EndOf(nodes[k]) + 1e-9;
-      if (crosses && !fits && c.duration_ms <= nodes[k].duration_ms) {
-        const double by = (nodes[k].start_ms + EndOf(nodes[k])) / 2 - (c.start_ms + EndOf(c)) / 2;
+      const double early = parent.start_ms - c.start_ms;
+      const bool crosses = parent.kind == "client" && c.kind == "server";
+      if (crosses && (early > 0 || c.start_ms > EndOf(parent))) {
+        double by = 0;
+        if (early > 0 && early <= kBrowserStampMs && parent.source == "browser") {
+          by = early;
+        } else if (c.duration_ms <= parent.duration_ms) {
+          by = (parent.start_ms + EndOf(parent)) / 2 - (c.start_ms + EndOf(c)) / 2;
+        } else {
+          by = early;
+        }
         Shift(nodes, child, by);
         c.clock_adjusted_ms = by;
       }

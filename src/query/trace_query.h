@@ -7,9 +7,9 @@
 // siblings by start). Where a client span calls a server span (browser fetch → backend, service →
 // service), the time between them is made explicit as a gap: before_ms from the client's start to
 // the server's (network and queueing on the way in), after_ms from the server's end to the
-// client's (the way back). Clocks differ between machines: a server span that does not fit in its
-// client span is moved, with its subtree, to the middle of the client span (the two network legs
-// taken as equal), and the shift is reported as clock_adjusted_ms.
+// client's (the way back). Clocks differ between machines: a server span that starts before its
+// client span or after it ended is moved, with its subtree, to the middle of the client span (the
+// two network legs taken as equal), and the shift is reported as clock_adjusted_ms.
 #pragma once
 
 #include <cstdint>
