@@ -1,5 +1,6 @@
 // Privacy at the collector: beacons carrying personal data in every free-text field (and the
-// visitor's address in a URL, a message and X-Forwarded-For) are stored without any of it. The
+// visitor's address in a URL, a message and X-Forwarded-For), and a backend's OpenTelemetry spans
+// carrying it in their name, attributes, URL, status and exception, are stored without any of it. The
 // test reads every byte under the data directory — WAL, segments and rollups (their zstd frames
 // decompressed), manifest — and the server's log, and finds none of the raw values; a marker
 // sent alongside proves the bytes it read are the stored events.
@@ -8,7 +9,7 @@ import { test } from 'node:test';
 
 import {
   SHOP, apiCall, baseConfig, beacon, describeResponse, errorEvent, eventually, isoSeconds,
-  metricSum, pageView, postBeacon, queryMetrics, scrapeMetrics, startServer, storedBytes, uniqueId, vital,
+  metricSum, pageView, postBeacon, queryMetrics, request, scrapeMetrics, startServer, storedBytes, uniqueId, vital,
 } from './helpers.mjs';
 
 const PII = {
@@ -79,6 +80,39 @@ test('no personal data reaches the WAL, the segments, the manifest or the log', 
     const minimalRes = await postBeacon(server, minimal, { headers });
     assert.equal(minimalRes.status, 202, describeResponse(minimalRes));
 
+    // A backend's spans (OTLP/HTTP): the client's address and User-Agent attributes are dropped,
+    // URLs lose their query, and every other text is scrubbed like an event's.
+    const startNs = BigInt(Date.now() - 1000) * 1000000n;
+    const text = (key, value) => ({ key, value: { stringValue: value } });
+    const spans = await request(`${server.url}/v1/traces`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json', 'x-sightline-key': SHOP.key },
+      body: JSON.stringify({ resourceSpans: [{
+        resource: { attributes: [text('service.name', 'checkout-api'), text('service.version', marker),
+          text('host.ip', PII.ipv6)] },
+        scopeSpans: [{ spans: [{
+          traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7',
+          name: `lookup ${PII.email}`, kind: 2,
+          startTimeUnixNano: String(startNs), endTimeUnixNano: String(startNs + 5000000n),
+          attributes: [
+            text('db.system', 'postgresql'),
+            text('db.statement', `SELECT * FROM users WHERE email = '${PII.email2}' AND phone = '${PII.phoneUs}'`),
+            text('client.address', PII.ipv4), text('net.peer.ip', PII.forwardedIp),
+            text('user_agent.original', headers['User-Agent']),
+            text('url.full', `https://api.shop.example/pay?password=${PII.password}&jwt=${PII.jwt}`),
+            text('url.query', `card=${PII.card}`), text('enduser.id', PII.email),
+            text('http.request.header.authorization', `Bearer ${PII.bearer}`),
+          ],
+          events: [{ name: 'exception', timeUnixNano: String(startNs), attributes: [
+            text('exception.type', 'CardError'), text('exception.message', `declined ${PII.cardDashed} ssn ${PII.ssn}`),
+            text('exception.stacktrace', `CardError: ${PII.phone}\n    at charge (/srv/app.js:1:2)`)] }],
+          status: { code: 2, message: `failed for ${PII.email}` },
+        }] }],
+      }] }),
+    });
+    assert.equal(spans.status, 200, describeResponse(spans));
+    assertNoPii(spans.text, 'the trace export answer');
+
     // A bad event's error names the field, not the personal data in it.
     const bad = await postBeacon(server, beacon({ events: [vital('LCP', PII.email)] }), { headers });
     assert.equal(bad.status, 202, describeResponse(bad));
@@ -102,6 +136,7 @@ test('no personal data reaches the WAL, the segments, the manifest or the log', 
     const live = storedBytes(server.dataDir);
     assert.ok(live.text.includes(marker), 'the marker is in the WAL: these bytes are the stored events');
     assert.ok(live.text.includes('[REDACTED_EMAIL]'), 'redacted values are stored as placeholders');
+    assert.ok(live.text.includes('lookup [REDACTED_EMAIL]'), 'the span is in the WAL, its name scrubbed');
     assertNoPii(live.text, `the data directory while running (${live.files.length} files)`);
   } finally {
     await server.stop();
