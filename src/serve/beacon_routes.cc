@@ -11,25 +11,6 @@ namespace {
 
 constexpr int64_t kSweepEveryUs = 10 * 1000 * 1000;
 
-std::string_view ResultLabel(unsigned status) {
-  switch (status) {
-    case 400:
-      return "invalid";
-    case 401:
-      return "unknown_key";
-    case 403:
-      return "origin_not_allowed";
-    case 413:
-      return "too_large";
-    case 415:
-      return "unsupported";
-    case 429:
-      return "rate_limited";
-    default:
-      return "unavailable";
-  }
-}
-
 bool AcceptableContentType(std::string_view type) {
   std::string_view base = type.substr(0, type.find(';'));
   while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
@@ -84,7 +65,7 @@ BeaconRoutes::BeaconRoutes(Env* env, size_t io_threads, Store* store, MetricsReg
   }
   for (unsigned status : {400u, 401u, 403u, 413u, 415u, 429u, 503u}) {
     metrics->AddCounter("sightline_beacons_total", "Beacons received, by result",
-                        "result=\"" + std::string(ResultLabel(status)) + "\"");
+                        "result=\"" + std::string(IngestResultLabel(status)) + "\"");
   }
   for (size_t idx = 0; idx < io_threads; ++idx) {
     lanes_.push_back(std::make_unique<Lane>(store, config.limits, enrich, metrics));
@@ -185,7 +166,7 @@ void BeaconRoutes::Refuse(const HttpRequest& req, const ProjectConfig* project, 
   // Registration returns the existing counter: a map lookup, on the refusal path only.
   metrics_
       ->AddCounter("sightline_beacons_total", "Beacons received, by result",
-                   "result=\"" + std::string(ResultLabel(status)) + "\"")
+                   "result=\"" + std::string(IngestResultLabel(status)) + "\"")
       .Inc();
 }
 

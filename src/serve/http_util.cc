@@ -69,4 +69,34 @@ void SetError(HttpResponse* res, unsigned status, std::string_view error, std::s
   res->body = w.Take();
 }
 
+std::string IngestKeyOf(const HttpRequest& req, std::string fallback) {
+  if (std::string_view header = req.header(std::string_view("X-Sightline-Key")); !header.empty()) {
+    return std::string(header);
+  }
+  for (auto& [name, value] : ParseQueryString(req.query)) {
+    if (name == "key") fallback = std::move(value);
+  }
+  return fallback;
+}
+
+std::string_view IngestResultLabel(unsigned status) {
+  if (status >= 200 && status < 300) return "accepted";
+  switch (status) {
+    case 400:
+      return "invalid";
+    case 401:
+      return "unknown_key";
+    case 403:
+      return "origin_not_allowed";
+    case 413:
+      return "too_large";
+    case 415:
+      return "unsupported";
+    case 429:
+      return "rate_limited";
+    default:
+      return "unavailable";
+  }
+}
+
 }  // namespace sightline

@@ -14,6 +14,14 @@ namespace sightline {
 // literally.
 QueryParams ParseQueryString(std::string_view query);
 
+// The ingest key a server-to-server request names: the X-Sightline-Key header, else ?key=, else
+// `fallback` (a key the body carried); "" when none.
+std::string IngestKeyOf(const HttpRequest& req, std::string fallback = {});
+
+// The `result` label of an ingest route's request counter for an answer's status: accepted (2xx),
+// invalid, unknown_key, origin_not_allowed, too_large, unsupported, rate_limited, unavailable.
+std::string_view IngestResultLabel(unsigned status);
+
 // Sets `res` to `status` with {"error": error, "field": field (if any), "reason": reason}.
 void SetError(HttpResponse* res, unsigned status, std::string_view error, std::string_view field,
               std::string_view reason);

@@ -32,27 +32,6 @@ int GrpcCodeOf(unsigned status) {
   }
 }
 
-std::string_view ResultLabel(unsigned status) {
-  switch (status) {
-    case 200:
-      return "accepted";
-    case 400:
-      return "invalid";
-    case 401:
-      return "unknown_key";
-    case 403:
-      return "origin_not_allowed";
-    case 413:
-      return "too_large";
-    case 415:
-      return "unsupported";
-    case 429:
-      return "rate_limited";
-    default:
-      return "unavailable";
-  }
-}
-
 }  // namespace
 
 struct TraceRoutes::Lane {
@@ -86,7 +65,7 @@ TraceRoutes::TraceRoutes(Env* env, size_t io_threads, Store* store, MetricsRegis
       metrics_(metrics) {
   for (unsigned status : {200u, 400u, 401u, 403u, 413u, 415u, 429u, 503u}) {
     metrics->AddCounter("sightline_otlp_requests_total", "OTLP trace exports received, by result",
-                        "result=\"" + std::string(ResultLabel(status)) + "\"");
+                        "result=\"" + std::string(IngestResultLabel(status)) + "\"");
   }
   for (size_t idx = 0; idx < io_threads; ++idx) {
     lanes_.push_back(std::make_unique<Lane>(store, config.limits, enrich, metrics));
@@ -138,7 +117,7 @@ void TraceRoutes::Fail(HttpResponse* res, OtlpEncoding encoding, unsigned status
   }
   metrics_
       ->AddCounter("sightline_otlp_requests_total", "OTLP trace exports received, by result",
-                   "result=\"" + std::string(ResultLabel(status)) + "\"")
+                   "result=\"" + std::string(IngestResultLabel(status)) + "\"")
       .Inc();
 }
 
@@ -158,13 +137,7 @@ bool TraceRoutes::HandleExport(const HttpRequest& req, HttpResponse* res) {
     return true;
   }
 
-  std::string key;
-  for (auto& [name, value] : ParseQueryString(req.query)) {
-    if (name == "key") key = std::move(value);
-  }
-  if (std::string_view header = req.header(std::string_view("x-sightline-key")); !header.empty()) {
-    key.assign(header);
-  }
+  const std::string key = IngestKeyOf(req);
   const ProjectConfig* project = key.empty() ? nullptr : admission_.ProjectForKey(key);
   if (project == nullptr) {
     Fail(res, encoding, 401, "unknown_key", "x-sightline-key",

@@ -59,13 +59,7 @@ bool TrafficRoutes::Handle(const HttpRequest& req, HttpResponse* res) {
     SetError(res, error->http_status, error->error, error->field, error->reason);
     return true;
   }
-  std::string key = lane.parsed.key;
-  for (auto& [name, value] : ParseQueryString(req.query)) {
-    if (name == "key") key = std::move(value);
-  }
-  if (std::string_view header = req.header(std::string_view("X-Sightline-Key")); !header.empty()) {
-    key.assign(header);
-  }
+  const std::string key = IngestKeyOf(req, lane.parsed.key);
   const ProjectConfig* project = key.empty() ? nullptr : admission_.ProjectForKey(key);
   if (project == nullptr) {
     SetError(res, 401, "unknown_key", "key",
