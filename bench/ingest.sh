@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Ingest throughput: `sightline serve` accepting beacons against nginx answering 204 to the same
-# requests, the upper bound of what an HTTP server on this machine can take.
+# Ingest throughput: `sightline serve` accepting beacons (or OTLP trace exports) against nginx
+# answering 204 to the same requests, the upper bound of what an HTTP server on this machine can
+# take.
 #
 # Both servers listen on loopback and stay up for the whole script; wrk POSTs one realistic beacon
 # (`sightline loadgen --print-beacon`) to each in turn, RUNS times, alternating nginx and sightline.
+# With PAYLOAD=otlp it POSTs one OTLP/HTTP protobuf export of SPANS spans (bench/otlp_export.mjs,
+# encoded by protoc) to /v1/traces instead: requests are exports and events are spans.
 # Each run prints beacons/s, events/s (beacons/s times the beacon's events), wrk's p99 latency,
 # the non-2xx answers, and the server's resident memory at the start and end of the run and its
 # peak so far (VmRSS, VmHWM of the process that serves: nginx's worker, sightline itself). Then
 # the medians, the ratio sightline/nginx of the medians, and the median of the per-run ratios.
 #
-# Needs build/sightline (scripts/build.sh), nginx, wrk, curl. Builds nothing.
-# Environment: DURATION seconds per run (10), CONNECTIONS (32), THREADS wrk threads (1), RUNS (3).
+# Needs build/sightline (scripts/build.sh), nginx, wrk, curl; for PAYLOAD=otlp node and protoc.
+# Builds nothing.
+# Environment: DURATION seconds per run (10), CONNECTIONS (32), THREADS wrk threads (1), RUNS (3),
+# PAYLOAD beacon or otlp (beacon), SPANS per export (100).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +23,13 @@ DURATION="${DURATION:-10}"
 CONNECTIONS="${CONNECTIONS:-32}"
 THREADS="${THREADS:-1}"
 RUNS="${RUNS:-3}"
+PAYLOAD="${PAYLOAD:-beacon}"
+SPANS="${SPANS:-100}"
+case "$PAYLOAD" in
+  beacon) route=/v1/beacon content_type=text/plain expected=202 ;;
+  otlp) route=/v1/traces content_type=application/x-protobuf expected=200 ;;
+  *) echo "ingest.sh: PAYLOAD must be beacon or otlp" >&2 && exit 1 ;;
+esac
 SIGHTLINE="$PWD/build/sightline"
 NGINX="${NGINX:-/usr/sbin/nginx}"
 
@@ -66,7 +78,7 @@ http {
   keepalive_requests 1000000;
   server {
     listen 127.0.0.1:$nginx_port;
-    location = /v1/beacon {
+    location = $route {
       if (\$request_method = POST) { return 204; }
       return 405;
     }
@@ -106,7 +118,7 @@ server_pids+=("$sightline_pid")
 wait_for "http://127.0.0.1:$sightline_port/healthz" "$sightline_pid" "sightline serve" \
   "$tmp/sightline/stderr.log"
 
-# --- the request: one typical beacon (a full page load: ~10 events, 1.5-2.2 KB) -----------------
+# --- the request: one typical beacon (a full page load: ~10 events, 1.5-2.2 KB), or an export ----
 count_events() {
   if command -v jq >/dev/null; then
     jq '.events | length' "$1"
@@ -115,26 +127,35 @@ count_events() {
   fi
 }
 events=0
-for seed in $(seq 1 100); do
-  "$SIGHTLINE" loadgen --print-beacon --key bench-key --seed "$seed" >"$tmp/beacon.json"
-  events="$(count_events "$tmp/beacon.json")"
+if [[ "$PAYLOAD" == otlp ]]; then
+  SPANS="$SPANS" node bench/otlp_export.mjs | protoc -Isrc/ingest/proto \
+    --encode=opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest \
+    src/ingest/proto/opentelemetry/proto/collector/trace/v1/trace_service.proto >"$tmp/beacon.json"
+  events="$SPANS"
   body_bytes="$(wc -c <"$tmp/beacon.json")"
-  ((events >= 9 && events <= 11 && body_bytes >= 1500 && body_bytes <= 2200)) && break
-done
+else
+  for seed in $(seq 1 100); do
+    "$SIGHTLINE" loadgen --print-beacon --key bench-key --seed "$seed" >"$tmp/beacon.json"
+    events="$(count_events "$tmp/beacon.json")"
+    body_bytes="$(wc -c <"$tmp/beacon.json")"
+    ((events >= 9 && events <= 11 && body_bytes >= 1500 && body_bytes <= 2200)) && break
+  done
+fi
 [[ "$events" =~ ^[0-9]+$ && "$events" -gt 0 ]] || die "could not count the beacon's events"
 
-post() {  # post URL: prints the HTTP status of one POST of the beacon
-  curl -s -o "$tmp/curl.out" -w '%{http_code}' -X POST -H 'Content-Type: text/plain' \
-    -H 'Origin: https://shop.example' --data-binary "@$tmp/beacon.json" "$1"
+post() {  # post URL: prints the HTTP status of one POST of the body
+  curl -s -o "$tmp/curl.out" -w '%{http_code}' -X POST -H "Content-Type: $content_type" \
+    -H 'Origin: https://shop.example' -H 'x-sightline-key: bench-key' \
+    --data-binary "@$tmp/beacon.json" "$1"
 }
-status="$(post "http://127.0.0.1:$sightline_port/v1/beacon")"
-if [[ "$status" != 202 ]]; then
-  echo "ingest.sh: sightline answered HTTP $status (expected 202) to the benchmark beacon:" >&2
+status="$(post "http://127.0.0.1:$sightline_port$route")"
+if [[ "$status" != "$expected" ]]; then
+  echo "ingest.sh: sightline answered HTTP $status (expected $expected) to the benchmark body:" >&2
   cat "$tmp/curl.out" >&2
   echo >&2
   exit 1
 fi
-status="$(post "http://127.0.0.1:$nginx_port/v1/beacon")"
+status="$(post "http://127.0.0.1:$nginx_port$route")"
 [[ "$status" == 204 ]] || die "nginx answered HTTP $status (expected 204)"
 
 cat >"$tmp/post.lua" <<'EOF'
@@ -143,8 +164,9 @@ local file = assert(io.open(os.getenv("BENCH_BODY"), "rb"))
 wrk.method = "POST"
 wrk.body = file:read("*a")
 file:close()
-wrk.headers["Content-Type"] = "text/plain"
+wrk.headers["Content-Type"] = os.getenv("BENCH_TYPE")
 wrk.headers["Origin"] = "https://shop.example"
+wrk.headers["x-sightline-key"] = "bench-key"
 wrk.headers["User-Agent"] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 " ..
   "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 
@@ -159,7 +181,7 @@ EOF
 # wrk's errors.status counts answers >= 400; a 3xx would be as wrong here, but neither server
 # sends one.
 
-echo "body: $body_bytes bytes, $events events; wrk: $THREADS thread(s), $CONNECTIONS connections," \
+echo "body ($PAYLOAD: beacons/s below are requests/s): $body_bytes bytes, $events events; wrk: $THREADS thread(s), $CONNECTIONS connections," \
   "${DURATION}s per run, $RUNS runs; $(nproc) cores"
 printf '%-4s %-10s %10s %11s %8s %8s %8s %18s %9s\n' run server beacons/s events/s \
   "p99 ms" non-2xx "sock err" "RSS start>end MiB" "peak MiB"
@@ -168,8 +190,8 @@ declare -A results  # "server run" -> "beacons_per_s p99_ms"
 bench_one() {  # bench_one RUN NAME PORT PID
   local run=$1 name=$2 port=$3 pid=$4 rss_start rss_end hwm out line
   rss_start="$(mem_kb "$pid" VmRSS)"
-  out="$(BENCH_BODY="$tmp/beacon.json" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" \
-    --latency -s "$tmp/post.lua" "http://127.0.0.1:$port/v1/beacon")"
+  out="$(BENCH_BODY="$tmp/beacon.json" BENCH_TYPE="$content_type" wrk -t"$THREADS" \
+    -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$tmp/post.lua" "http://127.0.0.1:$port$route")"
   kill -0 "$pid" 2>/dev/null || die "$name died during run $run"
   rss_end="$(mem_kb "$pid" VmRSS)"
   hwm="$(mem_kb "$pid" VmHWM)"

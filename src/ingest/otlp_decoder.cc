@@ -534,7 +534,10 @@ std::optional<OtlpError> OtlpTraceDecoder::ReadJson(std::string_view body, Decod
       if (Field(resource, "attributes", "", &attrs)) {
         if (auto err = ReadKeyValues(attrs, "attributes",
                                      resource_spans->mutable_resource()->mutable_attributes())) {
-          return OtlpError{resource_path + ".resource." + *err, ""};
+          // "<field>: <reason>", the field relative to the resource.
+          const size_t colon = err->find(": ");
+          return OtlpError{resource_path + ".resource." + err->substr(0, colon),
+                           colon == std::string::npos ? "" : err->substr(colon + 2)};
         }
       }
     }

@@ -202,6 +202,11 @@ TEST(OtlpDecoderTest, WholeBodyErrors) {
   error = decoder.Decode("{\"resourceSpans\": {}}", OtlpEncoding::kJson, kNowMs, &out);
   ASSERT_TRUE(error);
   EXPECT_EQ(error->field, "resourceSpans");
+  error = decoder.Decode(R"({"resourceSpans":[{"resource":{"attributes":[7]}}]})",
+                         OtlpEncoding::kJson, kNowMs, &out);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->field, "resourceSpans[0].resource.attributes[]");
+  EXPECT_EQ(error->reason, "must be a KeyValue object");
   // An empty request is valid: nothing to store.
   EXPECT_FALSE(decoder.Decode("{}", OtlpEncoding::kJson, kNowMs, &out));
   EXPECT_FALSE(decoder.Decode("", OtlpEncoding::kProtobuf, kNowMs, &out));
