@@ -238,9 +238,9 @@ test('a visit to the shop arrives as the right events, equal to what web-vitals 
   const [resources] = of('resource');
   assert.ok(resources && resources.count >= 2, JSON.stringify(resources));
   assert.ok(resources.slowest.some((r) => r.url.endsWith('/hero.png')), JSON.stringify(resources));
-  const slowFrame = of('long_task').find((e) => e.duration >= 250);
-  assert.ok(slowFrame, JSON.stringify(of('long_task')));
-  assert.match(slowFrame.invoker ?? '', /slow/i, JSON.stringify(slowFrame));
+  // (On a busy machine other frames can be long too, such as the one that runs web-vitals' script.)
+  const slowFrame = of('long_task').find((e) => e.duration >= 250 && /slow/i.test(e.invoker ?? ''));
+  assert.ok(slowFrame, `the slow handler's frame: ${JSON.stringify(of('long_task'))}`);
 
   // The form touched and left: abandoned, by field name only.
   const [abandoned] = of('custom', 'form_abandoned');
