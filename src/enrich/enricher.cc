@@ -149,8 +149,10 @@ bool Enricher::Enrich(const Visitor& visitor, const ProjectConfig& project, Even
     event.inherited |= visitor_columns;
     if (!event.route.empty()) event.route = RouteOf(event.route, project.routes);
     if (resources_.scrubber != nullptr) ScrubEvent(&event, event.inherited, &counts);
-    // A server span names its route itself (http.route).
-    if (!event.request_url.empty() && event.request_route.empty()) {
+    // A server span names its route itself (http.route): free text like the others.
+    if (!event.request_route.empty()) {
+      if (resources_.scrubber != nullptr) resources_.scrubber->Scrub(&event.request_route, &counts);
+    } else if (!event.request_url.empty()) {
       event.request_route = RequestRouteOf(event.request_url);
     }
   }

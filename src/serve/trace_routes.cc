@@ -41,7 +41,6 @@ struct TraceRoutes::Lane {
   std::unique_ptr<AppendGroup> group;
   OtlpTraceDecoder decoder;
   Enricher enricher;
-  const PiiScrubber* scrubber = nullptr;
   DecodedSpans decoded;
   std::string inflated;
   EventBatch browser, backend;
@@ -62,6 +61,9 @@ TraceRoutes::TraceRoutes(Env* env, size_t io_threads, Store* store, MetricsRegis
       spans_rejected_(metrics->AddCounter("sightline_spans_total",
                                           "OpenTelemetry spans received, by result",
                                           "result=\"rejected\"")),
+      requests_accepted_(metrics->AddCounter("sightline_otlp_requests_total",
+                                             "OTLP trace exports received, by result",
+                                             "result=\"accepted\"")),
       metrics_(metrics) {
   for (unsigned status : {200u, 400u, 401u, 403u, 413u, 415u, 429u, 503u}) {
     metrics->AddCounter("sightline_otlp_requests_total", "OTLP trace exports received, by result",
@@ -69,7 +71,6 @@ TraceRoutes::TraceRoutes(Env* env, size_t io_threads, Store* store, MetricsRegis
   }
   for (size_t idx = 0; idx < io_threads; ++idx) {
     lanes_.push_back(std::make_unique<Lane>(store, config.limits, enrich, metrics));
-    lanes_.back()->scrubber = enrich.scrubber;
   }
 }
 
@@ -195,12 +196,8 @@ bool TraceRoutes::HandleExport(const HttpRequest& req, HttpResponse* res) {
   lane.browser.events.clear();
   lane.backend.events.clear();
   for (size_t k = 0; k < lane.decoded.spans.size(); ++k) {
-    Event& span = lane.decoded.spans[k];
-    if (lane.scrubber != nullptr && !span.request_route.empty()) {
-      PiiCounts counts{};
-      lane.scrubber->Scrub(&span.request_route, &counts);
-    }
-    (lane.decoded.browser[k] ? lane.browser : lane.backend).events.push_back(std::move(span));
+    (lane.decoded.browser[k] ? lane.browser : lane.backend)
+        .events.push_back(std::move(lane.decoded.spans[k]));
   }
   size_t stored = 0;
   if (!lane.browser.events.empty()) {
@@ -230,10 +227,7 @@ bool TraceRoutes::HandleExport(const HttpRequest& req, HttpResponse* res) {
   }
   spans_accepted_.Inc(stored);
   spans_rejected_.Inc(static_cast<uint64_t>(lane.decoded.rejected));
-  metrics_
-      ->AddCounter("sightline_otlp_requests_total", "OTLP trace exports received, by result",
-                   "result=\"accepted\"")
-      .Inc();
+  requests_accepted_.Inc();
 
   res->status = 200;
   if (encoding == OtlpEncoding::kProtobuf) {

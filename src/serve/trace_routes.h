@@ -50,6 +50,7 @@ class TraceRoutes {
   std::vector<std::unique_ptr<Lane>> lanes_;  // one per I/O thread
   Counter& spans_accepted_;
   Counter& spans_rejected_;
+  Counter& requests_accepted_;
   MetricsRegistry* metrics_;
 };
 
