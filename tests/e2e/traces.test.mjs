@@ -553,3 +553,34 @@ test('malformed exports get the OTLP errors; a span with a bad id is rejected al
   assert.notEqual(res.headers.get('access-control-allow-origin'), 'https://evil.example');
   assert.notEqual(res.headers.get('access-control-allow-origin'), '*');
 });
+
+test('an export over limits.max_trace_bytes gets 413, on the wire or after gzip; too many get 429 with Retry-After', async () => {
+  const config = baseConfig();
+  config.limits = { ...config.limits, max_trace_bytes: 4096, beacons_per_second_per_client: 1 };
+  const server = await startServer(config);
+  try {
+    const post = (body, { gzip = false } = {}) => request(`${server.url}/v1/traces`, {
+      method: 'POST', body, contentType: 'application/json', gzip, headers: { 'x-sightline-key': SHOP.key },
+    });
+    // One export a second per client: the next one waits.
+    let res = await post(jsonExport([jsonSpan()]));
+    assert.equal(res.status, 200, describeResponse(res));
+    res = await post(jsonExport([jsonSpan()]));
+    assert.equal(res.status, 429, describeResponse(res));
+    assert.ok(Number(res.headers.get('retry-after')) >= 1, describeResponse(res));
+    assert.equal(res.json?.code, 8, describeResponse(res));  // RESOURCE_EXHAUSTED
+    // Too large on the wire: refused from its Content-Length.
+    const many = jsonExport(Array.from({ length: 40 }, () => jsonSpan()));
+    assert.ok(JSON.stringify(many).length > 4096);
+    res = await post(many);
+    assert.equal(res.status, 413, describeResponse(res));
+    // Small on the wire, too large once inflated: refused while inflating.
+    await new Promise((resolve) => setTimeout(resolve, 1100));  // a token again
+    assert.ok(zlib.gzipSync(JSON.stringify(many)).length < 4096);
+    res = await post(many, { gzip: true });
+    assert.equal(res.status, 413, describeResponse(res));
+    assert.match(res.json?.reason ?? '', /limits\.max_trace_bytes/, describeResponse(res));
+  } finally {
+    await server.stop();
+  }
+});
