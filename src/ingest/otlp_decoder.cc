@@ -485,7 +485,8 @@ OtlpTraceDecoder::OtlpTraceDecoder(const LimitsConfig& limits)
 OtlpTraceDecoder::~OtlpTraceDecoder() = default;
 
 std::optional<OtlpError> OtlpTraceDecoder::Decode(std::string_view body, OtlpEncoding encoding,
-                                                  int64_t now_ms, DecodedSpans* out) {
+                                                  int64_t now_ms, DecodedSpans* out,
+                                                  bool from_browser) {
   out->Clear();
   request_->Clear();
   if (encoding == OtlpEncoding::kProtobuf) {
@@ -495,7 +496,7 @@ std::optional<OtlpError> OtlpTraceDecoder::Decode(std::string_view body, OtlpEnc
   } else if (auto err = ReadJson(body, out)) {
     return err;
   }
-  Convert(now_ms, out);
+  Convert(now_ms, from_browser, out);
   return std::nullopt;
 }
 
@@ -583,7 +584,7 @@ std::optional<OtlpError> OtlpTraceDecoder::ReadJson(std::string_view body, Decod
   return std::nullopt;
 }
 
-void OtlpTraceDecoder::Convert(int64_t now_ms, DecodedSpans* out) {
+void OtlpTraceDecoder::Convert(int64_t now_ms, bool from_browser, DecodedSpans* out) {
   const int64_t oldest_ms = now_ms - int64_t{limits_.max_event_age_s} * 1000;
   const int64_t newest_ms = now_ms + int64_t{limits_.max_event_future_s} * 1000;
   const size_t max_string = limits_.max_string_bytes;
@@ -591,7 +592,8 @@ void OtlpTraceDecoder::Convert(int64_t now_ms, DecodedSpans* out) {
   std::string scratch, scratch_json, url_scheme, url_host, url_port, url_path;
   for (int r = 0; r < request_->resource_spans_size(); ++r) {
     const trace_pb::ResourceSpans& resource_spans = request_->resource_spans(r);
-    const ResourceFacts facts = ReadResource(resource_spans.resource());
+    ResourceFacts facts = ReadResource(resource_spans.resource());
+    facts.browser = facts.browser || from_browser;
     for (int s = 0; s < resource_spans.scope_spans_size(); ++s) {
       const trace_pb::ScopeSpans& scope_spans = resource_spans.scope_spans(s);
       for (int k = 0; k < scope_spans.spans_size(); ++k) {
@@ -725,6 +727,12 @@ void OtlpTraceDecoder::Convert(int64_t now_ms, DecodedSpans* out) {
           break;
         }
         if (!members.empty()) e.attributes = "{" + members + "}";
+        // A browser's HTTP call (the web SDK's fetch and XHR instrumentation) is an api_call, as
+        // the agent reports one: stamped when it ended.
+        if (facts.browser && e.kind == "client" && !e.request_url.empty()) {
+          e.type = "api_call";
+          e.ts = static_cast<int64_t>(span.end_time_unix_nano() / 1000000);
+        }
         if (truncated) {
           e.truncated = 1;
           ++out->truncated;

@@ -11,6 +11,11 @@
 // accepted too), trace and span ids as hex, 64-bit integers as strings or numbers, enums as
 // integers or their names, unknown fields ignored.
 //
+// A browser's HTTP call (a client span with a URL, from a resource whose telemetry.sdk.language
+// is "webjs" or in a request a web page sent) becomes an `api_call` event, stamped with its end as
+// the agent's calls are, so that the API views count it; every other span is a `span` event stamped
+// with its start.
+//
 // What is kept of a span: ids, name, kind, times, status, the resource's service.name,
 // service.version and deployment environment, and its attributes (http.request.method,
 // http.response.status_code, http.route and url.full into their columns; the rest as a JSON
@@ -49,8 +54,8 @@ struct OtlpError {
 
 struct DecodedSpans {
   std::vector<Event> spans;
-  // browser[i]: spans[i] was exported by a browser (resource telemetry.sdk.language "webjs"),
-  // so the request's User-Agent and address describe its visitor.
+  // browser[i]: spans[i] was exported by a browser (resource telemetry.sdk.language "webjs", or
+  // the request came from a page), so the request's User-Agent and address describe its visitor.
   std::vector<uint8_t> browser;
   int64_t rejected = 0;
   std::string rejection;  // the first rejected span's field path and reason
@@ -73,16 +78,18 @@ class OtlpTraceDecoder {
   OtlpTraceDecoder& operator=(const OtlpTraceDecoder&) = delete;
 
   // Decodes `body` (already inflated) into `out` (cleared first). `now_ms` anchors the time
-  // window. Returns an error only when the body as a whole is unusable.
+  // window. `from_browser`: the request came from a web page (it had an Origin), so its spans
+  // are a browser's whatever their resource says. Returns an error only when the body as a whole
+  // is unusable.
   std::optional<OtlpError> Decode(std::string_view body, OtlpEncoding encoding, int64_t now_ms,
-                                  DecodedSpans* out);
+                                  DecodedSpans* out, bool from_browser = false);
 
  private:
   using Request = opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
 
   // JSON into request_; spans that fail to read are counted in `out` and left out.
   std::optional<OtlpError> ReadJson(std::string_view body, DecodedSpans* out);
-  void Convert(int64_t now_ms, DecodedSpans* out);
+  void Convert(int64_t now_ms, bool from_browser, DecodedSpans* out);
 
   LimitsConfig limits_;
   std::unique_ptr<Request> request_;

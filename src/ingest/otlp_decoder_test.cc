@@ -213,6 +213,35 @@ TEST(OtlpDecoderTest, WholeBodyErrors) {
   EXPECT_TRUE(out.spans.empty());
 }
 
+TEST(OtlpDecoderTest, ABrowsersHttpCallIsAnApiCallStampedWithItsEnd) {
+  collector_pb::ExportTraceServiceRequest request = ServerRequest();
+  auto* rs = request.mutable_resource_spans(0);
+  rs->mutable_resource()->mutable_attributes(2)->mutable_value()->set_string_value("webjs");
+  auto* fetch = rs->mutable_scope_spans(0)->mutable_spans(0);
+  fetch->set_kind(trace_pb::Span::SPAN_KIND_CLIENT);
+  fetch->clear_attributes();
+  AddString(fetch->mutable_attributes(), "http.method", "POST");
+  AddString(fetch->mutable_attributes(), "http.url", "https://api.shop.example/v1/cart?id=7");
+  auto* document = rs->mutable_scope_spans(0)->add_spans();
+  *document = *fetch;
+  document->set_name("documentLoad");
+  document->set_kind(trace_pb::Span::SPAN_KIND_INTERNAL);
+  document->set_span_id(Bytes("1111111111111111"));
+  OtlpTraceDecoder decoder{LimitsConfig{}};
+  DecodedSpans out;
+  ASSERT_FALSE(decoder.Decode(request.SerializeAsString(), OtlpEncoding::kProtobuf, kNowMs, &out));
+  ASSERT_EQ(out.spans.size(), 2u);
+  const Event& call = out.spans[0];
+  EXPECT_EQ(call.type, "api_call");
+  EXPECT_EQ(call.method, "POST");
+  EXPECT_EQ(call.request_url, "https://api.shop.example/v1/cart");
+  EXPECT_EQ(call.ts, static_cast<int64_t>((kStartNs + 48500000) / 1000000));
+  EXPECT_EQ(call.start_ns, static_cast<int64_t>(kStartNs));
+  EXPECT_EQ(call.parent_span_id, "53995c3f42cd8ad8");
+  EXPECT_EQ(out.spans[1].type, "span");
+  EXPECT_EQ(out.spans[1].ts, kNowMs - 5000);
+}
+
 TEST(OtlpDecoderTest, BrowserSpansAreMarkedAndLongAttributesStayWithinTheLimit) {
   LimitsConfig limits;
   limits.max_text_bytes = 300;

@@ -135,9 +135,13 @@ Result<std::string> RunTraceQuery(Store& store, const TraceQuery& query) {
       n.route = batch.col(ColumnId::request_route).str(row);
       n.status_code = batch.col(ColumnId::status).ints[row];
       n.service = batch.col(ColumnId::service).str(row);
+      const int64_t start_ns = batch.col(ColumnId::start_ns).ints[row];
+      n.parent_span_id = batch.col(ColumnId::parent_span_id).str(row);
+      n.attributes = batch.col(ColumnId::attributes).str(row);
       if (call) {
-        // The agent stamps a call when it ends.
-        n.start_ms = static_cast<double>(ts.ints[row]) - n.duration_ms;
+        // The agent stamps a call when it ends (and the web SDK's calls know their start).
+        n.start_ms = IsNull(start_ns) ? static_cast<double>(ts.ints[row]) - n.duration_ms
+                                      : static_cast<double>(start_ns / 1000) / 1000.0;
         n.kind = "client";
         n.source = "browser";
         n.name = n.method + " " + (n.route.empty() ? n.url : n.route);
@@ -154,18 +158,17 @@ Result<std::string> RunTraceQuery(Store& store, const TraceQuery& query) {
         context.os = batch.col(ColumnId::os).str(row);
         context.country = batch.col(ColumnId::country).str(row);
       } else {
-        const int64_t start_ns = batch.col(ColumnId::start_ns).ints[row];
         n.start_ms = IsNull(start_ns) ? static_cast<double>(ts.ints[row])
                                       : static_cast<double>(start_ns / 1000) / 1000.0;
-        n.parent_span_id = batch.col(ColumnId::parent_span_id).str(row);
         n.name = batch.col(ColumnId::name).str(row);
         n.kind = batch.col(ColumnId::kind).str(row);
         n.status = batch.col(ColumnId::span_status).str(row);
         if (n.status.empty()) n.status = "unset";
         n.message = batch.col(ColumnId::message).str(row);
-        n.attributes = batch.col(ColumnId::attributes).str(row);
+        // A browser's span: the web SDK's, or one a page sent (enrichment named its device).
         const bool web =
-            n.attributes.find("\"telemetry.sdk.language\":\"webjs\"") != std::string::npos;
+            n.attributes.find("\"telemetry.sdk.language\":\"webjs\"") != std::string::npos ||
+            !batch.col(ColumnId::device).str(row).empty();
         n.source = web ? "browser" : "backend";
       }
       by_span_id.emplace(span_id, nodes.size());

@@ -186,7 +186,8 @@ bool TraceRoutes::HandleExport(const HttpRequest& req, HttpResponse* res) {
       Fail(res, encoding, 400, "invalid_gzip", "body", "the gzip stream is corrupt or truncated");
       return true;
   }
-  if (auto error = lane.decoder.Decode(body, encoding, env_->NowMillis(), &lane.decoded)) {
+  if (auto error = lane.decoder.Decode(body, encoding, env_->NowMillis(), &lane.decoded,
+                                       /*from_browser=*/!origin.empty())) {
     Fail(res, encoding, 400, "invalid_otlp", error->field, error->reason);
     return true;
   }

@@ -439,6 +439,8 @@ test('OpenTelemetry web SDK spans, exported across origins, are stored and root 
   assert.equal(loadTrace.spans[0].span_id, documentLoad.spanId, describeSpans(loadTrace));
   assert.equal(loadTrace.spans[0].name, 'documentLoad');
   assert.ok(loadTrace.spans.every((s) => s.service === WEB), describeSpans(loadTrace));
+  // A page sent them (its resource does not name the SDK's language): they are the browser's.
+  assert.ok(loadTrace.spans.every((s) => s.source === 'browser'), JSON.stringify(loadTrace.spans));
   const documentFetch = loadTrace.spans.find((s) => s.name === 'documentFetch');
   assert.ok(documentFetch, describeSpans(loadTrace));
   assert.equal(documentFetch.parent_span_id, documentLoad.spanId);
@@ -460,6 +462,14 @@ test('OpenTelemetry web SDK spans, exported across origins, are stored and root 
     gatewayServer.route, gatewayServer.depth], [GATEWAY, 'server', 'backend', 'GET', '/api/checkout', 1],
   JSON.stringify(gatewayServer));
   assert.ok(trace.spans.filter((s) => s.depth === 0).length === 1, `one root: ${describeSpans(trace)}`);
+
+  // The web SDK's fetch counts as the page's API call: the API view sets the gateway's latency
+  // beside it.
+  const calls = await api(`/api/v1/api_calls?project=${SHOP.id}`);
+  assert.equal(calls.status, 200, describeResponse(calls));
+  const checkout = calls.json.rows.find((r) => r.method === 'GET' && r.endpoint.endsWith('/api/checkout'));
+  assert.ok(checkout, JSON.stringify(calls.json.rows));
+  assert.ok(checkout.backend?.samples >= 1 && checkout.backend.services.includes(GATEWAY), JSON.stringify(checkout));
 });
 
 // OTLP/JSON as the specification encodes it: hex ids, lowerCamelCase names, 64-bit integers as
