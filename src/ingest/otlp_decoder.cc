@@ -435,7 +435,7 @@ ResourceFacts ReadResource(const opentelemetry::proto::resource::v1::Resource& r
 
 // Validates one span; the reason it cannot be stored, or nullopt.
 std::optional<std::string> CheckSpan(const trace_pb::Span& span, int64_t oldest_ms,
-                                     int64_t newest_ms) {
+                                     int64_t newest_ms, uint64_t longest_ns) {
   auto all_zero = [](const std::string& s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return c == 0; });
   };
@@ -454,6 +454,9 @@ std::optional<std::string> CheckSpan(const trace_pb::Span& span, int64_t oldest_
   }
   if (span.end_time_unix_nano() < span.start_time_unix_nano()) {
     return "endTimeUnixNano: before startTimeUnixNano";
+  }
+  if (span.end_time_unix_nano() - span.start_time_unix_nano() > longest_ns) {
+    return "endTimeUnixNano: the span lasts longer than limits.max_event_age_s";
   }
   const int64_t start_ms = static_cast<int64_t>(span.start_time_unix_nano() / 1000000);
   if (start_ms < oldest_ms) return "startTimeUnixNano: older than limits.max_event_age_s";
@@ -587,6 +590,7 @@ std::optional<OtlpError> OtlpTraceDecoder::ReadJson(std::string_view body, Decod
 void OtlpTraceDecoder::Convert(int64_t now_ms, bool from_browser, DecodedSpans* out) {
   const int64_t oldest_ms = now_ms - int64_t{limits_.max_event_age_s} * 1000;
   const int64_t newest_ms = now_ms + int64_t{limits_.max_event_future_s} * 1000;
+  const uint64_t longest_ns = uint64_t{limits_.max_event_age_s} * 1000000000;
   const size_t max_string = limits_.max_string_bytes;
   const size_t max_text = limits_.max_text_bytes;
   std::string scratch, scratch_json, url_scheme, url_host, url_port, url_path;
@@ -598,7 +602,7 @@ void OtlpTraceDecoder::Convert(int64_t now_ms, bool from_browser, DecodedSpans* 
       const trace_pb::ScopeSpans& scope_spans = resource_spans.scope_spans(s);
       for (int k = 0; k < scope_spans.spans_size(); ++k) {
         const trace_pb::Span& span = scope_spans.spans(k);
-        if (auto reason = CheckSpan(span, oldest_ms, newest_ms)) {
+        if (auto reason = CheckSpan(span, oldest_ms, newest_ms, longest_ns)) {
           if (out->rejected++ == 0) {
             out->rejection = "resourceSpans[" + std::to_string(r) + "].scopeSpans[" +
                              std::to_string(s) + "].spans[" + std::to_string(k) + "]." + *reason;
@@ -620,7 +624,11 @@ void OtlpTraceDecoder::Convert(int64_t now_ms, bool from_browser, DecodedSpans* 
             static_cast<double>(span.end_time_unix_nano() - span.start_time_unix_nano()) / 1e6;
         e.trace_id = HexOf(span.trace_id());
         e.span_id = HexOf(span.span_id());
-        if (!span.parent_span_id().empty()) e.parent_span_id = HexOf(span.parent_span_id());
+        // Some exporters write a root's missing parent as zeros.
+        const std::string& parent = span.parent_span_id();
+        if (!parent.empty() && parent.find_first_not_of('\0') != std::string::npos) {
+          e.parent_span_id = HexOf(parent);
+        }
         e.name = cut(span.name(), max_string);
         const int kind = static_cast<int>(span.kind());
         if (kind > 0 && kind < static_cast<int>(std::size(kSpanKinds))) {

@@ -177,6 +177,9 @@ TEST(OtlpDecoderTest, ProtobufSpansWithBadIdsOrTimesAreRejected) {
   add([](trace_pb::Span* s) { s->set_parent_span_id("abc"); });
   add([](trace_pb::Span* s) { s->set_end_time_unix_nano(s->start_time_unix_nano() - 1); });
   add([](trace_pb::Span* s) { s->set_start_time_unix_nano(0); });
+  add([](trace_pb::Span* s) {  // two days long
+    s->set_end_time_unix_nano(s->start_time_unix_nano() + uint64_t{2 * 86400} * 1000000000);
+  });
   add([](trace_pb::Span* s) {  // two days old
     s->set_start_time_unix_nano(uint64_t{kNowMs - 2 * 86400000} * 1000000);
   });
@@ -184,10 +187,21 @@ TEST(OtlpDecoderTest, ProtobufSpansWithBadIdsOrTimesAreRejected) {
   DecodedSpans out;
   ASSERT_FALSE(decoder.Decode(request.SerializeAsString(), OtlpEncoding::kProtobuf, kNowMs, &out));
   EXPECT_EQ(out.spans.size(), 1u);
-  EXPECT_EQ(out.rejected, 6);
+  EXPECT_EQ(out.rejected, 7);
   EXPECT_EQ(out.rejection,
             "resourceSpans[0].scopeSpans[0].spans[1].traceId: must be 16 bytes (32 hex digits), "
             "not all zero");
+}
+
+TEST(OtlpDecoderTest, AParentOfZerosIsNoParent) {
+  collector_pb::ExportTraceServiceRequest request = ServerRequest();
+  request.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->set_parent_span_id(
+      std::string(8, '\0'));
+  OtlpTraceDecoder decoder{LimitsConfig{}};
+  DecodedSpans out;
+  ASSERT_FALSE(decoder.Decode(request.SerializeAsString(), OtlpEncoding::kProtobuf, kNowMs, &out));
+  ASSERT_EQ(out.spans.size(), 1u);
+  EXPECT_EQ(out.spans[0].parent_span_id, "");
 }
 
 TEST(OtlpDecoderTest, WholeBodyErrors) {
