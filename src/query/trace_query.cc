@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <unordered_map>
 
@@ -47,9 +48,15 @@ int64_t DictId(const Column& column, std::string_view wanted) {
   return -1;
 }
 
+// Moves a subtree in time. The children lists must form a forest.
 void Shift(std::vector<Node>& nodes, size_t index, double by) {
-  nodes[index].start_ms += by;
-  for (size_t child : nodes[index].children) Shift(nodes, child, by);
+  std::vector<size_t> stack{index};
+  while (!stack.empty()) {
+    const size_t k = stack.back();
+    stack.pop_back();
+    nodes[k].start_ms += by;
+    stack.insert(stack.end(), nodes[k].children.begin(), nodes[k].children.end());
+  }
 }
 
 double EndOf(const Node& n) { return n.start_ms + n.duration_ms; }
@@ -182,13 +189,40 @@ Result<std::string> RunTraceQuery(Store& store, const TraceQuery& query) {
 
   // The tree: a node whose parent did not arrive is a root.
   std::vector<size_t> roots;
+  std::vector<size_t> parent_of(nodes.size(), SIZE_MAX);
   for (size_t k = 0; k < nodes.size(); ++k) {
     auto parent = by_span_id.find(nodes[k].parent_span_id);
     if (nodes[k].parent_span_id.empty() || parent == by_span_id.end() || parent->second == k) {
       roots.push_back(k);
     } else {
       nodes[parent->second].children.push_back(k);
+      parent_of[k] = parent->second;
     }
+  }
+  // Spans whose parents form a cycle (bad data) are not below any root: the first one not
+  // reached becomes a root, which breaks its cycle, until every span is reached.
+  std::vector<char> reached(nodes.size(), 0);
+  auto reach = [&](size_t from) {
+    std::vector<size_t> pending{from};
+    reached[from] = 1;
+    while (!pending.empty()) {
+      const size_t k = pending.back();
+      pending.pop_back();
+      for (size_t child : nodes[k].children) {
+        if (!reached[child]) {
+          reached[child] = 1;
+          pending.push_back(child);
+        }
+      }
+    }
+  };
+  for (size_t root : roots) reach(root);
+  for (size_t k = 0; k < nodes.size(); ++k) {
+    if (reached[k]) continue;
+    std::vector<size_t>& siblings = nodes[parent_of[k]].children;
+    siblings.erase(std::remove(siblings.begin(), siblings.end(), k), siblings.end());
+    roots.push_back(k);
+    reach(k);
   }
   // Clock skew between machines. A server span cannot start before the client span that called
   // it, nor after that span ended: when it seems to, the clocks differ, and the server span moves

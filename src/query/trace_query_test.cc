@@ -172,6 +172,43 @@ TEST_F(TraceQueryTest, ServerSpansThatStartInTimeAreNotMovedAndStampPrecisionIsA
               double(spans["3333333333333333"]["start_ms"]), 0.01);
 }
 
+TEST_F(TraceQueryTest, CyclesAndDeepChainsOfParentsAreListedWhole) {
+  // Bad data: two spans each the other's parent, and a chain of 50,000 spans below a server span
+  // whose clock is behind its client's (so the whole chain is moved).
+  const std::string trace = "1af7651916cd43dd8448eb211c80319c";
+  auto id = [](size_t k) {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016zx", k + 1);
+    return std::string(buf);
+  };
+  std::vector<Event> events;
+  events.push_back(Span(id(0), id(1), "a", "internal", kCallEnd - 100, 1, "cycle a"));
+  events.push_back(Span(id(1), id(0), "a", "internal", kCallEnd - 99, 1, "cycle b"));
+  constexpr size_t kChain = 50000;
+  events.push_back(Span(id(2), "", "a", "client", kCallEnd - 40, 30, "call"));
+  events.push_back(Span(id(3), id(2), "b", "server", kCallEnd - 60, 10, "served"));
+  for (size_t k = 4; k < kChain; ++k) {
+    events.push_back(Span(id(k), id(k - 1), "b", "internal", kCallEnd - 59, 1, "c"));
+  }
+  for (Event& e : events) e.trace_id = trace;
+  ASSERT_TRUE(store_->Append({"shop", events}).ok());
+  TraceQuery query;
+  query.project = "shop";
+  ASSERT_FALSE(ParseTraceQuery(trace, {}, kNow, &query));
+  Result<std::string> body = RunTraceQuery(*store_, query);
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  simdjson::dom::parser parser;
+  simdjson::dom::element root = parser.parse(*body);
+  EXPECT_EQ(int64_t(root["span_count"]), static_cast<int64_t>(kChain));
+  simdjson::dom::array spans = root["spans"];
+  EXPECT_EQ(spans.size(), kChain);
+  for (simdjson::dom::element span : spans) {
+    if (std::string_view(span["span_id"]) == id(3)) {
+      EXPECT_NEAR(double(span["clock_adjusted_ms"]), 30, 0.01);
+    }
+  }
+}
+
 TEST_F(TraceQueryTest, UnknownAndMalformedTraceIds) {
   TraceQuery query;
   query.project = "shop";
