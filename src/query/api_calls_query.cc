@@ -1,5 +1,7 @@
 #include "query/api_calls_query.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -66,11 +68,19 @@ struct Endpoint {
 
 // A server span (OpenTelemetry), and the call of the browser whose span is its parent.
 struct ServerSpan {
-  std::string call_key;  // trace id + parent span id
-  std::string service, method, route;
+  uint64_t call_key;  // CallKey(trace id, parent span id)
+  uint32_t route;     // index in the backend routes
   double duration;
   bool error;
 };
+
+// A call's trace and span ids, hashed (64 bits: collisions are negligible next to the calls a
+// range holds, and the map stays small).
+uint64_t CallKey(std::string_view trace_id, std::string_view span_id, std::string* scratch) {
+  scratch->assign(trace_id);
+  scratch->append(span_id);
+  return XXH3_64bits(scratch->data(), scratch->size());
+}
 
 struct BackendRoute {
   std::string service, method, route;
@@ -120,8 +130,11 @@ Result<std::string> RunApiCallsQuery(Store& store, const ApiCallsQuery& query) {
   for (const DimensionFilter& f : query.filters)
     scan.columns.set(static_cast<size_t>(f.dim.column));
   std::map<std::pair<std::string, std::string>, Endpoint> endpoints;
-  std::unordered_map<std::string, TracedCall> calls;  // by trace id + span id
+  std::unordered_map<uint64_t, TracedCall> calls;  // by CallKey
   std::vector<ServerSpan> server_spans;
+  std::vector<BackendRoute> routes;
+  std::unordered_map<std::string, uint32_t> route_index;  // service \x1f method \x1f route
+  std::string scratch;
   uint64_t scanned = 0;
   SL_RETURN_IF_ERROR(store.Scan(scan, [&](const ColumnBatch& batch) -> Status {
     const Column& ts = batch.col(ColumnId::ts);
@@ -136,13 +149,20 @@ Result<std::string> RunApiCallsQuery(Store& store, const ApiCallsQuery& query) {
       if (IsNull(duration.doubles[row])) continue;
       if (type.str(row) == "span") {
         if (batch.col(ColumnId::kind).str(row) != "server") continue;
-        std::string_view parent = batch.col(ColumnId::parent_span_id).str(row);
-        std::string key(batch.col(ColumnId::trace_id).str(row));
-        key += parent;
+        std::string_view service = batch.col(ColumnId::service).str(row);
+        scratch.assign(service).append(1, '\x1f').append(method.str(row)).append(1, '\x1f');
+        scratch.append(route.str(row));
+        auto [at, added] = route_index.try_emplace(scratch, static_cast<uint32_t>(routes.size()));
+        if (added) {
+          BackendRoute& r = routes.emplace_back();
+          r.service = service;
+          r.method = method.str(row);
+          r.route = route.str(row);
+        }
         const int64_t code = status.ints[row];
-        server_spans.push_back({std::move(key), std::string(batch.col(ColumnId::service).str(row)),
-                                std::string(method.str(row)), std::string(route.str(row)),
-                                duration.doubles[row],
+        server_spans.push_back({CallKey(batch.col(ColumnId::trace_id).str(row),
+                                        batch.col(ColumnId::parent_span_id).str(row), &scratch),
+                                at->second, duration.doubles[row],
                                 batch.col(ColumnId::span_status).str(row) == "error" ||
                                     (!IsNull(code) && code >= 500)});
         continue;
@@ -168,27 +188,25 @@ Result<std::string> RunApiCallsQuery(Store& store, const ApiCallsQuery& query) {
       e.classes[StatusClass(status.ints[row])] += w;
       std::string_view trace_id = batch.col(ColumnId::trace_id).str(row);
       if (!trace_id.empty()) {
-        std::string key(trace_id);
-        key += batch.col(ColumnId::span_id).str(row);
-        calls.emplace(std::move(key), TracedCall{&e, duration.doubles[row], w});
+        calls.emplace(CallKey(trace_id, batch.col(ColumnId::span_id).str(row), &scratch),
+                      TracedCall{&e, duration.doubles[row], w});
       }
     }
     return Status::Ok();
   }));
   // The join: a server span whose parent is a browser call's span.
-  std::map<std::tuple<std::string, std::string, std::string>, BackendRoute> routes;
-  for (ServerSpan& span : server_spans) {
+  for (const ServerSpan& span : server_spans) {
     auto call = calls.find(span.call_key);
     if (call == calls.end() && !query.filters.empty()) continue;  // not a filtered call's
-    BackendRoute& r = routes[{span.service, span.method, span.route}];
+    BackendRoute& r = routes[span.route];
     r.durations.emplace_back(span.duration, 1.0);
     r.errors += span.error ? 1 : 0;
     if (call == calls.end()) continue;
     Endpoint& e = *call->second.endpoint;
     e.backend.emplace_back(span.duration, call->second.weight);
     e.traced.emplace_back(call->second.duration, call->second.weight);
-    Count(&e.backend_routes, span.route);
-    Count(&e.backend_services, span.service);
+    Count(&e.backend_routes, r.route);
+    Count(&e.backend_services, r.service);
     r.browser.emplace_back(call->second.duration, call->second.weight);
     Count(&r.endpoints, e.method + " " + e.route);
   }
@@ -264,14 +282,17 @@ Result<std::string> RunApiCallsQuery(Store& store, const ApiCallsQuery& query) {
   w.EndArray();
   // Server spans by service, method and route, with the browser's view of the calls they served.
   std::vector<BackendRoute*> route_order;
-  for (auto& [key, r] : routes) {
-    std::tie(r.service, r.method, r.route) = key;
-    route_order.push_back(&r);
+  for (BackendRoute& r : routes) {
+    if (!r.durations.empty()) route_order.push_back(&r);  // (with filters, some served none)
   }
-  std::stable_sort(route_order.begin(), route_order.end(),
-                   [](const BackendRoute* a, const BackendRoute* b) {
-                     return a->durations.size() > b->durations.size();
-                   });
+  std::sort(route_order.begin(), route_order.end(),
+            [](const BackendRoute* a, const BackendRoute* b) {
+              if (a->durations.size() != b->durations.size()) {
+                return a->durations.size() > b->durations.size();
+              }
+              return std::tie(a->service, a->method, a->route) <
+                     std::tie(b->service, b->method, b->route);
+            });
   if (route_order.size() > query.limit) route_order.resize(query.limit);
   w.Key("backend_routes");
   w.BeginArray();
