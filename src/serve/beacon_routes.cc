@@ -350,29 +350,7 @@ void BeaconRoutes::CommitPending(Lane& lane) {
 }
 
 bool BeaconRoutes::HandlePreflight(const HttpRequest& req, HttpResponse* res) {
-  std::string_view origin = req.header(http::field::origin);
-  bool allowed = false;
-  std::string url_key;
-  for (auto& [name, value] : ParseQueryString(req.query)) {
-    if (name == "key") url_key = std::move(value);
-  }
-  if (const ProjectConfig* project =
-          url_key.empty() ? nullptr : admission_.ProjectForKey(url_key)) {
-    allowed = Admission::OriginAllowed(*project, origin);
-  } else {
-    allowed = admission_.AnyProjectAllows(origin);
-  }
-  if (origin.empty() || !allowed) {
-    SetError(res, 403, "origin_not_allowed", "Origin",
-             "this origin is not in any project's allowed_origins");
-    return true;
-  }
-  res->status = 204;
-  res->content_type = "text/plain";
-  AllowOrigin(origin, res);
-  res->headers.emplace_back("Access-Control-Allow-Methods", "POST, OPTIONS");
-  res->headers.emplace_back("Access-Control-Allow-Headers", "Content-Type, Content-Encoding");
-  res->headers.emplace_back("Access-Control-Max-Age", "86400");
+  AnswerIngestPreflight(req, admission_, "Content-Type, Content-Encoding", res);
   return true;
 }
 

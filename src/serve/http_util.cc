@@ -99,4 +99,27 @@ std::string_view IngestResultLabel(unsigned status) {
   }
 }
 
+void AnswerIngestPreflight(const HttpRequest& req, const Admission& admission,
+                           std::string_view allow_headers, HttpResponse* res) {
+  std::string_view origin = req.header(http::field::origin);
+  std::string key;
+  for (auto& [name, value] : ParseQueryString(req.query)) {
+    if (name == "key") key = std::move(value);
+  }
+  const ProjectConfig* project = key.empty() ? nullptr : admission.ProjectForKey(key);
+  const bool allowed = project != nullptr ? Admission::OriginAllowed(*project, origin)
+                                          : admission.AnyProjectAllows(origin);
+  if (origin.empty() || !allowed) {
+    SetError(res, 403, "origin_not_allowed", "Origin",
+             "this origin is not in any project's allowed_origins");
+    return;
+  }
+  res->status = 204;
+  res->content_type = "text/plain";
+  res->allow_origin.assign(origin);
+  res->headers.emplace_back("Access-Control-Allow-Methods", "POST, OPTIONS");
+  res->headers.emplace_back("Access-Control-Allow-Headers", std::string(allow_headers));
+  res->headers.emplace_back("Access-Control-Max-Age", "86400");
+}
+
 }  // namespace sightline

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "common/json_writer.h"
+#include "ingest/admission.h"
 #include "query/metrics_query.h"
 #include "serve/http_server.h"
 
@@ -21,6 +22,11 @@ std::string IngestKeyOf(const HttpRequest& req, std::string fallback = {});
 // The `result` label of an ingest route's request counter for an answer's status: accepted (2xx),
 // invalid, unknown_key, origin_not_allowed, too_large, unsupported, rate_limited, unavailable.
 std::string_view IngestResultLabel(unsigned status);
+
+// Answers a CORS preflight of an ingest route: 204 allowing POST and `allow_headers` for an
+// origin the key's project (?key=) allows, or any project when there is no key; else 403.
+void AnswerIngestPreflight(const HttpRequest& req, const Admission& admission,
+                           std::string_view allow_headers, HttpResponse* res);
 
 // Sets `res` to `status` with {"error": error, "field": field (if any), "reason": reason}.
 void SetError(HttpResponse* res, unsigned status, std::string_view error, std::string_view field,

@@ -260,26 +260,7 @@ bool TraceRoutes::HandleExport(const HttpRequest& req, HttpResponse* res) {
 }
 
 bool TraceRoutes::HandlePreflight(const HttpRequest& req, HttpResponse* res) {
-  std::string_view origin = req.header(http::field::origin);
-  std::string key;
-  for (auto& [name, value] : ParseQueryString(req.query)) {
-    if (name == "key") key = std::move(value);
-  }
-  const ProjectConfig* project = key.empty() ? nullptr : admission_.ProjectForKey(key);
-  const bool allowed = project != nullptr ? Admission::OriginAllowed(*project, origin)
-                                          : admission_.AnyProjectAllows(origin);
-  if (origin.empty() || !allowed) {
-    SetError(res, 403, "origin_not_allowed", "Origin",
-             "this origin is not in any project's allowed_origins");
-    return true;
-  }
-  res->status = 204;
-  res->content_type = "text/plain";
-  res->allow_origin.assign(origin);
-  res->headers.emplace_back("Access-Control-Allow-Methods", "POST, OPTIONS");
-  res->headers.emplace_back("Access-Control-Allow-Headers",
-                            "Content-Type, Content-Encoding, X-Sightline-Key");
-  res->headers.emplace_back("Access-Control-Max-Age", "86400");
+  AnswerIngestPreflight(req, admission_, "Content-Type, Content-Encoding, X-Sightline-Key", res);
   return true;
 }
 
