@@ -34,11 +34,23 @@ std::string DirName(const std::string& path) {
 AppendFile::~AppendFile() { ::close(fd_); }
 
 Status AppendFile::Append(std::string_view data) {
+  if (!healthy()) {
+    return Status::IOError(path_ + (torn_ ? ": an earlier write failed and could not be cut back"
+                                          : ": an earlier fdatasync failed"));
+  }
+  const uint64_t size_before = size_;
   while (!data.empty()) {
-    ssize_t n = ::write(fd_, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus("write", path_);
+    long n = env_->WriteSome(fd_, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = EIO;
+      Status failed = ErrnoStatus("write", path_);
+      if (env_->Truncate(fd_, size_before) == 0) {
+        size_ = size_before;
+      } else {
+        torn_ = true;
+      }
+      return failed;
     }
     data.remove_prefix(static_cast<size_t>(n));
     size_ += static_cast<uint64_t>(n);
@@ -47,7 +59,11 @@ Status AppendFile::Append(std::string_view data) {
 }
 
 Status AppendFile::Sync() {
-  if (::fdatasync(fd_) != 0) return ErrnoStatus("fdatasync", path_);
+  if (sync_failed_) return Status::IOError(path_ + ": an earlier fdatasync failed");
+  if (env_->DataSync(fd_) != 0) {
+    sync_failed_ = true;
+    return ErrnoStatus("fdatasync", path_);
+  }
   return Status::Ok();
 }
 
@@ -120,7 +136,26 @@ Result<std::unique_ptr<AppendFile>> Env::OpenAppend(const std::string& path) con
     ::close(fd);
     return ErrnoStatus("stat", path);
   }
-  return std::unique_ptr<AppendFile>(new AppendFile(fd, path, static_cast<uint64_t>(st.st_size)));
+  return std::unique_ptr<AppendFile>(
+      new AppendFile(this, fd, path, static_cast<uint64_t>(st.st_size)));
+}
+
+Status Env::AppendLineDurably(const std::string& path, std::string_view line) const {
+  Result<std::unique_ptr<AppendFile>> file = OpenAppend(path);
+  if (!file.ok()) return file.status();
+  std::string record;
+  record.reserve(line.size() + 2);
+  if ((*file)->size() > 0) {
+    Result<std::unique_ptr<RandomAccessFile>> reader = OpenRead(path);
+    if (!reader.ok()) return reader.status();
+    std::string last;
+    SL_RETURN_IF_ERROR((*reader)->Read((*file)->size() - 1, 1, &last));
+    if (last != "\n") record += '\n';
+  }
+  record.append(line);
+  record += '\n';
+  SL_RETURN_IF_ERROR((*file)->Append(record));
+  return (*file)->Sync();
 }
 
 Status Env::WriteFileAtomic(const std::string& path, std::string_view data) const {
@@ -133,6 +168,7 @@ Status Env::WriteFileAtomic(const std::string& path, std::string_view data) cons
       if (errno == EINTR) continue;
       Status s = ErrnoStatus("write", tmp);
       ::close(fd);
+      ::unlink(tmp.c_str());  // a full disk gets its space back
       return s;
     }
     data.remove_prefix(static_cast<size_t>(n));
@@ -140,6 +176,7 @@ Status Env::WriteFileAtomic(const std::string& path, std::string_view data) cons
   if (::fsync(fd) != 0) {
     Status s = ErrnoStatus("fsync", tmp);
     ::close(fd);
+    ::unlink(tmp.c_str());
     return s;
   }
   ::close(fd);
@@ -198,6 +235,12 @@ Status Env::TruncateFile(const std::string& path, uint64_t size) const {
   if (::truncate(path.c_str(), static_cast<off_t>(size)) != 0) return ErrnoStatus("truncate", path);
   return Status::Ok();
 }
+
+long Env::WriteSome(int fd, const char* data, size_t n) const { return ::write(fd, data, n); }
+
+int Env::DataSync(int fd) const { return ::fdatasync(fd); }
+
+int Env::Truncate(int fd, uint64_t size) const { return ::ftruncate(fd, static_cast<off_t>(size)); }
 
 Status Env::SyncDir(const std::string& dir) const {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

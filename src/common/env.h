@@ -7,6 +7,7 @@
 // Errors: every filesystem call returns Status::IOError naming the path and errno's text.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,27 +18,41 @@
 
 namespace sightline {
 
+class Env;
+
 // A file opened for appending. Not thread-safe: one writer at a time.
+//
+// A write that fails part-way (a full disk, a file-size limit) is cut back to where it started,
+// so that the next append never lands after a torn record. When the cut fails too, or after a
+// failed Sync() (whose lost pages the kernel may later report as synced), the file is unusable:
+// healthy() turns false and every later Append() fails, so the owner moves on to another file.
 class AppendFile {
  public:
   AppendFile(const AppendFile&) = delete;
   AppendFile& operator=(const AppendFile&) = delete;
   ~AppendFile();
 
-  // Writes all of `data` to the OS (survives a crash of this process, not of the machine).
+  // Writes all of `data` to the OS (survives a crash of this process, not of the machine), or
+  // nothing. Errors: IOError.
   Status Append(std::string_view data);
-  // Forces written data to stable storage (fdatasync).
+  // Forces written data to stable storage (fdatasync). Errors: IOError, and the file is then
+  // unhealthy.
   Status Sync();
+  bool healthy() const { return !torn_ && !sync_failed_; }
   uint64_t size() const { return size_; }
   const std::string& path() const { return path_; }
 
  private:
   friend class Env;
-  AppendFile(int fd, std::string path, uint64_t size)
-      : fd_(fd), path_(std::move(path)), size_(size) {}
+  AppendFile(const Env* env, int fd, std::string path, uint64_t size)
+      : env_(env), fd_(fd), path_(std::move(path)), size_(size) {}
+  const Env* env_;
   int fd_;
   std::string path_;
   uint64_t size_;
+  // Atomic: Sync() may run on another thread than Append() (the WAL's group commit).
+  std::atomic<bool> torn_{false};         // a failed write could not be cut back
+  std::atomic<bool> sync_failed_{false};  // an fdatasync failed: what reached the disk is unknown
 };
 
 // A file opened for positional reads. Thread-safe (pread).
@@ -76,6 +91,10 @@ class Env {
   // Opens (creating if needed) `path` for appending at its end.
   Result<std::unique_ptr<AppendFile>> OpenAppend(const std::string& path) const;
   Result<std::unique_ptr<RandomAccessFile>> OpenRead(const std::string& path) const;
+  // Appends `line` and a newline to the line-per-record file `path` (created if missing) and
+  // fsyncs it. A torn last line (a crash mid-append) is ended first, so that it never swallows the
+  // new line: readers skip lines that do not parse. Not thread-safe per path.
+  Status AppendLineDurably(const std::string& path, std::string_view line) const;
   // Replaces `path` atomically: write a temporary beside it, fsync, rename, fsync the directory.
   Status WriteFileAtomic(const std::string& path, std::string_view data) const;
   Result<std::string> ReadFile(const std::string& path) const;
@@ -85,6 +104,12 @@ class Env {
   Status RemoveFile(const std::string& path) const;
   Status TruncateFile(const std::string& path, uint64_t size) const;
   Status SyncDir(const std::string& dir) const;
+
+  // The system calls behind AppendFile, virtual so that a test can make them fail. They return
+  // what the system call does and set errno.
+  virtual long WriteSome(int fd, const char* data, size_t n) const;
+  virtual int DataSync(int fd) const;
+  virtual int Truncate(int fd, uint64_t size) const;
 };
 
 // An Env whose wall clock is set by the test.

@@ -53,13 +53,9 @@ Status ErrorStates::Set(const std::string& project, const std::string& fingerpri
   w.Key("changed_ms");
   w.Int(now_ms);
   w.EndObject();
-  std::string line = w.Take() + "\n";
   std::lock_guard<std::mutex> lock(mu_);
-  Result<std::unique_ptr<AppendFile>> file =
-      Env::Default()->OpenAppend(JoinPath(dir_, project + ".jsonl"));
-  if (!file.ok()) return file.status();
-  SL_RETURN_IF_ERROR((*file)->Append(line));
-  SL_RETURN_IF_ERROR((*file)->Sync());
+  SL_RETURN_IF_ERROR(
+      Env::Default()->AppendLineDurably(JoinPath(dir_, project + ".jsonl"), w.Take()));
   states_[project][fingerprint] = {std::string(status), now_ms};
   return Status::Ok();
 }

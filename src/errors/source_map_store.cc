@@ -3,6 +3,7 @@
 #include <simdjson.h>
 #include <xxhash.h>
 
+#include <charconv>
 #include <cstdio>
 
 #include "common/env.h"
@@ -13,12 +14,15 @@ namespace {
 
 constexpr char kIndex[] = "index.jsonl";
 
+// A directory name for a release: letters, digits, '-' and '.' as they are, other bytes as %XX.
+// A leading '.' is encoded too, so that "." and ".." name no other directory and no release
+// makes a hidden one.
 std::string EncodeRelease(std::string_view release) {
   if (release.empty()) return "_";
   std::string out;
   for (unsigned char c : release) {
     bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '.' || c == '-';
+                 (c == '.' && !out.empty()) || c == '-';
     if (plain) {
       out += static_cast<char>(c);
     } else {
@@ -34,8 +38,11 @@ std::string DecodeRelease(std::string_view name) {
   if (name == "_") return {};
   std::string out;
   for (size_t i = 0; i < name.size(); ++i) {
-    if (name[i] == '%' && i + 2 < name.size()) {
-      out += static_cast<char>(std::stoi(std::string(name.substr(i + 1, 2)), nullptr, 16));
+    unsigned byte = 0;
+    if (name[i] == '%' && i + 2 < name.size() &&
+        std::from_chars(name.data() + i + 1, name.data() + i + 3, byte, 16).ptr ==
+            name.data() + i + 3) {
+      out += static_cast<char>(byte);
       i += 2;
     } else {
       out += name[i];
@@ -135,14 +142,11 @@ Status SourceMapStore::Put(const std::string& project, const std::string& releas
   line.Key("uploaded_ms");
   line.Int(entry.uploaded_ms);
   line.EndObject();
-  std::string text = line.Take() + "\n";
+  const std::string text = line.Take();
 
   std::lock_guard<std::mutex> lock(mu_);  // uploads are rare: one at a time keeps the index whole
   SL_RETURN_IF_ERROR(env->WriteFileAtomic(JoinPath(dir, entry.file), map));
-  Result<std::unique_ptr<AppendFile>> index = env->OpenAppend(JoinPath(dir, kIndex));
-  if (!index.ok()) return index.status();
-  SL_RETURN_IF_ERROR((*index)->Append(text));
-  SL_RETURN_IF_ERROR((*index)->Sync());
+  SL_RETURN_IF_ERROR(env->AppendLineDurably(JoinPath(dir, kIndex), text));
   index_[project][release][key] = entry;
   const std::string cache_key = project + '\0' + release + '\0' + key;
   if (auto it = cache_.find(cache_key); it != cache_.end()) {

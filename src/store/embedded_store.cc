@@ -69,11 +69,23 @@ EmbeddedStore::EmbeddedStore(Env* env, Logger* logger, MetricsRegistry* metrics,
                                           "Events written from the memtable to segments")),
       compacted_segments_(metrics->AddCounter("sightline_compacted_segments_total",
                                               "Segment files merged into others by compaction")),
+      wal_sync_failures_(metrics->AddCounter(
+          "sightline_wal_sync_failures_total",
+          "WAL fdatasync calls that failed (each moves appends to a new file and flushes)")),
       active_(std::make_unique<Memtable>()) {
   metrics->AddGaugeCallback("sightline_memtable_bytes", "Bytes held in the memtable",
                             [this] { return static_cast<double>(Stats().memtable_bytes); });
   metrics->AddGaugeCallback("sightline_segments", "Live segment files",
                             [this] { return static_cast<double>(Stats().segments); });
+  metrics->AddGaugeCallback("sightline_wal_skipped_bytes",
+                            "Bytes of torn or corrupt WAL records skipped at start-up",
+                            [this] { return static_cast<double>(wal_skipped_bytes_); });
+  metrics->AddGaugeCallback("sightline_wal_skipped_regions",
+                            "Runs of torn or corrupt WAL records skipped at start-up",
+                            [this] { return static_cast<double>(wal_skipped_regions_); });
+  metrics->AddGaugeCallback(
+      "sightline_wal_files_replaced", "WAL files given up after a failed write or fdatasync",
+      [this] { return static_cast<double>(wal_ ? wal_->replaced_files() : 0); });
   metrics->AddGaugeCallback("sightline_segments_corrupt",
                             "Segment files left out because their checksum failed",
                             [this] { return static_cast<double>(Stats().corrupt_segments); });
@@ -157,11 +169,20 @@ Status EmbeddedStore::Recover() {
     });
     if (!replay.ok()) return replay.status();
     recovered_records_ += replay->records;
-    if (replay->torn_tail) {
-      logger_->Warn(
-          "WAL ends in an incomplete record (a crash mid-write); it is ignored",
-          {{"file", Wal::FileName(seq)}, {"valid_bytes", std::to_string(replay->valid_bytes)}});
-      SL_RETURN_IF_ERROR(env_->TruncateFile(path, replay->valid_bytes));
+    // The file is never appended to again (appends go to a new file below), so bad bytes stay
+    // where they are and are skipped again until a flush makes the file unneeded.
+    if (replay->skipped_bytes > 0) {
+      wal_skipped_bytes_ += replay->skipped_bytes;
+      wal_skipped_regions_ += replay->skipped_regions + (replay->torn_tail ? 1 : 0);
+      logger_->Warn(replay->torn_tail && replay->skipped_regions == 0
+                        ? "WAL ends in an incomplete record (a crash mid-write); it is skipped"
+                        : "WAL holds torn or corrupt records; they are skipped and the intact "
+                          "records after them are replayed",
+                    {{"file", Wal::FileName(seq)},
+                     {"skipped_regions",
+                      std::to_string(replay->skipped_regions + (replay->torn_tail ? 1 : 0))},
+                     {"skipped_bytes", std::to_string(replay->skipped_bytes)},
+                     {"records", std::to_string(replay->records)}});
     }
     max_seq = std::max(max_seq, seq + 1);
   }
@@ -610,9 +631,15 @@ Status EmbeddedStore::FlushLocked() {
     }
     new_wal_start = flushing_wal_start_;
   }
-  // The syncs of the switch happen outside the lock, so that appends do not wait for them. On
-  // failure the flush is retried with the memtable already taken.
-  if (switched) SL_RETURN_IF_ERROR(wal_->CompleteSwitch(*switched));
+  // The syncs of the switch happen outside the lock, so that appends do not wait for them. A
+  // failed sync does not stop the flush: the segments it writes are what make the records
+  // durable then (and a failed WAL sync is why a flush was asked for).
+  if (switched) {
+    if (Status s = wal_->CompleteSwitch(*switched); !s.ok()) {
+      logger_->Error("syncing the WAL before a flush failed; the flush goes on",
+                     {{"error", s.ToString()}});
+    }
+  }
 
   // Split the flushed batches by project and UTC day. A builder that reaches kMaxSegmentRows is
   // written out at once, which bounds the flush's memory whatever the memtable holds.
@@ -820,8 +847,17 @@ void EmbeddedStore::SyncLoop() {
     Status s = wal_->Sync(&synced);
     if (synced)
       fsync_seconds_.Observe(static_cast<double>(env_->MonotonicMicros() - started_us) / 1e6);
-    if (!s.ok()) logger_->Error("WAL fsync failed", {{"error", s.ToString()}});
     lock.lock();
+    if (!s.ok()) {
+      wal_sync_failures_.Inc();
+      logger_->Error(
+          "WAL fdatasync failed; appends move to a new WAL file and the memtable is "
+          "flushed to segments now",
+          {{"error", s.ToString()}});
+      flush_now_ = true;
+      flush_requested_ = true;
+      flush_wake_.notify_one();
+    }
   }
 }
 
@@ -833,12 +869,13 @@ void EmbeddedStore::FlushLoop() {
                          [this] { return stopping_ || flush_requested_; });
     if (stopping_) break;
     flush_requested_ = false;
+    const bool flush_now = std::exchange(flush_now_, false);
     lock.unlock();
     bool due;
     {
       std::lock_guard<std::mutex> state_lock(mu_);
       due = !active_->empty() &&
-            (active_->bytes() >= options_.flush_bytes ||
+            (flush_now || active_->bytes() >= options_.flush_bytes ||
              env_->NowMillis() - active_since_ms_ >= int64_t{options_.flush_interval_s} * 1000);
     }
     if (due) {

@@ -136,6 +136,7 @@ class EmbeddedStore final : public Store {
   Histogram& flush_seconds_;
   Counter& flushed_events_;
   Counter& compacted_segments_;
+  Counter& wal_sync_failures_;
 
   std::mutex flush_mu_;  // one flush at a time; taken before mu_
   mutable std::mutex mu_;
@@ -147,13 +148,17 @@ class EmbeddedStore final : public Store {
   std::vector<SegmentRecord> corrupt_segments_;  // GUARDED_BY(mu_): kept listed, not read
   Manifest manifest_;                            // GUARDED_BY(flush_mu_)
   int64_t active_since_ms_ = 0;                  // GUARDED_BY(mu_)
-  uint64_t recovered_records_ = 0;
+  uint64_t recovered_records_ = 0;               // set by Recover(), read-only afterwards
+  uint64_t wal_skipped_bytes_ = 0;               // likewise
+  uint64_t wal_skipped_regions_ = 0;             // likewise
 
   std::mutex wake_mu_;
   std::condition_variable sync_wake_;   // the syncer: only to stop
   std::condition_variable flush_wake_;  // the flusher: a memtable is full, or stop
   bool stopping_ = false;               // GUARDED_BY(wake_mu_)
   bool flush_requested_ = false;        // GUARDED_BY(wake_mu_)
+  bool flush_now_ = false;  // GUARDED_BY(wake_mu_): flush whatever the memtable holds (after a
+                            // failed WAL sync)
   bool closed_ = false;
   std::thread syncer_;
   std::thread flusher_;

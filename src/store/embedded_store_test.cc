@@ -1,10 +1,12 @@
 #include "store/embedded_store.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <thread>
 
@@ -84,6 +86,77 @@ TEST_F(EmbeddedStoreTest, UnflushedEventsComeBackFromTheWalAfterACrash) {
   reopened.reset();
   auto again = Open("crashed");
   EXPECT_EQ(Samples(*again), 3);
+}
+
+// A write cut short by a full disk or a file-size limit (RLIMIT_FSIZE makes write() stop at the
+// limit and fail with EFBIG after it) answers an error, and the appends acknowledged after it
+// survive a crash: the torn record is cut back before anything else is appended.
+TEST_F(EmbeddedStoreTest, AppendsAcknowledgedAfterAShortWriteSurviveACrash) {
+  auto store = Open();
+  for (int idx = 0; idx < 10; ++idx)
+    ASSERT_TRUE(store->Append({"p", {Vital(kDay1, "LCP", idx)}}).ok());
+  uint64_t wal_bytes = 0;
+  for (auto& entry : std::filesystem::directory_iterator(JoinPath(dir_.path(), "default/wal"))) {
+    wal_bytes = std::max<uint64_t>(wal_bytes, entry.file_size());
+  }
+  ASSERT_GT(wal_bytes, 0u);
+  std::signal(SIGXFSZ, SIG_IGN);
+  rlimit unlimited{}, limited{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &unlimited), 0);
+  limited = unlimited;
+  limited.rlim_cur = wal_bytes + 5;  // the next record's header is cut after 5 bytes
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
+  Status short_write = store->Append({"p", {Vital(kDay1, "LCP", 100)}});
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &unlimited), 0);
+  EXPECT_FALSE(short_write.ok());
+  for (int idx = 0; idx < 10; ++idx)
+    ASSERT_TRUE(store->Append({"p", {Vital(kDay1, "LCP", idx)}}).ok());
+  EXPECT_EQ(Samples(*store), 20);
+
+  std::filesystem::copy(JoinPath(dir_.path(), "default"), JoinPath(dir_.path(), "crashed"),
+                        std::filesystem::copy_options::recursive);
+  auto reopened = Open("crashed");
+  EXPECT_EQ(Samples(*reopened), 20);
+}
+
+// An Env whose next fdatasync calls fail with EIO, as a failing disk's would.
+class FailingSyncEnv : public Env {
+ public:
+  int DataSync(int fd) const override {
+    if (failures_left.fetch_sub(1) > 0) {
+      errno = EIO;
+      return -1;
+    }
+    return Env::DataSync(fd);
+  }
+  mutable std::atomic<int> failures_left{0};
+};
+
+// After a failed fdatasync the kernel may drop the pages it could not write and report the next
+// fdatasync as a success, so the records in that WAL file are made durable another way: the
+// memtable is flushed to segments at once, and appends move on to a new WAL file.
+TEST_F(EmbeddedStoreTest, AFailedWalSyncFlushesTheMemtableAndMovesToANewWalFile) {
+  FailingSyncEnv env;
+  EmbeddedStoreOptions options;
+  options.dir = JoinPath(dir_.path(), "default");
+  options.flush_interval_s = 3600;
+  options.wal_fsync_interval_ms = 10;
+  auto opened = EmbeddedStore::Open(&env, &logger_, &metrics_, options);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  auto& store = *opened;
+  env.failures_left = 1;
+  ASSERT_TRUE(store->Append({"p", {Vital(kDay1, "LCP", 1)}}).ok());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (store->Stats().segments == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(store->Stats().segments, 1u) << "the failed sync's records are flushed to a segment";
+  EXPECT_NE(metrics_.Render().find("sightline_wal_sync_failures_total 1"), std::string::npos);
+  ASSERT_TRUE(store->Append({"p", {Vital(kDay1, "LCP", 2)}}).ok());
+  std::filesystem::copy(options.dir, JoinPath(dir_.path(), "crashed"),
+                        std::filesystem::copy_options::recursive);
+  auto reopened = Open("crashed");
+  EXPECT_EQ(Samples(*reopened), 2);
 }
 
 TEST_F(EmbeddedStoreTest, AGroupBecomesVisibleAndDurableAtItsCommit) {

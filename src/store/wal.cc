@@ -63,9 +63,21 @@ Status Wal::Append(std::string_view payload) {
 
 Status Wal::AppendFramed(std::string_view records) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (!file_->healthy()) SL_RETURN_IF_ERROR(ReplaceUnhealthyFileLocked());
   SL_RETURN_IF_ERROR(file_->Append(records));
   unsynced_bytes_ += records.size();
   bytes_appended_ += records.size();
+  return Status::Ok();
+}
+
+Status Wal::ReplaceUnhealthyFileLocked() {
+  Result<std::unique_ptr<AppendFile>> next = env_->OpenAppend(JoinPath(dir_, FileName(seq_ + 1)));
+  if (!next.ok()) return next.status();
+  SL_RETURN_IF_ERROR(env_->SyncDir(dir_));
+  file_ = std::move(next).value();
+  ++seq_;
+  unsynced_bytes_ = 0;
+  ++replaced_files_;
   return Status::Ok();
 }
 
@@ -78,6 +90,8 @@ Status Wal::Sync(bool* synced) {
     unsynced_bytes_ = 0;
     file = file_;
   }
+  // A failure leaves the file unhealthy: the next append moves on to a new file, and the records
+  // in this one are durable only once a flush has put them in segments.
   return file->Sync();
 }
 
@@ -114,27 +128,64 @@ uint64_t Wal::bytes_appended() const {
   return bytes_appended_;
 }
 
+uint64_t Wal::replaced_files() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return replaced_files_;
+}
+
+namespace {
+
+// Whether `pos` could start a record: the file ends there, or a length that fits follows.
+bool PlausibleStart(std::string_view in, size_t pos) {
+  if (pos == in.size()) return true;
+  std::string_view header = in.substr(pos);
+  uint32_t len;
+  return GetFixed32(&header, &len) && header.size() >= 4 + uint64_t{len};
+}
+
+// Whether a whole record with a valid checksum starts at `pos` of `in`; its payload's length in
+// `len`. While resynchronising after bad bytes, a candidate must also be followed by a plausible
+// start before its checksum is computed, so that garbage rarely costs a checksum over a long
+// false length (which would make skipping a torn record quadratic in its size).
+bool RecordAt(std::string_view in, size_t pos, uint32_t* len, bool resyncing) {
+  std::string_view header = in.substr(pos);
+  uint32_t crc;
+  if (!GetFixed32(&header, len) || !GetFixed32(&header, &crc) || *len > header.size()) {
+    return false;
+  }
+  if (resyncing && !PlausibleStart(in, pos + 8 + *len)) return false;
+  return Crc32Extend(Crc32(in.substr(pos, 4)), header.substr(0, *len)) == crc;
+}
+
+}  // namespace
+
 Result<WalReplayResult> ReplayWalFile(Env* env, const std::string& path,
                                       const std::function<Status(std::string_view)>& fn) {
   Result<std::string> contents = env->ReadFile(path);
   if (!contents.ok()) return contents.status();
-  std::string_view in = *contents;
+  const std::string_view in = *contents;
   WalReplayResult result;
-  while (!in.empty()) {
-    std::string_view record = in;
-    uint32_t len, crc;
-    if (!GetFixed32(&record, &len) || !GetFixed32(&record, &crc) || len > record.size()) {
-      result.torn_tail = true;
-      break;
+  size_t pos = 0;
+  size_t skipped_from = std::string_view::npos;  // start of the bad bytes being skipped
+  while (pos < in.size()) {
+    uint32_t len;
+    if (!RecordAt(in, pos, &len, /*resyncing=*/skipped_from != std::string_view::npos)) {
+      if (skipped_from == std::string_view::npos) skipped_from = pos;
+      ++pos;
+      continue;
     }
-    if (Crc32Extend(Crc32(in.substr(0, 4)), record.substr(0, len)) != crc) {
-      result.torn_tail = true;
-      break;
+    if (skipped_from != std::string_view::npos) {
+      ++result.skipped_regions;
+      result.skipped_bytes += pos - skipped_from;
+      skipped_from = std::string_view::npos;
     }
-    SL_RETURN_IF_ERROR(fn(record.substr(0, len)));
+    SL_RETURN_IF_ERROR(fn(in.substr(pos + 8, len)));
     ++result.records;
-    in.remove_prefix(8 + len);
-    result.valid_bytes += 8 + len;
+    pos += 8 + len;
+  }
+  if (skipped_from != std::string_view::npos) {
+    result.torn_tail = true;
+    result.skipped_bytes += in.size() - skipped_from;
   }
   return result;
 }

@@ -30,7 +30,8 @@ class Wal {
   // Opens a new file numbered `seq` in `dir` (which must exist) for appending.
   static Result<std::unique_ptr<Wal>> Open(Env* env, std::string dir, uint64_t seq);
 
-  // Errors: IOError; the record may then be partially written and is ignored by replay.
+  // Errors: IOError. A failed append leaves nothing behind: a write that stopped part-way is cut
+  // back, or, when that fails too (or after a failed Sync), the next append opens the next file.
   Status Append(std::string_view payload);
   // Appends the record of `payload` to `out` (for AppendFramed), returning the payload's offset
   // in `out`.
@@ -42,7 +43,10 @@ class Wal {
   // Writes records framed by Frame() with one write (group commit). Errors as Append.
   Status AppendFramed(std::string_view records);
   // fdatasync of the current file; a no-op when nothing was appended since the last Sync.
-  // Reports whether it synced anything through `synced`.
+  // Reports whether it synced anything through `synced`. After a failure the records appended
+  // to that file are durable only once the store has flushed them to segments (the kernel may
+  // drop the pages it failed to write and report a later fdatasync as a success): appends go on
+  // in the next file.
   Status Sync(bool* synced = nullptr);
   // Switches appends to file `seq + 1` (Switch, quick: appends wait for it) and then makes the
   // previous file and the new file's directory entry durable (CompleteSwitch, which syncs: call it
@@ -56,6 +60,8 @@ class Wal {
   Result<uint64_t> Rotate();
   uint64_t current_seq() const;
   uint64_t bytes_appended() const;
+  // Files given up after a failed write that could not be cut back or a failed fdatasync.
+  uint64_t replaced_files() const;
 
   static std::string FileName(uint64_t seq);
   // Parses "wal-<seq>.log"; false for other names.
@@ -63,6 +69,7 @@ class Wal {
 
  private:
   Wal(Env* env, std::string dir) : env_(env), dir_(std::move(dir)) {}
+  Status ReplaceUnhealthyFileLocked();
 
   Env* const env_;
   const std::string dir_;
@@ -72,16 +79,20 @@ class Wal {
   uint64_t seq_ = 0;                  // GUARDED_BY(mu_)
   uint64_t unsynced_bytes_ = 0;       // GUARDED_BY(mu_)
   uint64_t bytes_appended_ = 0;       // GUARDED_BY(mu_)
+  uint64_t replaced_files_ = 0;       // GUARDED_BY(mu_)
 };
 
 struct WalReplayResult {
   uint64_t records = 0;
-  bool torn_tail = false;    // the file ended in an incomplete or corrupt record
-  uint64_t valid_bytes = 0;  // length of the intact prefix
+  uint64_t skipped_regions = 0;  // runs of torn or corrupt bytes with intact records after them
+  uint64_t skipped_bytes = 0;    // bytes of those runs and of a torn tail
+  bool torn_tail = false;        // the file ends in an incomplete or corrupt record
 };
 
-// Calls `fn` with each intact record's payload in order and stops at the first incomplete or
-// corrupt record (a torn tail after a crash). Errors: IOError reading, or whatever `fn` returns.
+// Calls `fn` with each intact record's payload in order. A torn or corrupt record is skipped:
+// replay resynchronises on the next intact record (one whose length fits, whose checksum holds
+// and which is followed by the end of the file or a plausible record), so one bad record never
+// hides the ones after it. Errors: IOError reading, or whatever `fn` returns.
 Result<WalReplayResult> ReplayWalFile(Env* env, const std::string& path,
                                       const std::function<Status(std::string_view)>& fn);
 

@@ -1,6 +1,9 @@
 #include "store/wal.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <csignal>
 
 #include "store/test_util.h"
 
@@ -66,11 +69,11 @@ TEST(WalTest, TornTailIsIgnoredAtEveryCutPoint) {
     auto records = ReplayAll(path, &result);
     ASSERT_EQ(records.size(), 1u) << cut;
     EXPECT_TRUE(result.torn_tail || cut == first_record);
-    EXPECT_EQ(result.valid_bytes, first_record);
+    EXPECT_EQ(result.skipped_bytes, cut - first_record);
   }
 }
 
-TEST(WalTest, ACorruptRecordEndsTheReplay) {
+TEST(WalTest, ACorruptRecordIsSkippedAndTheRecordsAfterItReplay) {
   TempDir dir;
   std::string path = JoinPath(dir.path(), Wal::FileName(1));
   {
@@ -84,8 +87,59 @@ TEST(WalTest, ACorruptRecordEndsTheReplay) {
   ASSERT_TRUE(Env::Default()->WriteFileAtomic(path, bytes).ok());
   WalReplayResult result;
   auto records = ReplayAll(path, &result);
-  EXPECT_EQ(records.size(), 1u);
-  EXPECT_TRUE(result.torn_tail);
+  EXPECT_EQ(records, (std::vector<std::string>{"aaaa", "cccc"}));
+  EXPECT_EQ(result.skipped_regions, 1u);
+  EXPECT_EQ(result.skipped_bytes, 12u);
+  EXPECT_FALSE(result.torn_tail);
+}
+
+// The shape a short write used to leave: part of a record, then whole records appended after it.
+TEST(WalTest, ReplayResynchronisesAfterAPartialRecordInTheMiddle) {
+  TempDir dir;
+  std::string path = JoinPath(dir.path(), Wal::FileName(1));
+  std::string first, torn, rest;
+  Wal::Frame("aaaa", &first);
+  Wal::Frame(std::string(300, 't'), &torn);
+  Wal::Frame("bbbb", &rest);
+  Wal::Frame(std::string(5000, 'c'), &rest);
+  for (size_t cut : {size_t{1}, size_t{5}, size_t{8}, size_t{100}, torn.size() - 1}) {
+    ASSERT_TRUE(Env::Default()->WriteFileAtomic(path, first + torn.substr(0, cut) + rest).ok());
+    WalReplayResult result;
+    auto records = ReplayAll(path, &result);
+    ASSERT_EQ(records.size(), 3u) << cut;
+    EXPECT_EQ(records[0], "aaaa");
+    EXPECT_EQ(records[1], "bbbb");
+    EXPECT_EQ(records[2].size(), 5000u);
+    EXPECT_EQ(result.skipped_regions, 1u) << cut;
+    EXPECT_EQ(result.skipped_bytes, cut) << cut;
+    EXPECT_FALSE(result.torn_tail);
+  }
+}
+
+// A write that fails part-way is cut back: the next append starts where the failed one did.
+TEST(WalTest, AShortWriteIsCutBackBeforeTheNextAppend) {
+  TempDir dir;
+  auto wal = Wal::Open(Env::Default(), dir.path(), 1);
+  ASSERT_TRUE((*wal)->Append("aaaa").ok());
+  std::signal(SIGXFSZ, SIG_IGN);
+  rlimit unlimited{}, limited{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &unlimited), 0);
+  limited = unlimited;
+  limited.rlim_cur = 12 + 20;  // the second record stops 20 bytes in
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
+  Status failed = (*wal)->Append(std::string(100, 'x'));
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &unlimited), 0);
+  EXPECT_EQ(failed.code(), Status::Code::kIOError);
+  ASSERT_TRUE((*wal)->Append("bbbb").ok());
+  WalReplayResult result;
+  auto records = ReplayAll(JoinPath(dir.path(), Wal::FileName((*wal)->current_seq())), &result);
+  if ((*wal)->current_seq() == 1) {
+    EXPECT_EQ(records, (std::vector<std::string>{"aaaa", "bbbb"}));
+  } else {  // the file could not be cut back and appends moved on to the next one
+    EXPECT_EQ(records, (std::vector<std::string>{"bbbb"}));
+  }
+  EXPECT_EQ(result.skipped_regions, 0u);
+  EXPECT_FALSE(result.torn_tail);
 }
 
 TEST(WalTest, RotateStartsTheNextFile) {
