@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "common/config.h"
+#include "common/dir_lock.h"
 #include "common/logger.h"
 #include "common/metrics.h"
 #include "enrich/enricher.h"
@@ -20,11 +21,13 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: sightline import --config FILE [--data DIR] [--project P] [--segment-rows N]\n"
-    "                        [FILE ...]\n"
+    "                        [--wait SECONDS] [FILE ...]\n"
     "Reads stored events, one JSON object per line (ClickHouse's JSONEachRow): the keys are\n"
     "column names (docs/storage-format.md), plus \"project\" unless --project gives it. ts and\n"
     "type are required. Text is scrubbed of personal data as at ingest. Reads standard input\n"
-    "without FILE. Rows that do not fit are reported and skipped; the others are imported.\n";
+    "without FILE. Rows that do not fit are reported and skipped; the others are imported.\n"
+    "One process writes a data directory at a time: while `serve` (or another import) uses it,\n"
+    "import waits up to --wait seconds (default 0) for it to stop, then fails naming it.\n";
 
 constexpr size_t kChunkBytes = 64 << 20;
 constexpr size_t kMaxReportedErrors = 10;
@@ -44,6 +47,7 @@ bool ValidProjectId(std::string_view id) {
 int RunImport(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string config_path, data_dir, default_project;
   size_t segment_rows = 1 << 20;
+  int64_t wait_s = 0;
   std::vector<std::string> files;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -69,6 +73,15 @@ int RunImport(const std::vector<std::string>& args, std::ostream& out, std::ostr
         err << "sightline import: --segment-rows must be in [1000, 16777216]\n";
         return 2;
       }
+    } else if (a == "--wait") {
+      std::string wait_text;
+      if (!value(&wait_text)) break;
+      char* end = nullptr;
+      wait_s = std::strtoll(wait_text.c_str(), &end, 10);
+      if (wait_text.empty() || *end != '\0' || wait_s < 0 || wait_s > 86400) {
+        err << "sightline import: --wait must be whole seconds in [0, 86400]\n";
+        return 2;
+      }
     } else if (!a.empty() && a[0] == '-' && a != "-") {
       err << "sightline import: unexpected \"" << a << "\"\n" << kUsage;
       return 2;
@@ -88,6 +101,13 @@ int RunImport(const std::vector<std::string>& args, std::ostream& out, std::ostr
   if (!data_dir.empty()) config->storage.data_dir = data_dir;
   if (files.empty()) files.push_back("-");
 
+  Result<std::unique_ptr<DirLock>> lock =
+      DirLock::Acquire(config->storage.data_dir, "import", wait_s * 1000);
+  if (!lock.ok()) {
+    err << "sightline import: " << lock.status().message()
+        << " (stop it, or pass --wait SECONDS to wait for it)\n";
+    return 1;
+  }
   Logger logger(Env::Default(), stderr, LogLevel::kWarn);
   MetricsRegistry metrics;
   EmbeddedStoreOptions options;

@@ -12,6 +12,7 @@
 
 #include "common/asio.h"
 #include "common/config.h"
+#include "common/dir_lock.h"
 #include "common/json_writer.h"
 #include "common/logger.h"
 #include "common/metrics.h"
@@ -177,6 +178,13 @@ int RunServe(const std::vector<std::string>& args) {
   MetricsRegistry metrics;
   std::signal(SIGPIPE, SIG_IGN);
 
+  // Held until the process exits: one writer per data directory (import waits or fails).
+  Result<std::unique_ptr<DirLock>> data_dir_lock =
+      DirLock::Acquire(config.storage.data_dir, "serve");
+  if (!data_dir_lock.ok()) {
+    logger.Error("cannot use the data directory", {{"error", data_dir_lock.status().message()}});
+    return 1;
+  }
   EmbeddedStoreOptions store_options;
   store_options.dir = JoinPath(config.storage.data_dir, config.storage.region);
   store_options.wal_fsync_interval_ms = config.storage.wal_fsync_interval_ms;

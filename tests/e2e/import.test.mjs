@@ -8,9 +8,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import {
-  SHOP, SKETCH_REL, baseConfig, compareStats, describeResponse, eventually, expectedStats,
-  makeTempDir, metricSum, queryMetrics, request, runBinary, scrapeMetrics, startServer,
-  storedBytes, toYaml,
+  SHOP, SKETCH_REL, baseConfig, beacon, compareStats, describeResponse, eventually, expectedStats,
+  isoSeconds, makeTempDir, metricSum, postBeacon, queryMetrics, request, runBinary, scrapeMetrics,
+  startServer, storedBytes, toYaml, vital,
 } from './helpers.mjs';
 
 // The imported `rows` (two days before `end`) answered exactly, from rollups without reading rows,
@@ -121,4 +121,47 @@ test('a day that has aged is compacted by the server into one segment, answers u
   } finally {
     await server.stop();
   }
+});
+
+test('one writer per data directory: import and a second serve refuse a directory a server is using, naming it', async () => {
+  const dir = makeTempDir();
+  const dataDir = path.join(dir, 'data');
+  const configPath = path.join(dir, 'sightline.yaml');
+  fs.writeFileSync(configPath, toYaml({ ...baseConfig(), data_dir: dataDir }));
+  const server = await startServer(baseConfig(), { dataDir });
+  const now = Math.floor(Date.now() / 1000) * 1000;
+  const acked = [];
+  for (let idx = 0; idx < 20; ++idx) {
+    const res = await postBeacon(server, beacon({ events: [vital('LCP', 1000 + idx)], context: { release: `r${idx}` } }));
+    assert.equal(res.status, 202, describeResponse(res));
+    acked.push(`r${idx}`);
+  }
+  const rows = Array.from({ length: 50 }, (_, idx) => JSON.stringify({
+    project: SHOP.id, ts: now - 60_000 + idx, type: 'vital', name: 'LCP', value: 500, release: 'imported',
+  }));
+  const file = path.join(dir, 'rows.jsonl');
+  fs.writeFileSync(file, `${rows.join('\n')}\n`);
+
+  const imported = await runBinary(['import', '--config', configPath, file], { timeoutMs: 20000 });
+  assert.equal(imported.code, 1, `import beside a running server fails: ${imported.stdout}${imported.stderr}`);
+  assert.match(imported.stderr, new RegExp(`in use by another sightline process \\(pid ${server.pid}, serve\\)`), imported.stderr);
+
+  const second = await runBinary(['serve', '--config', configPath, '--listen', '127.0.0.1:0', '--data', dataDir], { timeoutMs: 10000 });
+  assert.notEqual(second.code, 0, 'a second server on the same directory does not start');
+  assert.match(second.stderr, new RegExp(`pid ${server.pid}, serve`), second.stderr);
+
+  // The running server lost nothing; after it stops, import may write.
+  await server.stop('SIGKILL');
+  const afterStop = await runBinary(['import', '--config', configPath, file], { timeoutMs: 20000 });
+  assert.equal(afterStop.code, 0, afterStop.stderr);
+  const restarted = await startServer(baseConfig(), { dataDir });
+  const res = await queryMetrics(restarted, {
+    project: SHOP.id, name: 'LCP', stats: 'count', group_by: 'release',
+    from: isoSeconds(now - 3600_000), to: isoSeconds(now + 3600_000),
+  });
+  assert.equal(res.status, 200, describeResponse(res));
+  const counts = Object.fromEntries(res.json.rows.map((r) => [r.group.release, r.count]));
+  for (const release of acked) assert.equal(counts[release], 1, `acknowledged beacon ${release} kept`);
+  assert.equal(counts.imported, 50, 'the import after the server stopped is stored');
+  await restarted.stop();
 });
