@@ -1,6 +1,7 @@
 #include "common/time_parse.h"
 
 #include <charconv>
+#include <limits>
 
 namespace sightline {
 namespace {
@@ -94,16 +95,22 @@ int64_t ParseDurationMs(std::string_view text) {
   int64_t n = 0;
   auto res = std::from_chars(text.data(), text.data() + text.size() - 1, n);
   if (res.ec != std::errc() || res.ptr != text.data() + text.size() - 1 || n <= 0) return 0;
+  int64_t unit_ms;
   switch (text.back()) {
     case 'm':
-      return n * 60'000;
+      unit_ms = 60'000;
+      break;
     case 'h':
-      return n * 3'600'000;
+      unit_ms = 3'600'000;
+      break;
     case 'd':
-      return n * 86'400'000;
+      unit_ms = 86'400'000;
+      break;
     default:
       return 0;
   }
+  if (n > std::numeric_limits<int64_t>::max() / unit_ms) return 0;  // would overflow
+  return n * unit_ms;
 }
 
 }  // namespace sightline

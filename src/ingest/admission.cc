@@ -95,6 +95,9 @@ int64_t Admission::TakeRateToken(std::string_view client, std::string_view key, 
   const double client_rate = limits_.beacons_per_second_per_client;
   const double key_rate = limits_.beacons_per_second_per_key;
   if (client_rate <= 0 && key_rate <= 0) return 0;
+  // An IPv6 visitor usually holds a whole /64 (SLAAC, privacy addresses): one bucket for it, or
+  // anyone could take a fresh bucket for every request.
+  if (client.size() == 16) client = client.substr(0, 8);
   std::lock_guard<std::mutex> lock(mu_);
   TokenBucket* client_bucket = client_rate > 0 ? &per_client_[std::string(client)] : nullptr;
   TokenBucket* key_bucket = key_rate > 0 ? &per_key_[std::string(key)] : nullptr;

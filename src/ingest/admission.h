@@ -49,7 +49,8 @@ class Admission {
   // Whether any project allows `origin` (for preflights that carry no key).
   bool AnyProjectAllows(std::string_view origin) const;
 
-  // Takes a token from the client's and the key's bucket. Returns 0 when admitted, else the
+  // Takes a token from the client's and the key's bucket. `client` is the address bytes (4 for
+  // IPv4, 16 for IPv6; an IPv6 client's bucket is its /64). Returns 0 when admitted, else the
   // seconds (>= 1) the client should wait (for Retry-After).
   int64_t TakeRateToken(std::string_view client, std::string_view key, int64_t now_us);
   // Drops buckets idle for more than a minute. O(buckets); call from a timer.

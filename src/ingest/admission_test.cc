@@ -56,6 +56,20 @@ TEST(AdmissionTest, RateLimitsPerClientAndPerKeyWithRetryAfter) {
   EXPECT_EQ(admission.client_buckets(), 0u);
 }
 
+TEST(AdmissionTest, AnIPv6ClientsBucketIsItsSlash64) {
+  LimitsConfig limits;
+  limits.beacons_per_second_per_client = 1;
+  limits.beacons_per_second_per_key = 0;
+  Admission admission({}, limits);
+  const int64_t now = 5'000'000;
+  const std::string net_a(8, '\x20'), net_b(8, '\x21');
+  EXPECT_EQ(admission.TakeRateToken(net_a + std::string(8, '\x01'), "k", now), 0);
+  EXPECT_GE(admission.TakeRateToken(net_a + std::string(8, '\x02'), "k", now), 1);  // same /64
+  EXPECT_EQ(admission.TakeRateToken(net_b + std::string(8, '\x01'), "k", now), 0);  // another
+  EXPECT_EQ(admission.TakeRateToken("\x0a\x00\x00\x01", "k", now), 0);              // IPv4: whole
+  EXPECT_EQ(admission.TakeRateToken(std::string("\x0a\x00\x00\x02", 4), "k", now), 0);
+}
+
 TEST(AdmissionTest, EmptyOriginListAndMissingOriginAreAllowed) {
   ProjectConfig open_project;
   EXPECT_TRUE(Admission::OriginAllowed(open_project, "https://any.example"));

@@ -76,10 +76,7 @@ std::optional<QueryError> ParseCompareQuery(const QueryParams& params, int64_t n
     for (auto [bound, into] :
          {std::pair{k + "_from", &side->from_ms}, std::pair{k + "_to", &side->to_ms}}) {
       if (const std::string* text = FindParam(params, bound)) {
-        std::optional<int64_t> t = ParseTimestamp(*text);
-        if (!t)
-          return QueryError{bound, "must be ISO-8601 or epoch milliseconds, got \"" + *text + "\""};
-        *into = *t;
+        if (auto err = ParseQueryTime(bound, *text, into)) return err;
       }
     }
     if (side->from_ms >= side->to_ms) return QueryError{k + "_from", "must be before " + k + "_to"};

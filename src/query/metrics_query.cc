@@ -61,21 +61,28 @@ const std::string* FindParam(const QueryParams& params, std::string_view name) {
   return nullptr;
 }
 
+std::optional<QueryError> ParseQueryTime(std::string_view field, const std::string& text,
+                                         int64_t* ms) {
+  std::optional<int64_t> parsed = ParseTimestamp(text);
+  if (!parsed || *parsed < kMinQueryTimeMs || *parsed > kMaxQueryTimeMs) {
+    return QueryError{std::string(field),
+                      "must be an ISO-8601 time or epoch milliseconds within the range "
+                      "1970-01-01 to 9999-12-31, got \"" +
+                          text + "\""};
+  }
+  *ms = *parsed;
+  return std::nullopt;
+}
+
 std::optional<QueryError> ParseTimeRange(const QueryParams& params, int64_t now_ms,
                                          int64_t* from_ms, int64_t* to_ms) {
   *to_ms = now_ms;
   if (const std::string* to = FindParam(params, "to")) {
-    std::optional<int64_t> parsed = ParseTimestamp(*to);
-    if (!parsed)
-      return QueryError{"to", "not an ISO-8601 time or epoch milliseconds: \"" + *to + "\""};
-    *to_ms = *parsed;
+    if (auto err = ParseQueryTime("to", *to, to_ms)) return err;
   }
   *from_ms = *to_ms - kDefaultRangeMs;
   if (const std::string* from = FindParam(params, "from")) {
-    std::optional<int64_t> parsed = ParseTimestamp(*from);
-    if (!parsed)
-      return QueryError{"from", "not an ISO-8601 time or epoch milliseconds: \"" + *from + "\""};
-    *from_ms = *parsed;
+    if (auto err = ParseQueryTime("from", *from, from_ms)) return err;
   }
   if (*from_ms >= *to_ms) return QueryError{"from", "must be before to"};
   return std::nullopt;

@@ -30,6 +30,14 @@ struct QueryError {
 // The value of the first parameter named `name`, or nullptr.
 const std::string* FindParam(const QueryParams& params, std::string_view name);
 
+// The times a query may name: 1970-01-01 to 9999-12-31 (so that no range or bucket count
+// computed from them overflows).
+inline constexpr int64_t kMinQueryTimeMs = 0;
+inline constexpr int64_t kMaxQueryTimeMs = 253'402'300'799'999;
+// One time bound named `field`: ISO-8601 or epoch ms within those times, else an error naming
+// `field` and the range.
+std::optional<QueryError> ParseQueryTime(std::string_view field, const std::string& text,
+                                         int64_t* ms);
 // from/to: ISO-8601 or epoch ms, [from, to); default the 24 hours before now.
 std::optional<QueryError> ParseTimeRange(const QueryParams& params, int64_t now_ms,
                                          int64_t* from_ms, int64_t* to_ms);

@@ -63,6 +63,14 @@ TEST(TimeseriesQueryTest, MistakesNameTheirParameter) {
                       {"segment", "device:d"},
                       {"segment", "device:e"}}),
             "segment");
+  // Times beyond what a range can hold (their difference overflowed into a huge bucket count).
+  EXPECT_EQ(field_of({{"name", "LCP"}, {"from", "0000-01-01"}, {"to", "9223372036854775807"}}),
+            "to");
+  EXPECT_EQ(field_of({{"name", "LCP"}, {"from", "0000-01-01"}}), "from");
+  EXPECT_EQ(field_of({{"name", "LCP"}, {"to", "-9223372036854775808"}}), "to");
+  EXPECT_EQ(field_of({{"name", "LCP"}, {"from", "1970-01-01"}, {"to", "9999-12-31"}}), "interval");
+  // 2^59 + 60 minutes overflows to one hour when multiplied out.
+  EXPECT_EQ(field_of({{"name", "LCP"}, {"interval", "576460752303423548m"}}), "interval");
 }
 
 }  // namespace

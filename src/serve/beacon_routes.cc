@@ -78,6 +78,14 @@ void BeaconRoutes::Register(HttpServer* server) {
   server->Handle(
       http::verb::post, "/v1/beacon", "beacon",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleBeacon(req, res); });
+  // Pages read why the HTTP layer refused their beacon (too large, malformed) with CORS headers.
+  server->WriteRefusalsWith(
+      http::verb::post, "/v1/beacon", [this](const Refusal& refusal, HttpResponse* res) {
+        SetError(res, refusal.status, refusal.error, refusal.field, refusal.reason);
+        if (!refusal.origin.empty() && admission_.AnyProjectAllows(refusal.origin)) {
+          res->allow_origin.assign(refusal.origin);
+        }
+      });
   server->Handle(
       http::verb::options, "/v1/beacon", "beacon_preflight",
       [this](const HttpRequest& req, HttpResponse* res) { return HandlePreflight(req, res); });
@@ -87,8 +95,7 @@ void BeaconRoutes::Register(HttpServer* server) {
 }
 
 std::string_view BeaconRoutes::ClientOf(const HttpRequest& req, std::string* scratch) const {
-  return ClientBytesOf(proxies_, req.client, req.header(std::string_view("X-Forwarded-For")),
-                       req.header(http::field::forwarded), scratch);
+  return VisitorAddressOf(req, proxies_, scratch);
 }
 
 bool BeaconRoutes::HandleConfig(const HttpRequest& req, HttpResponse* res) {

@@ -48,8 +48,13 @@ void ErrorRoutes::Register(HttpServer* server) {
   server->Handle(
       http::verb::post, "/api/v1/sourcemaps", "api_sourcemaps_upload",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleUpload(req, res); });
-  server->LimitBody(http::verb::post, "/api/v1/sourcemaps", max_map_bytes_,
-                    "limits.max_sourcemap_bytes");
+  // Uploads are authorized before their body (up to limits.max_sourcemap_bytes) is read.
+  server->LimitBody(
+      http::verb::post, "/api/v1/sourcemaps", max_map_bytes_, "limits.max_sourcemap_bytes",
+      [this](const HttpRequest& req, HttpResponse* res) {
+        QueryParams params = ParseQueryString(req.query);
+        return !AuthorizeUpload(req, FindParam(params, "project"), res, false).empty();
+      });
   server->Handle(
       http::verb::get, "/api/v1/sourcemaps", "api_sourcemaps_list",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleListMaps(req, res); });

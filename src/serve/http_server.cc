@@ -3,6 +3,7 @@
 #include <charconv>
 #include <limits>
 
+#include "common/strings.h"
 #include "serve/http_util.h"
 
 namespace sightline {
@@ -35,6 +36,12 @@ std::string ClientKey(const Socket& socket) {
   return std::string(bytes.begin(), bytes.end());
 }
 
+std::string_view HeaderValue(const Request& req, http::field name) {
+  auto it = req.find(name);
+  if (it == req.end()) return {};
+  return std::string_view(it->value().data(), it->value().size());
+}
+
 void AppendInt(std::string* out, uint64_t v) {
   char buf[24];
   auto res = std::to_chars(buf, buf + sizeof(buf), v);
@@ -53,6 +60,19 @@ std::string_view HttpRequest::header(std::string_view name) const {
   auto it = raw->find(boost::beast::string_view(name.data(), name.size()));
   if (it == raw->end()) return {};
   return std::string_view(it->value().data(), it->value().size());
+}
+
+std::string_view HttpRequest::header_list(std::string_view name, std::string* scratch) const {
+  auto [first, last] = raw->equal_range(boost::beast::string_view(name.data(), name.size()));
+  if (first == last) return {};
+  if (std::next(first) == last)
+    return std::string_view(first->value().data(), first->value().size());
+  scratch->clear();
+  for (auto it = first; it != last; ++it) {
+    if (!scratch->empty()) scratch->append(", ");
+    scratch->append(it->value().data(), it->value().size());
+  }
+  return *scratch;
 }
 
 void HttpResponse::Clear() {
@@ -140,26 +160,76 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void OnHeader(boost::system::error_code ec) {
     if (ec) return OnReadError(ec);
+    if (std::optional<Refusal> refusal = CheckFraming()) return Refuse(*refusal);
     if (parser_->is_done()) return Dispatch();
-    auto& req = parser_->get();
     const HttpServer::Route* route = OwnBodyLimitRoute();
     const uint64_t limit = route != nullptr ? route->body_limit : server_->limits_.max_body_bytes;
     if (auto length = parser_->content_length(); length && *length > limit) {
       return OnReadError(http::error::body_limit);
     }
     parser_->body_limit(limit);  // a chunked body is counted as it arrives
+    if (route != nullptr && route->check_header && !route->check_header(Request(), &response_)) {
+      route_ = route;
+      response_.close = true;
+      return Write();
+    }
+    auto& req = parser_->get();
     auto expect = req.find(http::field::expect);
     if (expect != req.end() && boost::beast::iequals(expect->value(), "100-continue")) {
+      // Asynchronous like every other write: a client that never reads must not hold the thread.
       static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      boost::system::error_code write_ec;
-      asio::write(socket_, asio::buffer(kContinue), write_ec);  // tiny: fits the socket buffer
-      if (write_ec) return;
+      return asio::async_write(socket_, asio::buffer(kContinue),
+                               [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                                 if (!ec) self->ReadBody();
+                               });
     }
+    ReadBody();
+  }
+
+  void ReadBody() {
     http::async_read(socket_, buffer_, *parser_,
                      [self = shared_from_this()](boost::system::error_code ec, size_t) {
                        if (ec) return self->OnReadError(ec);
                        self->Dispatch();
                      });
+  }
+
+  // How the body's length is given, checked once the header is read: a Transfer-Encoding other
+  // than "chunked" would leave the body to be read as the next request (RFC 9112 §6.1: 501).
+  std::optional<Refusal> CheckFraming() const {
+    const auto& req = parser_->get();
+    auto coding = req.find(http::field::transfer_encoding);
+    if (coding == req.end()) return std::nullopt;
+    std::string_view value(coding->value().data(), coding->value().size());
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    if (EqualsIgnoreCase(value, "chunked") && req.count(http::field::transfer_encoding) == 1) {
+      return std::nullopt;
+    }
+    return Refusal{501,
+                   "not_implemented",
+                   "Transfer-Encoding",
+                   "only \"chunked\" is supported as a transfer coding",
+                   {},
+                   {}};
+  }
+
+  const HttpRequest& Request() {
+    const auto& req = parser_->get();
+    std::string_view target(req.target().data(), req.target().size());
+    size_t qmark = target.find('?');
+    request_.method = req.method();
+    request_.path = target.substr(0, qmark);
+    request_.query =
+        qmark == std::string_view::npos ? std::string_view() : target.substr(qmark + 1);
+    request_.raw = &req;
+    request_.client = client_;
+    request_.connection = this;
+    request_.io_thread = thread_->index;
+    request_.io = thread_->io;
+    response_.Clear();
+    return request_;
   }
 
   // The route of the request whose header has been read, when it has a body limit of its own.
@@ -176,43 +246,68 @@ class Connection : public std::enable_shared_from_this<Connection> {
         ec.category() != http::make_error_code(http::error::end_of_stream).category()) {
       return;  // peer closed, socket error or closed by the sweep: drop the connection
     }
-    response_.Clear();
-    response_.close = true;
     if (ec == http::error::body_limit) {
-      server_->refused_body_too_large_.Inc();
-      response_.status = 413;
       const HttpServer::Route* own = OwnBodyLimitRoute();
-      response_.body =
-          "{\"error\":\"too_large\",\"field\":\"body\",\"reason\":\"body larger than " +
+      const std::string reason =
+          "body larger than " +
           (own ? own->body_limit_setting : std::string("limits.max_body_bytes")) + " (" +
-          std::to_string(own ? own->body_limit : server_->limits_.max_body_bytes) + " bytes)\"}";
-    } else if (ec == http::error::header_limit) {
-      server_->refused_headers_too_large_.Inc();
-      response_.status = 431;
-      response_.body = R"({"error":"headers_too_large","reason":"request headers over 16 KiB"})";
-    } else {
-      server_->refused_bad_request_.Inc();
-      SetError(&response_, 400, "bad_request", "", "malformed HTTP request: " + ec.message());
-      response_.close = true;
+          std::to_string(own ? own->body_limit : server_->limits_.max_body_bytes) + " bytes)";
+      return Refuse({413, "too_large", "body", reason, {}, {}});
     }
-    route_ = nullptr;
+    if (ec == http::error::header_limit) {
+      return Refuse({431, "headers_too_large", "", "request headers over 16 KiB", {}, {}});
+    }
+    const std::string reason = "malformed HTTP request: " + ec.message();
+    std::string_view field;
+    if (ec == http::error::bad_transfer_encoding) field = "Transfer-Encoding";
+    if (ec == http::error::bad_content_length) field = "Content-Length";
+    Refuse({400, "bad_request", field, reason, {}, {}});
+  }
+
+  // Answers a request the HTTP layer refuses, in its route's way when the route can be told (from
+  // the parsed header, or from the bytes of one that did not parse), and closes the connection.
+  void Refuse(Refusal refusal) {
+    switch (refusal.status) {
+      case 413:
+        server_->refused_body_too_large_.Inc();
+        break;
+      case 431:
+        server_->refused_headers_too_large_.Inc();
+        break;
+      case 501:
+        server_->refused_not_implemented_.Inc();
+        break;
+      default:
+        server_->refused_bad_request_.Inc();
+    }
+    // Beast keeps what it parsed of a header that failed (the request line, the fields before
+    // the fault) and consumes those bytes; a request line it could not parse is peeked at.
+    RequestHead head;
+    const auto& req = parser_->get();
+    head.method = req.method();
+    head.target = std::string_view(req.target().data(), req.target().size());
+    head.origin = HeaderValue(req, http::field::origin);
+    head.content_type = HeaderValue(req, http::field::content_type);
+    if (head.target.empty()) {
+      auto bytes = buffer_.data();
+      head =
+          PeekRequestHead(std::string_view(static_cast<const char*>(bytes.data()), bytes.size()));
+    }
+    refusal.origin = head.origin;
+    refusal.content_type = head.content_type;
+    response_.Clear();
+    route_ = server_->Match(head.method, head.target.substr(0, head.target.find('?')));
+    if (route_ != nullptr && route_->write_refusal) {
+      route_->write_refusal(refusal, &response_);
+    } else {
+      SetError(&response_, refusal.status, refusal.error, refusal.field, refusal.reason);
+    }
+    response_.close = true;
     Write();
   }
 
   void Dispatch() {
-    const auto& req = parser_->get();
-    std::string_view target(req.target().data(), req.target().size());
-    size_t qmark = target.find('?');
-    request_.method = req.method();
-    request_.path = target.substr(0, qmark);
-    request_.query =
-        qmark == std::string_view::npos ? std::string_view() : target.substr(qmark + 1);
-    request_.raw = &req;
-    request_.client = client_;
-    request_.connection = this;
-    request_.io_thread = thread_->index;
-    request_.io = thread_->io;
-    response_.Clear();
+    Request();
     route_ = server_->Match(request_.method, request_.path);
     if (route_ == nullptr) {
       response_.status = 404;
@@ -232,10 +327,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     head_ += ' ';
     auto reason = http::obsolete_reason(static_cast<http::status>(response_.status));
     head_.append(reason.data(), reason.size());
-    head_ += "\r\nServer: sightline\r\nContent-Type: ";
-    head_ += response_.content_type;
-    head_ += "\r\nContent-Length: ";
-    AppendInt(&head_, response_.body.size());
+    head_ += "\r\nServer: sightline";
+    if (!response_.content_type.empty()) {
+      head_ += "\r\nContent-Type: ";
+      head_ += response_.content_type;
+    }
+    if (response_.status != 304 && response_.status != 204) {  // no body, no length (RFC 9110)
+      head_ += "\r\nContent-Length: ";
+      AppendInt(&head_, response_.body.size());
+    }
     if (!response_.allow_origin.empty()) {
       head_ += "\r\nAccess-Control-Allow-Origin: ";
       head_ += response_.allow_origin;
@@ -340,7 +440,10 @@ HttpServer::HttpServer(std::vector<asio::io_context*> ios, Env* env, Logger* log
           "reason=\"headers_too_large\"")),
       refused_bad_request_(metrics->AddCounter(
           "sightline_http_refused_total", "Requests refused before reaching an endpoint, by reason",
-          "reason=\"bad_request\"")) {
+          "reason=\"bad_request\"")),
+      refused_not_implemented_(metrics->AddCounter(
+          "sightline_http_refused_total", "Requests refused before reaching an endpoint, by reason",
+          "reason=\"not_implemented\"")) {
   largest_body_limit_ = limits.max_body_bytes;
   not_found_latency_ =
       &metrics->AddHistogram("sightline_http_request_duration_seconds",
@@ -358,7 +461,7 @@ void HttpServer::Handle(http::verb method, std::string path, std::string route, 
       &metrics_->AddHistogram("sightline_http_request_duration_seconds",
                               "Time from a request's arrival to its response written",
                               LatencyBucketsSeconds(), "route=\"" + route + "\"");
-  routes_.push_back({method, std::move(path), false, std::move(handler), latency, 0, {}});
+  routes_.push_back({method, std::move(path), false, std::move(handler), latency});
 }
 
 void HttpServer::HandlePrefix(http::verb method, std::string prefix, std::string route,
@@ -367,16 +470,25 @@ void HttpServer::HandlePrefix(http::verb method, std::string prefix, std::string
       &metrics_->AddHistogram("sightline_http_request_duration_seconds",
                               "Time from a request's arrival to its response written",
                               LatencyBucketsSeconds(), "route=\"" + route + "\"");
-  routes_.push_back({method, std::move(prefix), true, std::move(handler), latency, 0, {}});
+  routes_.push_back({method, std::move(prefix), true, std::move(handler), latency});
 }
 
 void HttpServer::LimitBody(http::verb method, std::string_view path, uint64_t bytes,
-                           std::string setting) {
+                           std::string setting, HeaderCheck check) {
   largest_body_limit_ = std::max(largest_body_limit_, bytes);
   for (Route& route : routes_) {
     if (route.method == method && route.path == path && !route.prefix) {
       route.body_limit = bytes;
       route.body_limit_setting = std::move(setting);
+      route.check_header = std::move(check);
+    }
+  }
+}
+
+void HttpServer::WriteRefusalsWith(http::verb method, std::string_view path, RefusalWriter writer) {
+  for (Route& route : routes_) {
+    if (route.method == method && route.path == path && !route.prefix) {
+      route.write_refusal = writer;
     }
   }
 }

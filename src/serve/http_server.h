@@ -58,6 +58,10 @@ struct HttpRequest {
 
   std::string_view header(http::field name) const;
   std::string_view header(std::string_view name) const;  // for fields Beast has no enum for
+  // Every line of a field that may be sent as several (X-Forwarded-For, Forwarded), joined in
+  // order with ", " (RFC 9110 §5.3) in `scratch` when there is more than one. header() reads the
+  // first line only.
+  std::string_view header_list(std::string_view name, std::string* scratch) const;
   std::string_view body() const { return raw->body(); }
 };
 
@@ -77,6 +81,24 @@ struct HttpResponse {
 // Called on the connection's I/O thread. Fills `res` and returns true, or returns false after
 // taking a Responder with Defer() that it (or another thread) calls exactly once later.
 using Handler = std::function<bool(const HttpRequest& req, HttpResponse* res)>;
+// Called on the connection's I/O thread once a request's header has arrived and before its body
+// is read (req.body() is empty): returns true to read the body, or false after filling `res`
+// with a refusal (the connection is then closed without reading the body into memory).
+using HeaderCheck = std::function<bool(const HttpRequest& req, HttpResponse* res)>;
+
+// A request refused by the HTTP layer before its route ran: malformed, too large, or in a
+// transfer coding the server does not take.
+struct Refusal {
+  unsigned status;
+  std::string_view error;         // "too_large", "headers_too_large", "bad_request", ...
+  std::string_view field;         // the header or part named ("body", "Transfer-Encoding"), or ""
+  std::string_view reason;        // for people
+  std::string_view origin;        // the request's Origin header, when it could be read
+  std::string_view content_type;  // likewise
+};
+// Writes a route's answer to a refusal into `res` (status, body, CORS), for routes that pages
+// call, which need CORS headers to read it, or that answer in a format of their own (OTLP).
+using RefusalWriter = std::function<void(const Refusal& refusal, HttpResponse* res)>;
 using Responder = std::function<void(HttpResponse)>;
 
 // A responder for `req`'s connection, callable from any thread once.
@@ -112,8 +134,13 @@ class HttpServer {
   // The handler for any path under `prefix` not matched exactly (static files).
   void HandlePrefix(http::verb method, std::string prefix, std::string route, Handler handler);
   // Lets requests to a registered method and path carry bodies of up to `bytes` instead of
-  // limits.max_body_bytes; `setting` names the limit in the 413 answer.
-  void LimitBody(http::verb method, std::string_view path, uint64_t bytes, std::string setting);
+  // limits.max_body_bytes; `setting` names the limit in the 413 answer. `check` runs before the
+  // body is read (authentication), so that no one buffers a large body without credentials.
+  void LimitBody(http::verb method, std::string_view path, uint64_t bytes, std::string setting,
+                 HeaderCheck check);
+  // How a registered method and path answers the HTTP layer's refusals (default: the JSON error
+  // {"error", "field", "reason"} without CORS headers).
+  void WriteRefusalsWith(http::verb method, std::string_view path, RefusalWriter writer);
 
   size_t io_threads() const { return threads_.size(); }
 
@@ -133,6 +160,8 @@ class HttpServer {
     Histogram* latency;
     uint64_t body_limit = 0;  // 0: limits.max_body_bytes
     std::string body_limit_setting;
+    HeaderCheck check_header;  // set with a body limit of its own
+    RefusalWriter write_refusal;
   };
   // One I/O thread's connections and sweep timer; touched on that thread only.
   struct IoThread {
@@ -163,10 +192,11 @@ class HttpServer {
   Counter& refused_connections_;
   Counter& timed_out_connections_;
   // Requests refused before any route ran: body over limits.max_body_bytes, headers too large,
-  // malformed HTTP.
+  // malformed HTTP, a transfer coding other than chunked.
   Counter& refused_body_too_large_;
   Counter& refused_headers_too_large_;
   Counter& refused_bad_request_;
+  Counter& refused_not_implemented_;
   std::atomic<size_t> connection_count_{0};
   std::atomic<bool> stopped_{false};
 };

@@ -6,6 +6,7 @@
 
 #include "common/json_writer.h"
 #include "ingest/admission.h"
+#include "ingest/client_address.h"
 #include "query/metrics_query.h"
 #include "serve/http_server.h"
 
@@ -19,6 +20,12 @@ QueryParams ParseQueryString(std::string_view query);
 // `fallback` (a key the body carried); "" when none.
 std::string IngestKeyOf(const HttpRequest& req, std::string fallback = {});
 
+// The visitor's address bytes for `req`: the peer's, or the address a trusted proxy forwarded in
+// X-Forwarded-For or Forwarded, every line of them read (a line the client wrote before the
+// proxy's own is not the visitor). The result may view `scratch`.
+std::string_view VisitorAddressOf(const HttpRequest& req, const TrustedProxies& proxies,
+                                  std::string* scratch);
+
 // The `result` label of an ingest route's request counter for an answer's status: accepted (2xx),
 // invalid, unknown_key, origin_not_allowed, too_large, unsupported, rate_limited, unavailable.
 std::string_view IngestResultLabel(unsigned status);
@@ -27,6 +34,17 @@ std::string_view IngestResultLabel(unsigned status);
 // origin the key's project (?key=) allows, or any project when there is no key; else 403.
 void AnswerIngestPreflight(const HttpRequest& req, const Admission& admission,
                            std::string_view allow_headers, HttpResponse* res);
+
+// What can be read of a request whose header did not parse (too large, malformed): the request
+// line's method and target, and the Origin and Content-Type fields when they are whole. Views
+// into `raw`; fields not found are empty (method: unknown).
+struct RequestHead {
+  http::verb method = http::verb::unknown;
+  std::string_view target;
+  std::string_view origin;
+  std::string_view content_type;
+};
+RequestHead PeekRequestHead(std::string_view raw);
 
 // Sets `res` to `status` with {"error": error, "field": field (if any), "reason": reason}.
 void SetError(HttpResponse* res, unsigned status, std::string_view error, std::string_view field,

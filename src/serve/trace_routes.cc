@@ -83,8 +83,15 @@ void TraceRoutes::Register(HttpServer* server) {
   server->Handle(
       http::verb::options, "/v1/traces", "otlp_traces_preflight",
       [this](const HttpRequest& req, HttpResponse* res) { return HandlePreflight(req, res); });
+  // Exports are authenticated before their body (up to limits.max_trace_bytes) is read.
   server->LimitBody(http::verb::post, "/v1/traces", limits_.max_trace_bytes,
-                    "limits.max_trace_bytes");
+                    "limits.max_trace_bytes", [this](const HttpRequest& req, HttpResponse* res) {
+                      OtlpEncoding encoding;
+                      return Admit(req, res, &encoding) != nullptr;
+                    });
+  server->WriteRefusalsWith(
+      http::verb::post, "/v1/traces",
+      [this](const Refusal& refusal, HttpResponse* res) { WriteRefusal(refusal, res); });
 }
 
 void TraceRoutes::Fail(HttpResponse* res, OtlpEncoding encoding, unsigned status,
@@ -122,36 +129,54 @@ void TraceRoutes::Fail(HttpResponse* res, OtlpEncoding encoding, unsigned status
       .Inc();
 }
 
-bool TraceRoutes::HandleExport(const HttpRequest& req, HttpResponse* res) {
-  Lane& lane = *lanes_[req.io_thread];
-  std::string_view type = req.header(http::field::content_type);
+std::optional<OtlpEncoding> EncodingOfType(std::string_view type) {
   type = type.substr(0, type.find(';'));
   while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  OtlpEncoding encoding;
-  if (EqualsIgnoreCase(type, kProtobufType)) {
-    encoding = OtlpEncoding::kProtobuf;
-  } else if (EqualsIgnoreCase(type, kJsonType)) {
-    encoding = OtlpEncoding::kJson;
-  } else {
+  if (EqualsIgnoreCase(type, kProtobufType)) return OtlpEncoding::kProtobuf;
+  if (EqualsIgnoreCase(type, kJsonType)) return OtlpEncoding::kJson;
+  return std::nullopt;
+}
+
+const ProjectConfig* TraceRoutes::Admit(const HttpRequest& req, HttpResponse* res,
+                                        OtlpEncoding* encoding) {
+  std::optional<OtlpEncoding> from_type = EncodingOfType(req.header(http::field::content_type));
+  if (!from_type) {
     Fail(res, OtlpEncoding::kJson, 415, "unsupported_media_type", "Content-Type",
          "send application/x-protobuf or application/json (OTLP/HTTP)");
-    return true;
+    return nullptr;
   }
-
+  *encoding = *from_type;
   const std::string key = IngestKeyOf(req);
   const ProjectConfig* project = key.empty() ? nullptr : admission_.ProjectForKey(key);
   if (project == nullptr) {
-    Fail(res, encoding, 401, "unknown_key", "x-sightline-key",
+    Fail(res, *encoding, 401, "unknown_key", "x-sightline-key",
          key.empty() ? "an ingest key is required (x-sightline-key header or ?key=)"
                      : "no project has this ingest key");
-    return true;
+    return nullptr;
   }
-  std::string_view origin = req.header(http::field::origin);
-  if (!Admission::OriginAllowed(*project, origin)) {
-    Fail(res, encoding, 403, "origin_not_allowed", "Origin",
+  if (!Admission::OriginAllowed(*project, req.header(http::field::origin))) {
+    Fail(res, *encoding, 403, "origin_not_allowed", "Origin",
          "this origin is not in the project's allowed_origins");
-    return true;
+    return nullptr;
   }
+  return project;
+}
+
+void TraceRoutes::WriteRefusal(const Refusal& refusal, HttpResponse* res) {
+  Fail(res, EncodingOfType(refusal.content_type).value_or(OtlpEncoding::kJson), refusal.status,
+       refusal.error, refusal.field, refusal.reason);
+  if (!refusal.origin.empty() && admission_.AnyProjectAllows(refusal.origin)) {
+    res->allow_origin.assign(refusal.origin);
+  }
+}
+
+bool TraceRoutes::HandleExport(const HttpRequest& req, HttpResponse* res) {
+  Lane& lane = *lanes_[req.io_thread];
+  OtlpEncoding encoding;
+  const ProjectConfig* project = Admit(req, res, &encoding);
+  if (project == nullptr) return true;
+  const std::string key = IngestKeyOf(req);
+  std::string_view origin = req.header(http::field::origin);
   if (!origin.empty()) res->allow_origin.assign(origin);
   const int64_t now_us = env_->MonotonicMicros();
   if (now_us - lane.last_sweep_us > kSweepEveryUs) {
@@ -159,9 +184,7 @@ bool TraceRoutes::HandleExport(const HttpRequest& req, HttpResponse* res) {
     lane.last_sweep_us = now_us;
   }
   std::string client_scratch;
-  std::string_view client =
-      ClientBytesOf(proxies_, req.client, req.header(std::string_view("X-Forwarded-For")),
-                    req.header(http::field::forwarded), &client_scratch);
+  std::string_view client = VisitorAddressOf(req, proxies_, &client_scratch);
   if (int64_t wait_s = admission_.TakeRateToken(client, key, now_us)) {
     Fail(res, encoding, 429, "rate_limited", "", "too many exports; retry after Retry-After");
     res->headers.emplace_back("Retry-After", std::to_string(wait_s));

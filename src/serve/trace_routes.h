@@ -38,6 +38,11 @@ class TraceRoutes {
   struct Lane;
   bool HandleExport(const HttpRequest& req, HttpResponse* res);
   bool HandlePreflight(const HttpRequest& req, HttpResponse* res);
+  // The export's project after the checks its header allows (Content-Type, key, Origin), or
+  // nullptr after Fail(). Its encoding in `encoding`.
+  const ProjectConfig* Admit(const HttpRequest& req, HttpResponse* res, OtlpEncoding* encoding);
+  // The HTTP layer's refusals as OTLP answers, with CORS for origins a project allows.
+  void WriteRefusal(const Refusal& refusal, HttpResponse* res);
   // An OTLP error answer: google.rpc.Status in the request's encoding.
   void Fail(HttpResponse* res, OtlpEncoding encoding, unsigned status, std::string_view error,
             std::string_view field, std::string_view reason);
