@@ -299,6 +299,7 @@ Result<Config> ParseConfig(const std::string& yaml_text) {
                  {"max_event_future_s", ReadInt(&l.max_event_future_s, 0, 86400)},
                  {"max_sourcemap_bytes", ReadInt(&l.max_sourcemap_bytes, 1024, 1 << 30)},
                  {"max_trace_bytes", ReadInt(&l.max_trace_bytes, 1024, 1 << 30)},
+                 {"max_spans_per_export", ReadInt(&l.max_spans_per_export, 1, 1000000)},
              });
        }},
       {"storage",

@@ -46,6 +46,7 @@ struct LimitsConfig {
   uint32_t max_event_future_s = 300;          // limits.max_event_future_s: clock skew allowed
   uint32_t max_sourcemap_bytes = 64 << 20;    // limits.max_sourcemap_bytes: one uploaded map
   uint32_t max_trace_bytes = 8 << 20;  // limits.max_trace_bytes: one OTLP export, sent and inflated
+  uint32_t max_spans_per_export = 10000;  // limits.max_spans_per_export: spans in one OTLP export
 };
 
 struct StorageConfig {

@@ -466,6 +466,66 @@ std::optional<std::string> CheckSpan(const trace_pb::Span& span, int64_t oldest_
   return std::nullopt;
 }
 
+// Reads a base-128 varint off the front of `in`.
+bool ReadVarint(std::string_view* in, uint64_t* value) {
+  *value = 0;
+  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
+    const auto byte = static_cast<uint8_t>(in->front());
+    in->remove_prefix(1);
+    *value |= uint64_t{byte & 0x7fu} << shift;
+    if ((byte & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+// Calls `fn(field, bytes)` for each length-delimited field of the message in `in`, skipping the
+// others; stops when `fn` returns false. False when the wire format is malformed or `fn` stopped.
+template <typename Fn>
+bool ForEachLengthDelimited(std::string_view in, Fn fn) {
+  while (!in.empty()) {
+    uint64_t tag, n;
+    if (!ReadVarint(&in, &tag)) return false;
+    switch (tag & 7) {
+      case 0:
+        if (!ReadVarint(&in, &n)) return false;
+        break;
+      case 1:
+      case 5: {
+        const size_t width = (tag & 7) == 1 ? 8 : 4;
+        if (in.size() < width) return false;
+        in.remove_prefix(width);
+        break;
+      }
+      case 2:
+        if (!ReadVarint(&in, &n) || n > in.size()) return false;
+        if (!fn(tag >> 3, in.substr(0, n))) return false;
+        in.remove_prefix(n);
+        break;
+      default:
+        return false;  // groups are not used by OTLP
+    }
+  }
+  return true;
+}
+
+// The spans of a protobuf ExportTraceServiceRequest (resource_spans = 1 -> scope_spans = 2 ->
+// spans = 2), counted on the wire without decoding them; stops counting past `limit`. A malformed
+// body counts what was read (the parser reports it).
+size_t CountProtobufSpans(std::string_view body, size_t limit) {
+  size_t spans = 0;
+  auto scope = [&](uint64_t field, std::string_view) {
+    if (field == 2) ++spans;
+    return spans <= limit;
+  };
+  auto resource = [&](uint64_t field, std::string_view bytes) {
+    return field != 2 || ForEachLengthDelimited(bytes, scope);
+  };
+  ForEachLengthDelimited(body, [&](uint64_t field, std::string_view bytes) {
+    return field != 1 || ForEachLengthDelimited(bytes, resource);
+  });
+  return spans;
+}
+
 }  // namespace
 
 std::string HexOf(std::string_view bytes) {
@@ -493,14 +553,36 @@ std::optional<OtlpError> OtlpTraceDecoder::Decode(std::string_view body, OtlpEnc
   out->Clear();
   request_->Clear();
   if (encoding == OtlpEncoding::kProtobuf) {
+    if (CountProtobufSpans(body, limits_.max_spans_per_export) > limits_.max_spans_per_export) {
+      return TooManySpans();
+    }
     if (!request_->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
       return OtlpError{"", "the body is not a protobuf ExportTraceServiceRequest"};
     }
   } else if (auto err = ReadJson(body, out)) {
+    ReleaseLargeRequest();
     return err;
   }
   Convert(now_ms, from_browser, out);
+  ReleaseLargeRequest();
   return std::nullopt;
+}
+
+OtlpError OtlpTraceDecoder::TooManySpans() const {
+  return OtlpError{"spans",
+                   "more than limits.max_spans_per_export (" +
+                       std::to_string(limits_.max_spans_per_export) +
+                       ") spans in one export: send smaller batches",
+                   413};
+}
+
+void OtlpTraceDecoder::ReleaseLargeRequest() {
+  // A cleared message keeps every span object it held; after a large export, let them go.
+  int spans = 0;
+  for (const auto& resource : request_->resource_spans()) {
+    for (const auto& scope : resource.scope_spans()) spans += scope.spans_size();
+  }
+  if (spans > kReusedSpans) request_ = std::make_unique<Request>();
 }
 
 std::optional<OtlpError> OtlpTraceDecoder::ReadJson(std::string_view body, DecodedSpans* out) {
@@ -521,6 +603,7 @@ std::optional<OtlpError> OtlpTraceDecoder::ReadJson(std::string_view body, Decod
     return OtlpError{"resourceSpans", "must be an array"};
   }
   size_t r = 0;
+  size_t json_spans = 0;  // read so far, refused or not
   for (element resource_element : resources) {
     const std::string resource_path = "resourceSpans[" + std::to_string(r++) + "]";
     object resource_obj;
@@ -568,6 +651,7 @@ std::optional<OtlpError> OtlpTraceDecoder::ReadJson(std::string_view body, Decod
       for (element span_element : spans) {
         object span_obj;
         ReadError err;
+        if (++json_spans > limits_.max_spans_per_export) return TooManySpans();
         trace_pb::Span* span = scope_spans->add_spans();
         if (span_element.get_object().get(span_obj) != SUCCESS) {
           err = "must be an object";

@@ -23,6 +23,11 @@
 // User-Agent are dropped; the query string of URLs is dropped. Free text is not scrubbed here:
 // the enricher does that, as for every event.
 //
+// An export of more spans than limits.max_spans_per_export is refused whole (413) before any span
+// is decoded: protobuf spans are counted on the wire first. The decoded message is reused from
+// export to export, but not after a large one, so a thread keeps the memory of at most
+// kReusedSpans spans.
+//
 // Not thread-safe: it reuses its buffers; use one per thread.
 #pragma once
 
@@ -50,6 +55,7 @@ enum class OtlpEncoding { kProtobuf, kJson };
 struct OtlpError {
   std::string field;  // "" when about the whole body
   std::string reason;
+  unsigned http_status = 400;  // 413 for more spans than limits.max_spans_per_export
 };
 
 struct DecodedSpans {
@@ -90,8 +96,12 @@ class OtlpTraceDecoder {
   // JSON into request_; spans that fail to read are counted in `out` and left out.
   std::optional<OtlpError> ReadJson(std::string_view body, DecodedSpans* out);
   void Convert(int64_t now_ms, bool from_browser, DecodedSpans* out);
+  OtlpError TooManySpans() const;
+  void ReleaseLargeRequest();
 
   LimitsConfig limits_;
+  // Spans whose decoded messages request_ keeps for the next export; beyond, it is replaced.
+  static constexpr int kReusedSpans = 1024;
   std::unique_ptr<Request> request_;
   simdjson::dom::parser json_;
   std::string padded_;  // the JSON body with simdjson's padding

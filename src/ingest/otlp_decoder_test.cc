@@ -227,6 +227,38 @@ TEST(OtlpDecoderTest, WholeBodyErrors) {
   EXPECT_TRUE(out.spans.empty());
 }
 
+// More spans than limits.max_spans_per_export, over two resources and scopes: refused whole with
+// 413 before decoding; exactly the limit is decoded.
+TEST(OtlpDecoderTest, AnExportOfTooManySpansIsRefusedWhole) {
+  LimitsConfig limits;
+  limits.max_spans_per_export = 5;
+  OtlpTraceDecoder decoder{limits};
+  auto export_of = [](int spans) {
+    collector_pb::ExportTraceServiceRequest request = ServerRequest();
+    const trace_pb::Span first = request.resource_spans(0).scope_spans(0).spans(0);
+    auto* second_scope = request.add_resource_spans()->add_scope_spans();
+    for (int k = 1; k < spans; ++k) *second_scope->add_spans() = first;
+    return request;
+  };
+  DecodedSpans out;
+  auto error =
+      decoder.Decode(export_of(6).SerializeAsString(), OtlpEncoding::kProtobuf, kNowMs, &out);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->http_status, 413u);
+  EXPECT_EQ(error->field, "spans");
+  EXPECT_NE(error->reason.find("limits.max_spans_per_export (5)"), std::string::npos);
+  EXPECT_FALSE(
+      decoder.Decode(export_of(5).SerializeAsString(), OtlpEncoding::kProtobuf, kNowMs, &out));
+  EXPECT_EQ(out.spans.size(), 5u);
+
+  std::string json = R"({"resourceSpans":[{"scopeSpans":[{"spans":[)";
+  for (int k = 0; k < 6; ++k) json += std::string(k ? "," : "") + "{}";
+  json += "]}]}]}";
+  error = decoder.Decode(json, OtlpEncoding::kJson, kNowMs, &out);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->http_status, 413u);
+}
+
 TEST(OtlpDecoderTest, ABrowsersHttpCallIsAnApiCallStampedWithItsEnd) {
   collector_pb::ExportTraceServiceRequest request = ServerRequest();
   auto* rs = request.mutable_resource_spans(0);

@@ -211,7 +211,8 @@ bool TraceRoutes::HandleExport(const HttpRequest& req, HttpResponse* res) {
   }
   if (auto error = lane.decoder.Decode(body, encoding, env_->NowMillis(), &lane.decoded,
                                        /*from_browser=*/!origin.empty())) {
-    Fail(res, encoding, 400, "invalid_otlp", error->field, error->reason);
+    Fail(res, encoding, error->http_status,
+         error->http_status == 413 ? "too_large" : "invalid_otlp", error->field, error->reason);
     return true;
   }
 
