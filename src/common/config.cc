@@ -157,6 +157,7 @@ Status ReadProject(const YAML::Node& node, const std::string& path, ProjectConfi
       {"ingest_keys", ReadStringList(&project->ingest_keys)},
       {"read_tokens", ReadStringList(&project->read_tokens)},
       {"upload_tokens", ReadStringList(&project->upload_tokens)},
+      {"server_tokens", ReadStringList(&project->server_tokens)},
       {"allowed_origins", ReadStringList(&project->allowed_origins)},
       {"retention_days", ReadInt(&project->retention_days, 1, 36500)},
       {"sampling",
@@ -222,6 +223,13 @@ Status ValidateCrossReferences(const Config& config) {
       if (!tokens.insert(token).second) {
         return Status::InvalidArgument(
             "projects: an upload token belongs to more than one project or is also a read token");
+      }
+    }
+    for (const std::string& token : project.server_tokens) {
+      if (!tokens.insert(token).second || keys.count(token) > 0) {
+        return Status::InvalidArgument(
+            "projects: a server token belongs to more than one project, or is also another kind "
+            "of token or an ingest key");
       }
     }
   }
@@ -300,6 +308,7 @@ Result<Config> ParseConfig(const std::string& yaml_text) {
                  {"max_sourcemap_bytes", ReadInt(&l.max_sourcemap_bytes, 1024, 1 << 30)},
                  {"max_trace_bytes", ReadInt(&l.max_trace_bytes, 1024, 1 << 30)},
                  {"max_spans_per_export", ReadInt(&l.max_spans_per_export, 1, 1000000)},
+                 {"traffic_posts_per_second", ReadDouble(&l.traffic_posts_per_second, 0, 1e6)},
              });
        }},
       {"storage",

@@ -47,6 +47,7 @@ struct LimitsConfig {
   uint32_t max_sourcemap_bytes = 64 << 20;    // limits.max_sourcemap_bytes: one uploaded map
   uint32_t max_trace_bytes = 8 << 20;  // limits.max_trace_bytes: one OTLP export, sent and inflated
   uint32_t max_spans_per_export = 10000;  // limits.max_spans_per_export: spans in one OTLP export
+  double traffic_posts_per_second = 10;   // limits.traffic_posts_per_second: per server token
 };
 
 struct StorageConfig {
@@ -83,6 +84,7 @@ struct ProjectConfig {
   std::vector<std::string> ingest_keys;      // public keys that may send beacons
   std::vector<std::string> read_tokens;      // secret tokens for the query API
   std::vector<std::string> upload_tokens;    // secret tokens that may upload source maps
+  std::vector<std::string> server_tokens;    // secret tokens of backends: POST /v1/traffic
   std::vector<std::string> allowed_origins;  // "https://a.example", "https://*.a.example",
                                              // "http://localhost:*"; empty = any origin
   uint32_t retention_days = 90;

@@ -23,6 +23,52 @@ TrafficRoutes::TrafficRoutes(Env* env, size_t io_threads, Store* store, MetricsR
   for (size_t idx = 0; idx < io_threads; ++idx) {
     lanes_.push_back(std::make_unique<Lane>(config.limits));
   }
+  projects_ = config.projects;
+  for (const ProjectConfig& project : projects_) {
+    for (const std::string& token : project.server_tokens) project_by_token_[token] = &project;
+    // Tokens are fixed at start: their buckets are made once, so the map never grows.
+    for (const std::string& token : project.server_tokens) bucket_by_token_[token];
+  }
+}
+
+const ProjectConfig* TrafficRoutes::Authenticate(const HttpRequest& req, HttpResponse* res) {
+  if (!req.header(http::field::origin).empty()) {
+    SetError(res, 403, "origin_not_allowed", "Origin",
+             "traffic counts come from servers, never from pages");
+    return nullptr;
+  }
+  std::string_view token = req.header(http::field::authorization);
+  if (token.size() > 7 && EqualsIgnoreCase(token.substr(0, 7), "Bearer ")) {
+    token.remove_prefix(7);
+  } else {
+    token = req.header(std::string_view("X-Sightline-Key"));
+  }
+  auto found = project_by_token_.find(std::string(token));
+  if (found == project_by_token_.end()) {
+    const std::string key = IngestKeyOf(req);
+    const bool public_key = !key.empty() && admission_.ProjectForKey(key) != nullptr;
+    SetError(res, 401, "unauthenticated", "Authorization",
+             public_key ? "a public ingest key cannot report traffic: send one of the project's "
+                          "server_tokens as Authorization: Bearer"
+             : token.empty() ? "one of the project's server_tokens is required "
+                               "(Authorization: Bearer)"
+                             : "no project has this server token (projects[].server_tokens)");
+    res->headers.emplace_back("WWW-Authenticate", "Bearer");
+    return nullptr;
+  }
+  if (limits_.traffic_posts_per_second > 0) {
+    std::lock_guard<std::mutex> lock(buckets_mu_);
+    int64_t wait_us = bucket_by_token_[found->first].Take(limits_.traffic_posts_per_second,
+                                                          env_->MonotonicMicros());
+    if (wait_us > 0) {
+      SetError(res, 429, "rate_limited", "",
+               "more than limits.traffic_posts_per_second posts; retry after Retry-After");
+      res->headers.emplace_back("Retry-After",
+                                std::to_string(std::max<int64_t>(1, (wait_us + 999999) / 1000000)));
+      return nullptr;
+    }
+  }
+  return found->second;
 }
 
 void TrafficRoutes::Register(HttpServer* server) {
@@ -32,6 +78,8 @@ void TrafficRoutes::Register(HttpServer* server) {
 
 bool TrafficRoutes::Handle(const HttpRequest& req, HttpResponse* res) {
   Lane& lane = *lanes_[req.io_thread];
+  const ProjectConfig* project = Authenticate(req, res);
+  if (project == nullptr) return true;
   std::string_view type = req.header(http::field::content_type);
   std::string_view base = type.substr(0, type.find(';'));
   if (!base.empty() && !EqualsIgnoreCase(base, "application/json") &&
@@ -59,15 +107,6 @@ bool TrafficRoutes::Handle(const HttpRequest& req, HttpResponse* res) {
     SetError(res, error->http_status, error->error, error->field, error->reason);
     return true;
   }
-  const std::string key = IngestKeyOf(req, lane.parsed.key);
-  const ProjectConfig* project = key.empty() ? nullptr : admission_.ProjectForKey(key);
-  if (project == nullptr) {
-    SetError(res, 401, "unknown_key", "key",
-             key.empty() ? "an ingest key is required (?key=, X-Sightline-Key or \"key\")"
-                         : "no project has this ingest key");
-    return true;
-  }
-
   EventBatch batch;
   batch.project = project->id;
   PiiCounts redacted{};

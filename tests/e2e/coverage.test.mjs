@@ -9,10 +9,14 @@ import {
 } from './helpers.mjs';
 
 let server;
+// The secret a backend reports traffic with (projects[].server_tokens): the page's public ingest
+// key would let anyone inflate the requests coverage divides by.
+const SERVER_TOKEN = 'st_shop_traffic';
 
 before(async () => {
-  const config = baseConfig();
+  const config = baseConfig({ limits: { ...baseConfig().limits, traffic_posts_per_second: 5 } });
   config.projects[0].routes = [{ match: '/checkout/**', route: '/checkout' }];
+  config.projects[0].server_tokens = [SERVER_TOKEN];
   server = await startServer(config);
 });
 
@@ -38,7 +42,7 @@ test('coverage = page views seen / page requests served, overall and by route', 
       { minute: minute + 30_000, route: '/checkout/pay', requests: 50 },
       { minute, route: '/products/3', requests: -1 },
     ],
-  }, { headers: { 'X-Sightline-Key': SHOP.key } });
+  }, { headers: { Authorization: `Bearer ${SERVER_TOKEN}` } });
   assert.equal(res.status, 202, describeResponse(res));
   assert.equal(res.json.accepted, 3);
   assert.deepEqual(res.json.rejected.map((r) => [r.index, r.field]), [[3, 'requests']]);
@@ -72,16 +76,16 @@ test('bad traffic posts and coverage queries get clear errors', async () => {
   const minute = Math.floor(Date.now() / 60000) * 60000;
   const noKey = await postTraffic({ counts: [{ minute, route: '/', requests: 1 }] });
   assert.equal(noKey.status, 401, describeResponse(noKey));
-  assert.equal(noKey.json.field, 'key');
-  const badKey = await postTraffic({ counts: [] }, { query: '?key=nope' });
+  assert.equal(noKey.json.field, 'Authorization');
+  const badKey = await postTraffic({ counts: [] }, { headers: { Authorization: 'Bearer nope' } });
   assert.equal(badKey.status, 401, describeResponse(badKey));
-  const notJson = await postTraffic('{"counts": [', { query: `?key=${SHOP.key}` });
+  const auth = { headers: { 'X-Sightline-Key': SERVER_TOKEN } };
+  const notJson = await postTraffic('{"counts": [', auth);
   assert.equal(notJson.status, 400, describeResponse(notJson));
   assert.equal(notJson.json.error, 'invalid_json');
-  const noCounts = await postTraffic({ key: SHOP.key });
+  const noCounts = await postTraffic({}, auth);
   assert.equal(noCounts.status, 400, describeResponse(noCounts));
   assert.equal(noCounts.json.field, 'counts');
-
   const badFilter = await coverage({ filter: 'device:mobile' });
   assert.equal(badFilter.status, 400, describeResponse(badFilter));
   assert.equal(badFilter.json.field, 'filter');
@@ -91,4 +95,31 @@ test('bad traffic posts and coverage queries get clear errors', async () => {
   assert.equal(empty.status, 200, describeResponse(empty));
   assert.deepEqual([empty.json.page_views, empty.json.page_requests, empty.json.coverage, empty.json.routes],
     [0, 0, null, []]);
+});
+
+test('traffic is reported by servers only: not with the public ingest key, not from pages, and within a rate', async () => {
+  const minute = Math.floor(Date.now() / 60000) * 60000;
+  const poison = { counts: [{ minute, route: '/products/1', requests: 1e12 }] };
+  for (const [how, opts] of [
+    ['the key in the header', { headers: { 'X-Sightline-Key': SHOP.key } }],
+    ['the key in the URL', { query: `?key=${SHOP.key}` }],
+    ['the key in the body', {}],
+  ]) {
+    const res = await postTraffic(how === 'the key in the body' ? { ...poison, key: SHOP.key } : poison, opts);
+    assert.equal(res.status, 401, `${how}: ${describeResponse(res)}`);
+    assert.match(res.json.reason, /server_tokens/, describeResponse(res));
+  }
+  const fromPage = await postTraffic(poison, {
+    headers: { Authorization: `Bearer ${SERVER_TOKEN}`, Origin: 'https://shop.example' },
+  });
+  assert.equal(fromPage.status, 403, describeResponse(fromPage));
+  assert.equal(fromPage.json.field, 'Origin');
+  // The token's bucket (limits.traffic_posts_per_second, 5 here) bounds a stolen token too.
+  const burst = await Promise.all(Array.from({ length: 20 }, () =>
+    postTraffic({ counts: [] }, { headers: { Authorization: `Bearer ${SERVER_TOKEN}` } })));
+  const limited = burst.filter((r) => r.status === 429);
+  assert.ok(limited.length >= 10, `a burst is rate limited: ${burst.map((r) => r.status).join(',')}`);
+  assert.match(limited[0].headers.get('retry-after') ?? '', /^\d+$/);
+  const answer = await coverage({ from: isoSeconds(minute - 3600_000), to: isoSeconds(minute + 3600_000), filter: 'route:/products/:id' });
+  assert.ok(answer.json.page_requests < 1e12, `no poisoned count was stored: ${describeResponse(answer)}`);
 });
