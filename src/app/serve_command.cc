@@ -71,7 +71,12 @@ std::string HealthJson(EmbeddedStore* store, int64_t started_ms, Env* env) {
   JsonWriter w;
   w.BeginObject();
   w.Key("status");
-  w.String(stats.corrupt_segments == 0 ? "ok" : "degraded");
+  w.String(stats.corrupt_segments == 0 && stats.flush_error.empty() ? "ok" : "degraded");
+  w.Key("problems");
+  w.BeginArray();
+  if (stats.corrupt_segments > 0) w.String("corrupt segments are left out of queries");
+  if (!stats.flush_error.empty()) w.String("the last memtable flush failed: " + stats.flush_error);
+  w.EndArray();
   w.Key("uptime_s");
   w.Int((env->NowMillis() - started_ms) / 1000);
   w.Key("segments");
@@ -189,6 +194,7 @@ int RunServe(const std::vector<std::string>& args) {
   store_options.dir = JoinPath(config.storage.data_dir, config.storage.region);
   store_options.wal_fsync_interval_ms = config.storage.wal_fsync_interval_ms;
   store_options.flush_bytes = config.storage.memtable_flush_bytes;
+  store_options.max_memtable_bytes = config.storage.memtable_max_bytes;
   store_options.flush_interval_s = config.storage.memtable_flush_interval_s;
   store_options.compact_interval_s = config.storage.compact_interval_s;
   Result<std::unique_ptr<EmbeddedStore>> opened =

@@ -314,15 +314,29 @@ Result<Config> ParseConfig(const std::string& yaml_text) {
       {"storage",
        [&](const YAML::Node& node, const std::string& path) {
          StorageConfig& st = config.storage;
-         return MapReader(node, path)
-             .Read({
-                 {"region", ReadString(&st.region)},
-                 {"wal_fsync_interval_ms", ReadInt(&st.wal_fsync_interval_ms, 1, 60000)},
-                 {"memtable_flush_bytes",
-                  ReadInt(&st.memtable_flush_bytes, 1 << 16, int64_t{1} << 40)},
-                 {"memtable_flush_interval_s", ReadInt(&st.memtable_flush_interval_s, 1, 86400)},
-                 {"compact_interval_s", ReadInt(&st.compact_interval_s, 0, 86400)},
-             });
+         SL_RETURN_IF_ERROR(
+             MapReader(node, path)
+                 .Read({
+                     {"region", ReadString(&st.region)},
+                     {"wal_fsync_interval_ms", ReadInt(&st.wal_fsync_interval_ms, 1, 60000)},
+                     {"memtable_flush_bytes",
+                      ReadInt(&st.memtable_flush_bytes, 1 << 16, int64_t{1} << 40)},
+                     {"memtable_max_bytes",
+                      ReadInt(&st.memtable_max_bytes, 1 << 17, int64_t{1} << 42)},
+                     {"memtable_flush_interval_s",
+                      ReadInt(&st.memtable_flush_interval_s, 1, 86400)},
+                     {"compact_interval_s", ReadInt(&st.compact_interval_s, 0, 86400)},
+                 }));
+         // The memtable holds one flushing and one filling: room for both, and more.
+         if (st.memtable_max_bytes < 2 * st.memtable_flush_bytes) {
+           if (node["memtable_max_bytes"]) {
+             return Status::InvalidArgument(
+                 Where(path + ".memtable_max_bytes", node["memtable_max_bytes"]) +
+                 ": must be at least twice storage.memtable_flush_bytes");
+           }
+           st.memtable_max_bytes = 4 * st.memtable_flush_bytes;
+         }
+         return Status::Ok();
        }},
       {"geo",
        [&](const YAML::Node& node, const std::string& path) {

@@ -55,6 +55,7 @@ struct StorageConfig {
   std::string region = "default";       // storage.region: the region this store holds
   uint32_t wal_fsync_interval_ms = 50;  // storage.wal_fsync_interval_ms: group commit period
   uint64_t memtable_flush_bytes = 64ull << 20;  // storage.memtable_flush_bytes
+  uint64_t memtable_max_bytes = 256ull << 20;   // storage.memtable_max_bytes: more → 503
   uint32_t memtable_flush_interval_s = 300;     // storage.memtable_flush_interval_s
   uint32_t compact_interval_s = 600;            // storage.compact_interval_s: 0 never
 };

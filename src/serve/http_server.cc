@@ -22,6 +22,7 @@ constexpr size_t kArenaInlineBytes = 4 * 1024;
 constexpr int64_t kNoDeadline = std::numeric_limits<int64_t>::max();
 constexpr int64_t kLingerUs = 2 * 1000 * 1000;
 constexpr auto kSweepInterval = std::chrono::milliseconds(250);
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
 std::string ClientKey(const Socket& socket) {
   boost::system::error_code ec;
@@ -426,6 +427,7 @@ HttpServer::HttpServer(std::vector<asio::io_context*> ios, Env* env, Logger* log
       server_(server),
       limits_(limits),
       acceptor_(*ios.at(0)),
+      accept_retry_(*ios.at(0)),
       open_connections_(metrics->AddGauge("sightline_open_connections", "Open HTTP connections")),
       refused_connections_(metrics->AddCounter("sightline_connections_refused_total",
                                                "Connections refused at server.max_connections")),
@@ -443,7 +445,10 @@ HttpServer::HttpServer(std::vector<asio::io_context*> ios, Env* env, Logger* log
           "reason=\"bad_request\"")),
       refused_not_implemented_(metrics->AddCounter(
           "sightline_http_refused_total", "Requests refused before reaching an endpoint, by reason",
-          "reason=\"not_implemented\"")) {
+          "reason=\"not_implemented\"")),
+      accept_errors_(metrics->AddCounter(
+          "sightline_accept_errors_total",
+          "Failed accepts (out of file descriptors or memory); accepting resumes after 100 ms")) {
   largest_body_limit_ = limits.max_body_bytes;
   not_found_latency_ =
       &metrics->AddHistogram("sightline_http_request_duration_seconds",
@@ -551,6 +556,15 @@ void HttpServer::Accept() {
         asio::post(*thread->io, [conn = std::move(conn)] { conn->Start(); });
         next_thread_ = (next_thread_ + 1) % threads_.size();
       }
+    } else if (ec != asio::error::operation_aborted) {
+      // Out of file descriptors (EMFILE, ENFILE) or memory: retrying at once would spin a core
+      // while the error lasts. Waiting connections stay in the listen backlog meanwhile.
+      accept_errors_.Inc();
+      accept_retry_.expires_after(kAcceptRetryDelay);
+      accept_retry_.async_wait([this](boost::system::error_code wait_ec) {
+        if (!wait_ec && !stopped_.load(std::memory_order_relaxed)) Accept();
+      });
+      return;
     }
     Accept();
   });
@@ -581,6 +595,7 @@ void HttpServer::Stop() {
   stopped_.store(true, std::memory_order_relaxed);
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  accept_retry_.cancel();
   for (auto& thread : threads_) {
     asio::post(*thread->io, [this, thread = thread.get()] { CloseConnections(thread); });
   }

@@ -185,6 +185,7 @@ class HttpServer {
   ServerConfig server_;
   LimitsConfig limits_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer accept_retry_;  // first thread only: accepting again after an error
   std::vector<Route> routes_;
   uint64_t largest_body_limit_;  // limits.max_body_bytes, or a route's larger own limit
   Histogram* not_found_latency_;
@@ -197,6 +198,7 @@ class HttpServer {
   Counter& refused_headers_too_large_;
   Counter& refused_bad_request_;
   Counter& refused_not_implemented_;
+  Counter& accept_errors_;
   std::atomic<size_t> connection_count_{0};
   std::atomic<bool> stopped_{false};
 };

@@ -268,7 +268,13 @@ Status EmbeddedStore::Commit(AppendGroup& base_group) {
   Status written;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    written = wal_->AppendFramed(group.framed_);
+    const uint64_t held = active_->bytes() + (flushing_ ? flushing_->bytes() : 0);
+    written = held > options_.max_memtable_bytes
+                  ? Status::ResourceExhausted(
+                        "the memtable holds " + std::to_string(held) +
+                        " bytes, over storage.memtable_max_bytes, because flushes fail (" +
+                        flush_error_ + ")")
+                  : wal_->AppendFramed(group.framed_);
     if (written.ok()) {
       if (active_->empty()) active_since_ms_ = env_->NowMillis();
       for (const auto& [offset, size] : group.payloads_) {
@@ -608,7 +614,10 @@ std::shared_ptr<RollupReader> EmbeddedStore::OpenRollup(const std::string& segme
 
 Status EmbeddedStore::Flush() {
   std::lock_guard<std::mutex> flush_lock(flush_mu_);
-  return FlushLocked();
+  Status flushed = FlushLocked();
+  std::lock_guard<std::mutex> lock(mu_);
+  flush_error_ = flushed.ok() ? std::string() : flushed.ToString();
+  return flushed;
 }
 
 Status EmbeddedStore::FlushLocked() {
@@ -915,6 +924,7 @@ EmbeddedStoreStats EmbeddedStore::Stats() const {
   stats.segments = segments_.size();
   stats.corrupt_segments = corrupt_segments_.size();
   stats.recovered_records = recovered_records_;
+  stats.flush_error = flush_error_;
   return stats;
 }
 

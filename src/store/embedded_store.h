@@ -41,6 +41,9 @@ struct EmbeddedStoreOptions {
   std::string dir;  // the region's directory; created if missing
   uint32_t wal_fsync_interval_ms = 50;
   uint64_t flush_bytes = 64ull << 20;
+  // Appends are refused (ResourceExhausted) while the memtable holds more: flushes are failing,
+  // and memory must not grow without bound meanwhile.
+  uint64_t max_memtable_bytes = 256ull << 20;
   uint32_t flush_interval_s = 300;
   // How often the flusher thread compacts (Compact); 0: only when called.
   uint32_t compact_interval_s = 600;
@@ -52,6 +55,7 @@ struct EmbeddedStoreStats {
   uint64_t segments = 0;
   uint64_t corrupt_segments = 0;
   uint64_t recovered_records = 0;  // WAL records replayed at Open
+  std::string flush_error;         // why the last flush failed; "" when it succeeded
 };
 
 class EmbeddedStore final : public Store {
@@ -148,6 +152,7 @@ class EmbeddedStore final : public Store {
   std::vector<SegmentRecord> corrupt_segments_;  // GUARDED_BY(mu_): kept listed, not read
   Manifest manifest_;                            // GUARDED_BY(flush_mu_)
   int64_t active_since_ms_ = 0;                  // GUARDED_BY(mu_)
+  std::string flush_error_;                      // GUARDED_BY(mu_): the last flush's, if it failed
   uint64_t recovered_records_ = 0;               // set by Recover(), read-only afterwards
   uint64_t wal_skipped_bytes_ = 0;               // likewise
   uint64_t wal_skipped_regions_ = 0;             // likewise
