@@ -222,7 +222,7 @@ int RunServe(const std::vector<std::string>& args) {
   traffic.Register(&server);
   TraceRoutes traces(env, io_threads, store.get(), &metrics, config, proxies.value(), enrich);
   traces.Register(&server);
-  QueryRoutes queries(env, &logger, store.get(), config, &query_pool);
+  QueryRoutes queries(env, &logger, &metrics, store.get(), config, &query_pool);
   queries.Register(&server);
   // Beside the region directories: source maps and error statuses belong to projects.
   Result<std::unique_ptr<SourceMapStore>> source_maps = SourceMapStore::Open(

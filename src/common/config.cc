@@ -285,6 +285,8 @@ Result<Config> ParseConfig(const std::string& yaml_text) {
                  {"request_timeout_ms", ReadInt(&s.request_timeout_ms, 100, 3600000)},
                  {"io_threads", ReadInt(&s.io_threads, 0, 256)},
                  {"query_threads", ReadInt(&s.query_threads, 1, 64)},
+                 {"query_timeout_ms", ReadInt(&s.query_timeout_ms, 100, 3600000)},
+                 {"max_pending_queries", ReadInt(&s.max_pending_queries, 1, 100000)},
                  {"trusted_proxies", ReadStringList(&s.trusted_proxies)},
                  {"dashboard_rum_key", ReadString(&s.dashboard_rum_key)},
              });
@@ -309,6 +311,7 @@ Result<Config> ParseConfig(const std::string& yaml_text) {
                  {"max_trace_bytes", ReadInt(&l.max_trace_bytes, 1024, 1 << 30)},
                  {"max_spans_per_export", ReadInt(&l.max_spans_per_export, 1, 1000000)},
                  {"traffic_posts_per_second", ReadDouble(&l.traffic_posts_per_second, 0, 1e6)},
+                 {"max_query_groups", ReadInt(&l.max_query_groups, 100, 100000000)},
              });
        }},
       {"storage",

@@ -24,6 +24,8 @@ struct ServerConfig {
                                         // arrive within this (slow senders are cut off)
   uint32_t io_threads = 0;              // server.io_threads: HTTP threads, 0 = one per core
   uint32_t query_threads = 1;           // server.query_threads: threads answering /api queries
+  uint32_t query_timeout_ms = 30000;    // server.query_timeout_ms: a query's time, queue included
+  uint32_t max_pending_queries = 64;    // server.max_pending_queries: queued or running; more: 503
   // server.trusted_proxies: addresses and networks ("10.0.0.0/8") of reverse proxies whose
   // X-Forwarded-For / Forwarded header names the visitor (see ingest/client_address.h).
   std::vector<std::string> trusted_proxies;
@@ -48,6 +50,7 @@ struct LimitsConfig {
   uint32_t max_trace_bytes = 8 << 20;  // limits.max_trace_bytes: one OTLP export, sent and inflated
   uint32_t max_spans_per_export = 10000;  // limits.max_spans_per_export: spans in one OTLP export
   double traffic_posts_per_second = 10;   // limits.traffic_posts_per_second: per server token
+  uint32_t max_query_groups = 100000;     // limits.max_query_groups: groups one aggregation holds
 };
 
 struct StorageConfig {

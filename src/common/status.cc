@@ -20,6 +20,10 @@ std::string_view CodeName(Status::Code code) {
       return "Unauthenticated";
     case Status::Code::kPermissionDenied:
       return "PermissionDenied";
+    case Status::Code::kDeadlineExceeded:
+      return "DeadlineExceeded";
+    case Status::Code::kCancelled:
+      return "Cancelled";
   }
   return "Unknown";
 }

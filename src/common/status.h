@@ -25,6 +25,8 @@ class [[nodiscard]] Status {
     kResourceExhausted,
     kUnauthenticated,
     kPermissionDenied,
+    kDeadlineExceeded,
+    kCancelled,
   };
 
   Status() = default;
@@ -44,6 +46,10 @@ class [[nodiscard]] Status {
   static Status PermissionDenied(std::string msg) {
     return {Code::kPermissionDenied, std::move(msg)};
   }
+  static Status DeadlineExceeded(std::string msg) {
+    return {Code::kDeadlineExceeded, std::move(msg)};
+  }
+  static Status Cancelled(std::string msg) { return {Code::kCancelled, std::move(msg)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

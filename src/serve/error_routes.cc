@@ -76,13 +76,14 @@ bool ErrorRoutes::HandleList(const HttpRequest& req, HttpResponse* res) {
     return true;
   }
   query.history_from_ms = HistoryFrom(project, env_->NowMillis());
-  return queries_->AnswerOnPool(req, "errors", project,
-                                [this, query = std::move(query)]() -> Result<std::string> {
-                                  ErrorsContext context;
-                                  context.maps = maps_;
-                                  context.states = states_->Snapshot(query.project);
-                                  return RunErrorsList(*store_, query, context);
-                                });
+  return queries_->AnswerOnPool(
+      req, "errors", project,
+      [this, query = std::move(query)](Store& store) -> Result<std::string> {
+        ErrorsContext context;
+        context.maps = maps_;
+        context.states = states_->Snapshot(query.project);
+        return RunErrorsList(store, query, context);
+      });
 }
 
 std::string ErrorRoutes::FingerprintOf(const HttpRequest& req, HttpResponse* res) const {
@@ -109,13 +110,14 @@ bool ErrorRoutes::HandleGroup(const HttpRequest& req, HttpResponse* res) {
     return true;
   }
   query.history_from_ms = HistoryFrom(project, env_->NowMillis());
-  return queries_->AnswerOnPool(req, "error group", project,
-                                [this, query = std::move(query)]() -> Result<std::string> {
-                                  ErrorsContext context;
-                                  context.maps = maps_;
-                                  context.states = states_->Snapshot(query.project);
-                                  return RunErrorDetail(*store_, query, context);
-                                });
+  return queries_->AnswerOnPool(
+      req, "error group", project,
+      [this, query = std::move(query)](Store& store) -> Result<std::string> {
+        ErrorsContext context;
+        context.maps = maps_;
+        context.states = states_->Snapshot(query.project);
+        return RunErrorDetail(store, query, context);
+      });
 }
 
 bool ErrorRoutes::HandleStatus(const HttpRequest& req, HttpResponse* res) {
@@ -145,11 +147,12 @@ bool ErrorRoutes::HandleStatus(const HttpRequest& req, HttpResponse* res) {
   query.occurrences = 0;
   return queries_->AnswerOnPool(
       req, "error status", project,
-      [this, query = std::move(query), status = std::string(status), now]() -> Result<std::string> {
+      [this, query = std::move(query), status = std::string(status),
+       now](Store& store) -> Result<std::string> {
         // The group must exist: a mistyped fingerprint is refused rather than remembered.
         ErrorsContext context;
         context.maps = maps_;
-        Result<std::string> group = RunErrorDetail(*store_, query, context);
+        Result<std::string> group = RunErrorDetail(store, query, context);
         if (!group.ok()) return group.status();
         SL_RETURN_IF_ERROR(states_->Set(query.project, query.fingerprint, status, now));
         JsonWriter w;

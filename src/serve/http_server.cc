@@ -1,5 +1,8 @@
 #include "serve/http_server.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <charconv>
 #include <limits>
 
@@ -118,6 +121,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   int64_t deadline_us() const { return deadline_us_; }
 
+  std::shared_ptr<const std::atomic<bool>> Abandoned() {
+    if (!abandoned_) abandoned_ = std::make_shared<std::atomic<bool>>(false);
+    return abandoned_;
+  }
+
+  // For a request whose answer is awaited: marks it abandoned once the peer has closed the
+  // connection (a peek that reads end-of-stream or an error; pipelined bytes are left alone).
+  void CheckAbandoned() {
+    if (!abandoned_ || abandoned_->load(std::memory_order_relaxed)) return;
+    char byte;
+    const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      abandoned_->store(true, std::memory_order_relaxed);
+    }
+  }
+
   void Respond(HttpResponse res) {
     response_ = std::move(res);
     Write();
@@ -129,6 +148,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int64_t Now() const { return server_->env_->MonotonicMicros(); }
 
   void WaitForRequest() {
+    abandoned_.reset();
     parser_.reset();
     arena_.release();  // the previous request is gone: its memory is reused
     parser_.emplace(std::piecewise_construct, std::make_tuple(RequestAllocator(&arena_)),
@@ -395,6 +415,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int64_t deadline_us_ = kNoDeadline;
   std::list<Connection*>::iterator self_in_list_;
   bool registered_ = false;
+  std::shared_ptr<std::atomic<bool>> abandoned_;  // made by AbandonedFlag for the current request
 };
 
 Responder Defer(const HttpRequest& req) {
@@ -406,6 +427,10 @@ Responder Defer(const HttpRequest& req) {
       conn->Respond(std::move(res));
     });
   };
+}
+
+std::shared_ptr<const std::atomic<bool>> AbandonedFlag(const HttpRequest& req) {
+  return req.connection->Abandoned();
 }
 
 HeldRequest::HeldRequest(const HttpRequest& req) : conn_(req.connection->shared_from_this()) {}
@@ -580,6 +605,8 @@ void HttpServer::ScheduleSweep(IoThread* thread) {
       if (now > conn->deadline_us()) {
         timed_out_connections_.Inc();
         conn->Close();
+      } else if (conn->deadline_us() == kNoDeadline) {
+        conn->CheckAbandoned();
       }
     }
     ScheduleSweep(thread);

@@ -104,6 +104,10 @@ using Responder = std::function<void(HttpResponse)>;
 // A responder for `req`'s connection, callable from any thread once.
 Responder Defer(const HttpRequest& req);
 
+// A flag that turns true when the client of `req` (a deferred request) closes its connection
+// before the answer: the server looks every 250 ms. Work for nobody can then stop.
+std::shared_ptr<const std::atomic<bool>> AbandonedFlag(const HttpRequest& req);
+
 // A request whose handler returned false, answered later on its own I/O thread (no hop through
 // the queue as Defer's responder takes). Movable; Respond() exactly once.
 class HeldRequest {

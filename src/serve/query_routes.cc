@@ -18,12 +18,28 @@
 #include "query/trace_query.h"
 #include "query/usage_query.h"
 #include "serve/http_util.h"
+#include "store/controlled_store.h"
 
 namespace sightline {
 
-QueryRoutes::QueryRoutes(Env* env, Logger* logger, Store* store, const Config& config,
-                         boost::asio::thread_pool* pool)
-    : env_(env), logger_(logger), store_(store), pool_(pool) {
+QueryRoutes::QueryRoutes(Env* env, Logger* logger, MetricsRegistry* metrics, Store* store,
+                         const Config& config, boost::asio::thread_pool* pool)
+    : env_(env),
+      logger_(logger),
+      store_(store),
+      pool_(pool),
+      query_timeout_ms_(config.server.query_timeout_ms),
+      max_pending_(config.server.max_pending_queries),
+      max_groups_(config.limits.max_query_groups),
+      refused_busy_(metrics->AddCounter("sightline_queries_ended_total",
+                                        "Queries that did not run to an answer, by reason",
+                                        "reason=\"busy\"")),
+      timed_out_(metrics->AddCounter("sightline_queries_ended_total",
+                                     "Queries that did not run to an answer, by reason",
+                                     "reason=\"timeout\"")),
+      cancelled_(metrics->AddCounter("sightline_queries_ended_total",
+                                     "Queries that did not run to an answer, by reason",
+                                     "reason=\"client_gone\"")) {
   for (const ProjectConfig& project : config.projects) {
     for (const std::string& token : project.read_tokens) project_by_token_[token] = project.id;
   }
@@ -105,8 +121,8 @@ bool QueryRoutes::HandleOverview(const HttpRequest& req, HttpResponse* res) {
     return true;
   }
   return AnswerOnPool(req, "overview", project,
-                      [this, query = std::move(query)]() -> Result<std::string> {
-                        Result<OverviewResult> result = RunOverview(*store_, query);
+                      [query = std::move(query)](Store& store) -> Result<std::string> {
+                        Result<OverviewResult> result = RunOverview(store, query);
                         if (!result.ok()) return result.status();
                         return FormatOverview(query, *result);
                       });
@@ -122,8 +138,8 @@ bool QueryRoutes::HandleAttribution(const HttpRequest& req, HttpResponse* res) {
     SetError(res, 400, "invalid_query", error->field, error->reason);
     return true;
   }
-  return AnswerOnPool(req, "attribution", project, [this, query = std::move(query)] {
-    return RunAttributionQuery(*store_, query);
+  return AnswerOnPool(req, "attribution", project, [query = std::move(query)](Store& store) {
+    return RunAttributionQuery(store, query);
   });
 }
 
@@ -138,19 +154,19 @@ bool QueryRoutes::HandleUsageParts(const HttpRequest& req, HttpResponse* res) {
     return true;
   }
   for (UsageQuery& query : queries) query.sessions.project = project;
-  return AnswerOnPool(
-      req, "usage", project,
-      [this, names = std::move(names), queries = std::move(queries)]() -> Result<std::string> {
-        Result<std::vector<std::string>> answers = RunUsageQueries(*store_, queries);
-        if (!answers.ok()) return answers.status();
-        // Each answer is a JSON object already.
-        std::string body = "{";
-        for (size_t i = 0; i < names.size(); ++i) {
-          if (i > 0) body += ',';
-          body += '"' + names[i] + "\":" + (*answers)[i];
-        }
-        return body + "}";
-      });
+  return AnswerOnPool(req, "usage", project,
+                      [names = std::move(names),
+                       queries = std::move(queries)](Store& store) -> Result<std::string> {
+                        Result<std::vector<std::string>> answers = RunUsageQueries(store, queries);
+                        if (!answers.ok()) return answers.status();
+                        // Each answer is a JSON object already.
+                        std::string body = "{";
+                        for (size_t i = 0; i < names.size(); ++i) {
+                          if (i > 0) body += ',';
+                          body += '"' + names[i] + "\":" + (*answers)[i];
+                        }
+                        return body + "}";
+                      });
 }
 
 bool QueryRoutes::HandleProjects(const HttpRequest& req, HttpResponse* res) {
@@ -189,8 +205,8 @@ bool QueryRoutes::HandleCompare(const HttpRequest& req, HttpResponse* res) {
     return true;
   }
   return AnswerOnPool(req, "compare", project,
-                      [this, query = std::move(query)]() -> Result<std::string> {
-                        Result<CompareResult> result = RunCompare(*store_, query);
+                      [query = std::move(query)](Store& store) -> Result<std::string> {
+                        Result<CompareResult> result = RunCompare(store, query);
                         if (!result.ok()) return result.status();
                         return FormatCompare(query, *result);
                       });
@@ -207,8 +223,8 @@ bool QueryRoutes::HandleFunnel(const HttpRequest& req, HttpResponse* res) {
     return true;
   }
   return AnswerOnPool(req, "funnel", project,
-                      [this, query = std::move(query)]() -> Result<std::string> {
-                        auto groups = RunFunnel(*store_, query);
+                      [query = std::move(query)](Store& store) -> Result<std::string> {
+                        auto groups = RunFunnel(store, query);
                         if (!groups.ok()) return groups.status();
                         return FormatFunnel(query, *groups);
                       });
@@ -224,8 +240,9 @@ bool QueryRoutes::HandleUsage(UsageQuery::Kind kind, const HttpRequest& req, Htt
     SetError(res, 400, "invalid_query", error->field, error->reason);
     return true;
   }
-  return AnswerOnPool(req, "usage", project,
-                      [this, query = std::move(query)] { return RunUsageQuery(*store_, query); });
+  return AnswerOnPool(req, "usage", project, [query = std::move(query)](Store& store) {
+    return RunUsageQuery(store, query);
+  });
 }
 
 bool QueryRoutes::HandleApiCalls(const HttpRequest& req, HttpResponse* res) {
@@ -238,8 +255,8 @@ bool QueryRoutes::HandleApiCalls(const HttpRequest& req, HttpResponse* res) {
     SetError(res, 400, "invalid_query", error->field, error->reason);
     return true;
   }
-  return AnswerOnPool(req, "api calls", project, [this, query = std::move(query)] {
-    return RunApiCallsQuery(*store_, query);
+  return AnswerOnPool(req, "api calls", project, [query = std::move(query)](Store& store) {
+    return RunApiCallsQuery(store, query);
   });
 }
 
@@ -253,8 +270,9 @@ bool QueryRoutes::HandleSessionList(const HttpRequest& req, HttpResponse* res) {
     SetError(res, 400, "invalid_query", error->field, error->reason);
     return true;
   }
-  return AnswerOnPool(req, "sessions", project,
-                      [this, query = std::move(query)] { return RunSessionList(*store_, query); });
+  return AnswerOnPool(req, "sessions", project, [query = std::move(query)](Store& store) {
+    return RunSessionList(store, query);
+  });
 }
 
 bool QueryRoutes::HandleSessionTimeline(const HttpRequest& req, HttpResponse* res) {
@@ -268,8 +286,8 @@ bool QueryRoutes::HandleSessionTimeline(const HttpRequest& req, HttpResponse* re
     SetError(res, 400, "invalid_query", error->field, error->reason);
     return true;
   }
-  return AnswerOnPool(req, "session timeline", project, [this, query = std::move(query)] {
-    return RunSessionTimeline(*store_, query);
+  return AnswerOnPool(req, "session timeline", project, [query = std::move(query)](Store& store) {
+    return RunSessionTimeline(store, query);
   });
 }
 
@@ -284,8 +302,9 @@ bool QueryRoutes::HandleTrace(const HttpRequest& req, HttpResponse* res) {
     SetError(res, 400, "invalid_query", error->field, error->reason);
     return true;
   }
-  return AnswerOnPool(req, "trace", project,
-                      [this, query = std::move(query)] { return RunTraceQuery(*store_, query); });
+  return AnswerOnPool(req, "trace", project, [query = std::move(query)](Store& store) {
+    return RunTraceQuery(store, query);
+  });
 }
 
 bool QueryRoutes::HandleCrux(const HttpRequest& req, HttpResponse* res) {
@@ -299,10 +318,10 @@ bool QueryRoutes::HandleCrux(const HttpRequest& req, HttpResponse* res) {
   }
   for (AggregateSpec& spec : query.specs) spec.project = project;
   return AnswerOnPool(req, "crux", project,
-                      [this, query = std::move(query)]() -> Result<std::string> {
+                      [query = std::move(query)](Store& store) -> Result<std::string> {
                         std::vector<AggregateResult> results;
                         for (const AggregateSpec& spec : query.specs) {
-                          Result<AggregateResult> result = store_->Aggregate(spec);
+                          Result<AggregateResult> result = store.Aggregate(spec);
                           if (!result.ok()) return result.status();
                           results.push_back(std::move(result).value());
                         }
@@ -311,24 +330,66 @@ bool QueryRoutes::HandleCrux(const HttpRequest& req, HttpResponse* res) {
 }
 
 bool QueryRoutes::AnswerOnPool(const HttpRequest& req, std::string what, std::string project,
-                               std::function<Result<std::string>()> query) {
+                               std::function<Result<std::string>(Store& store)> query) {
+  // Bounded queue: past server.max_pending_queries, a query is refused at once rather than
+  // waiting behind the others (and holding its memory) for minutes.
+  if (pending_.fetch_add(1) >= max_pending_) {
+    pending_.fetch_sub(1);
+    refused_busy_.Inc();
+    HttpResponse busy;
+    SetError(&busy, 503, "busy", "",
+             "more than server.max_pending_queries queries are waiting; retry after Retry-After");
+    busy.headers.emplace_back("Retry-After", "1");
+    Defer(req)(std::move(busy));
+    return false;
+  }
+  // The deadline counts from arrival: time spent queued is part of it.
+  const int64_t deadline_us =
+      query_timeout_ms_ > 0 ? env_->MonotonicMicros() + int64_t{query_timeout_ms_} * 1000 : 0;
+  auto control = std::make_shared<QueryControl>(env_, deadline_us, max_groups_, AbandonedFlag(req));
   Responder respond = Defer(req);
-  boost::asio::post(*pool_, [this, what = std::move(what), project = std::move(project),
-                             query = std::move(query), respond = std::move(respond)] {
-    HttpResponse out;
-    Result<std::string> body = query();
-    if (body.ok()) {
-      out.body = std::move(body).value();
-    } else if (body.status().code() == Status::Code::kNotFound) {
-      SetError(&out, 404, "not_found", "", body.status().message());
-    } else {
-      logger_->Error(what + " query failed",
-                     {{"project", project}, {"error", body.status().ToString()}});
-      SetError(&out, 500, "internal", "", "the query failed: " + body.status().message());
-    }
-    respond(std::move(out));
-  });
+  boost::asio::post(
+      *pool_, [this, what = std::move(what), project = std::move(project), query = std::move(query),
+               control = std::move(control), respond = std::move(respond)] {
+        HttpResponse out;
+        Status status = control->Check();
+        ControlledStore store(store_, control.get());
+        Result<std::string> body = status.ok() ? query(store) : Result<std::string>(status);
+        pending_.fetch_sub(1);
+        if (body.ok()) {
+          out.body = std::move(body).value();
+        } else {
+          WriteQueryFailure(what, project, body.status(), &out);
+        }
+        respond(std::move(out));
+      });
   return false;
+}
+
+void QueryRoutes::WriteQueryFailure(const std::string& what, const std::string& project,
+                                    const Status& status, HttpResponse* out) const {
+  switch (status.code()) {
+    case Status::Code::kNotFound:
+      SetError(out, 404, "not_found", "", status.message());
+      return;
+    case Status::Code::kDeadlineExceeded:
+      timed_out_.Inc();
+      SetError(out, 503, "query_timeout", "",
+               "the query ran longer than server.query_timeout_ms (" +
+                   std::to_string(query_timeout_ms_) + " ms): narrow its range or filters");
+      out->headers.emplace_back("Retry-After", "1");
+      return;
+    case Status::Code::kCancelled:
+      cancelled_.Inc();  // nobody reads the answer: the connection is gone
+      SetError(out, 499, "cancelled", "", status.message());
+      return;
+    case Status::Code::kResourceExhausted:
+      SetError(out, 400, "too_many_groups", "group_by", status.message());
+      return;
+    default:
+      logger_->Error(what + " query failed", {{"project", project}, {"error", status.ToString()}});
+      SetError(out, 500, "internal", "", "the query failed: " + status.message());
+  }
 }
 
 bool QueryRoutes::HandleSessionSummary(const HttpRequest& req, HttpResponse* res) {
@@ -342,8 +403,8 @@ bool QueryRoutes::HandleSessionSummary(const HttpRequest& req, HttpResponse* res
     return true;
   }
   return AnswerOnPool(req, "sessions summary", project,
-                      [this, query = std::move(query)]() -> Result<std::string> {
-                        auto rows = SummarizeSessions(*store_, query);
+                      [query = std::move(query)](Store& store) -> Result<std::string> {
+                        auto rows = SummarizeSessions(store, query);
                         if (!rows.ok()) return rows.status();
                         return FormatSessionSummary(query, *rows);
                       });
@@ -360,8 +421,8 @@ bool QueryRoutes::HandleConversion(const HttpRequest& req, HttpResponse* res) {
     return true;
   }
   return AnswerOnPool(req, "conversion", project,
-                      [this, query = std::move(query)]() -> Result<std::string> {
-                        auto result = ComputeConversion(*store_, query);
+                      [query = std::move(query)](Store& store) -> Result<std::string> {
+                        auto result = ComputeConversion(store, query);
                         if (!result.ok()) return result.status();
                         return FormatConversion(query, *result);
                       });
@@ -404,20 +465,12 @@ bool QueryRoutes::HandleMetrics(const HttpRequest& req, HttpResponse* res) {
     SetError(res, 400, "invalid_query", error->field, error->reason);
     return true;
   }
-  Responder respond = Defer(req);
-  boost::asio::post(*pool_, [this, spec = std::move(spec), respond = std::move(respond)] {
-    HttpResponse out;
-    Result<AggregateResult> result = store_->Aggregate(spec);
-    if (result.ok()) {
-      out.body = FormatMetricsResult(spec, *result);
-    } else {
-      logger_->Error("query failed",
-                     {{"project", spec.project}, {"error", result.status().ToString()}});
-      SetError(&out, 500, "internal", "", "the query failed: " + result.status().message());
-    }
-    respond(std::move(out));
-  });
-  return false;
+  return AnswerOnPool(req, "metrics", project,
+                      [spec = std::move(spec)](Store& store) -> Result<std::string> {
+                        Result<AggregateResult> result = store.Aggregate(spec);
+                        if (!result.ok()) return result.status();
+                        return FormatMetricsResult(spec, *result);
+                      });
 }
 
 bool QueryRoutes::HandleCoverage(const HttpRequest& req, HttpResponse* res) {
@@ -431,22 +484,14 @@ bool QueryRoutes::HandleCoverage(const HttpRequest& req, HttpResponse* res) {
   }
   query.page_views.project = project;
   query.page_requests.project = project;
-  Responder respond = Defer(req);
-  boost::asio::post(*pool_, [this, query = std::move(query), respond = std::move(respond)] {
-    HttpResponse out;
-    Result<AggregateResult> views = store_->Aggregate(query.page_views);
-    Result<AggregateResult> requests =
-        views.ok() ? store_->Aggregate(query.page_requests) : views.status();
-    if (requests.ok()) {
-      out.body = FormatCoverage(query, *views, *requests);
-    } else {
-      logger_->Error("coverage query failed", {{"project", query.page_views.project},
-                                               {"error", requests.status().ToString()}});
-      SetError(&out, 500, "internal", "", "the query failed: " + requests.status().message());
-    }
-    respond(std::move(out));
-  });
-  return false;
+  return AnswerOnPool(req, "coverage", project,
+                      [query = std::move(query)](Store& store) -> Result<std::string> {
+                        Result<AggregateResult> views = store.Aggregate(query.page_views);
+                        if (!views.ok()) return views.status();
+                        Result<AggregateResult> requests = store.Aggregate(query.page_requests);
+                        if (!requests.ok()) return requests.status();
+                        return FormatCoverage(query, *views, *requests);
+                      });
 }
 
 bool QueryRoutes::HandleTimeseries(const HttpRequest& req, HttpResponse* res) {
@@ -459,25 +504,16 @@ bool QueryRoutes::HandleTimeseries(const HttpRequest& req, HttpResponse* res) {
     return true;
   }
   for (TimeseriesQuery::Segment& segment : query.segments) segment.spec.project = project;
-  Responder respond = Defer(req);
-  boost::asio::post(*pool_, [this, query = std::move(query), respond = std::move(respond)] {
-    HttpResponse out;
-    std::vector<AggregateResult> results;
-    for (const TimeseriesQuery::Segment& segment : query.segments) {
-      Result<AggregateResult> result = store_->Aggregate(segment.spec);
-      if (!result.ok()) {
-        logger_->Error("time series query failed",
-                       {{"project", segment.spec.project}, {"error", result.status().ToString()}});
-        SetError(&out, 500, "internal", "", "the query failed: " + result.status().message());
-        respond(std::move(out));
-        return;
-      }
-      results.push_back(std::move(result).value());
-    }
-    out.body = FormatTimeseries(query, results);
-    respond(std::move(out));
-  });
-  return false;
+  return AnswerOnPool(req, "time series", project,
+                      [query = std::move(query)](Store& store) -> Result<std::string> {
+                        std::vector<AggregateResult> results;
+                        for (const TimeseriesQuery::Segment& segment : query.segments) {
+                          Result<AggregateResult> result = store.Aggregate(segment.spec);
+                          if (!result.ok()) return result.status();
+                          results.push_back(std::move(result).value());
+                        }
+                        return FormatTimeseries(query, results);
+                      });
 }
 
 bool QueryRoutes::HandleDistribution(const HttpRequest& req, HttpResponse* res) {
@@ -490,20 +526,12 @@ bool QueryRoutes::HandleDistribution(const HttpRequest& req, HttpResponse* res) 
     SetError(res, 400, "invalid_query", error->field, error->reason);
     return true;
   }
-  Responder respond = Defer(req);
-  boost::asio::post(*pool_, [this, spec = std::move(spec), respond = std::move(respond)] {
-    HttpResponse out;
-    Result<AggregateResult> result = store_->Aggregate(spec);
-    if (result.ok()) {
-      out.body = FormatDistribution(spec, *result);
-    } else {
-      logger_->Error("distribution query failed",
-                     {{"project", spec.project}, {"error", result.status().ToString()}});
-      SetError(&out, 500, "internal", "", "the query failed: " + result.status().message());
-    }
-    respond(std::move(out));
-  });
-  return false;
+  return AnswerOnPool(req, "distribution", project,
+                      [spec = std::move(spec)](Store& store) -> Result<std::string> {
+                        Result<AggregateResult> result = store.Aggregate(spec);
+                        if (!result.ok()) return result.status();
+                        return FormatDistribution(spec, *result);
+                      });
 }
 
 }  // namespace sightline

@@ -8,6 +8,7 @@
 // the I/O thread; the aggregation runs on `pool` so a slow query never stalls ingest.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <unordered_map>
@@ -16,6 +17,7 @@
 #include "common/config.h"
 #include "common/env.h"
 #include "common/logger.h"
+#include "common/metrics.h"
 #include "query/usage_query.h"
 #include "serve/http_server.h"
 #include "store/store.h"
@@ -24,14 +26,17 @@ namespace sightline {
 
 class QueryRoutes {
  public:
-  QueryRoutes(Env* env, Logger* logger, Store* store, const Config& config,
-              boost::asio::thread_pool* pool);
+  QueryRoutes(Env* env, Logger* logger, MetricsRegistry* metrics, Store* store,
+              const Config& config, boost::asio::thread_pool* pool);
   void Register(HttpServer* server);
 
-  // Runs `query` (which returns the response body) on the pool and answers with its body, 404
-  // for NotFound, or 500 naming `what` when it fails. Returns false (the answer is deferred).
+  // Runs `query` (which returns the response body) on the pool, over the store under the query's
+  // limits (server.query_timeout_ms, the client's disconnection, limits.max_query_groups), and
+  // answers with its body; or 503 busy at once past server.max_pending_queries, 404 for NotFound,
+  // 503 query_timeout, 400 too_many_groups, or 500 naming `what` when it fails. Returns false (the
+  // answer is deferred).
   bool AnswerOnPool(const HttpRequest& req, std::string what, std::string project,
-                    std::function<Result<std::string>()> query);
+                    std::function<Result<std::string>(Store& store)> query);
   // The project id the request may read, or "" after filling `res` with 400/401/403.
   std::string Authorize(const HttpRequest& req, const std::string* project,
                         HttpResponse* res) const;
@@ -57,10 +62,20 @@ class QueryRoutes {
   bool HandleUsage(UsageQuery::Kind kind, const HttpRequest& req, HttpResponse* res);
 
   Env* env_;
+  void WriteQueryFailure(const std::string& what, const std::string& project, const Status& status,
+                         HttpResponse* out) const;
+
   Logger* logger_;
   Store* store_;
   boost::asio::thread_pool* pool_;
   std::unordered_map<std::string, std::string> project_by_token_;
+  const uint32_t query_timeout_ms_;
+  const size_t max_pending_;
+  const size_t max_groups_;
+  std::atomic<size_t> pending_{0};  // queued or running on the pool
+  Counter& refused_busy_;
+  Counter& timed_out_;
+  Counter& cancelled_;
 };
 
 }  // namespace sightline

@@ -548,6 +548,19 @@ AggregateResult Aggregation::Finish() {
   return result;
 }
 
+Status Aggregation::CheckControl() const {
+  if (spec_.control == nullptr) return Status::Ok();
+  SL_RETURN_IF_ERROR(spec_.control->Check());
+  const size_t max_groups = spec_.control->max_groups();
+  if (max_groups > 0 && groups_.size() > max_groups) {
+    return Status::ResourceExhausted(
+        "more than " + std::to_string(max_groups) +
+        " groups (limits.max_query_groups): filter the query, group by fewer or coarser "
+        "dimensions, or use a longer interval");
+  }
+  return Status::Ok();
+}
+
 Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec) {
   // One Aggregation per scanning thread, merged at the end.
   const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
@@ -561,10 +574,11 @@ Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec)
   scan.columns = parts[0].Columns();
   scan.types = {spec.event_type};
   if (!spec.metric_name.empty()) scan.names = {spec.metric_name};
+  scan.control = spec.control;
   Status status =
       store.ScanParallel(scan, workers, [&](size_t worker, const ColumnBatch& batch) -> Status {
         parts[worker].AddRows(batch);
-        return Status::Ok();
+        return parts[worker].CheckControl();
       });
   if (!status.ok()) return status;
   for (size_t i = 1; i < parts.size(); ++i) parts[0].Merge(std::move(parts[i]));

@@ -25,6 +25,7 @@
 #include "common/status.h"
 #include "store/column_batch.h"
 #include "store/ddsketch.h"
+#include "store/query_control.h"
 
 namespace sightline {
 
@@ -88,6 +89,9 @@ struct AggregateSpec {
   // true: every statistic from the stored values; false: a backend may answer from its sketches
   // (within the sketch's relative error for quantiles).
   bool exact = false;
+  // Borrowed for the call: the query's deadline, cancellation and group limit (more groups end
+  // the aggregation with ResourceExhausted). Null: none.
+  const QueryControl* control = nullptr;
 };
 
 struct AggregateRow {
@@ -164,6 +168,9 @@ class Aggregation {
 
   // The columns AddRows reads.
   ColumnSet Columns() const;
+  // Ok, or why the aggregation must stop: spec.control's deadline or cancellation, or more groups
+  // than it allows. Called between batches.
+  Status CheckControl() const;
 
  private:
   struct Accumulator {

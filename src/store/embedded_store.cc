@@ -327,8 +327,9 @@ Status EmbeddedStore::Scan(const ScanSpec& spec, const BatchVisitor& visit) {
   if (!segments.empty()) next = read(0);
   for (size_t i = 0; i < segments.size(); ++i) {
     Result<ColumnBatch> batch = next.get();
-    if (i + 1 < segments.size()) next = read(i + 1);
     if (!batch.ok()) return batch.status();
+    if (spec.control != nullptr) SL_RETURN_IF_ERROR(spec.control->Check());
+    if (i + 1 < segments.size()) next = read(i + 1);
     SL_RETURN_IF_ERROR(visit(*batch));
   }
   return ScanMemtables(spec, flushing, active, visit);
@@ -347,8 +348,10 @@ Status EmbeddedStore::ScanParallel(const ScanSpec& spec, size_t workers,
   std::vector<Status> statuses(std::clamp<size_t>(std::min(workers, segments.size()), 1, 64));
   auto work = [&](size_t worker) {
     for (size_t i = next++; i < segments.size() && !failed; i = next++) {
-      Result<ColumnBatch> batch = segments[i].reader->ReadRows(columns, groups);
-      Status status = batch.ok() ? visit(worker, *batch) : batch.status();
+      Status status = spec.control != nullptr ? spec.control->Check() : Status::Ok();
+      Result<ColumnBatch> batch =
+          status.ok() ? segments[i].reader->ReadRows(columns, groups) : Result<ColumnBatch>(status);
+      status = batch.ok() ? visit(worker, *batch) : batch.status();
       if (!status.ok()) {
         statuses[worker] = std::move(status);
         failed = true;
@@ -377,7 +380,8 @@ Status EmbeddedStore::ScanMemtables(const ScanSpec& spec, const Memtable::Snapsh
   auto pick = [&](std::string_view, int64_t ts) -> ColumnBatchBuilder* {
     if (ts < spec.from_ms || ts >= spec.to_ms) return nullptr;
     if (builder.rows() == kScanBatchRows) {
-      Status s = visit(builder.Finish());
+      Status s = spec.control != nullptr ? spec.control->Check() : Status::Ok();
+      if (s.ok()) s = visit(builder.Finish());
       if (!s.ok() && visit_status.ok()) visit_status = s;
     }
     return &builder;
@@ -462,6 +466,7 @@ Result<AggregateResult> EmbeddedStore::Aggregate(const AggregateSpec& spec) {
     return Status::Ok();
   };
   for (const LiveSegment& s : segments) {
+    SL_RETURN_IF_ERROR(aggregation.CheckControl());
     if (s.rollup == nullptr) {
       SL_RETURN_IF_ERROR(scan_segment(s, {{from, to}}));
       continue;
@@ -506,10 +511,12 @@ Result<AggregateResult> EmbeddedStore::Aggregate(const AggregateSpec& spec) {
   memtables.from_ms = from;
   memtables.to_ms = to;
   memtables.columns = aggregation.Columns();
+  memtables.control = spec.control;
   SL_RETURN_IF_ERROR(ScanMemtables(memtables, flushing, active, [&](const ColumnBatch& batch) {
     aggregation.AddRows(batch);
-    return Status::Ok();
+    return aggregation.CheckControl();
   }));
+  SL_RETURN_IF_ERROR(aggregation.CheckControl());
   return aggregation.Finish();
 }
 

@@ -30,6 +30,7 @@
 #include "common/status.h"
 #include "store/aggregate.h"
 #include "store/column_batch.h"
+#include "store/query_control.h"
 
 namespace sightline {
 
@@ -43,6 +44,9 @@ struct ScanSpec {
   std::vector<std::string> types;
   std::vector<std::string> names;
   std::vector<std::string> named_types;  // the types `names` applies to (empty: every type)
+  // Borrowed for the call: the query's deadline and cancellation, checked between batches
+  // (a scan then ends with its Status). Null: none.
+  const QueryControl* control = nullptr;
 };
 
 using BatchVisitor = std::function<Status(const ColumnBatch&)>;
