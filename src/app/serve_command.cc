@@ -1,6 +1,7 @@
 #include "app/serve_command.h"
 
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <csignal>
@@ -182,6 +183,12 @@ int RunServe(const std::vector<std::string>& args) {
   Logger logger(env, stderr, level);
   MetricsRegistry metrics;
   std::signal(SIGPIPE, SIG_IGN);
+  // Connections (server.max_connections) and open segments (storage.max_open_files) each need a
+  // descriptor: take what the hard limit allows, as nginx's worker_rlimit_nofile does.
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
 
   // Held until the process exits: one writer per data directory (import waits or fails).
   Result<std::unique_ptr<DirLock>> data_dir_lock =
@@ -195,6 +202,7 @@ int RunServe(const std::vector<std::string>& args) {
   store_options.wal_fsync_interval_ms = config.storage.wal_fsync_interval_ms;
   store_options.flush_bytes = config.storage.memtable_flush_bytes;
   store_options.max_memtable_bytes = config.storage.memtable_max_bytes;
+  store_options.max_open_files = config.storage.max_open_files;
   store_options.flush_interval_s = config.storage.memtable_flush_interval_s;
   store_options.compact_interval_s = config.storage.compact_interval_s;
   Result<std::unique_ptr<EmbeddedStore>> opened =

@@ -326,6 +326,7 @@ Result<Config> ParseConfig(const std::string& yaml_text) {
                       ReadInt(&st.memtable_flush_bytes, 1 << 16, int64_t{1} << 40)},
                      {"memtable_max_bytes",
                       ReadInt(&st.memtable_max_bytes, 1 << 17, int64_t{1} << 42)},
+                     {"max_open_files", ReadInt(&st.max_open_files, 4, 1000000)},
                      {"memtable_flush_interval_s",
                       ReadInt(&st.memtable_flush_interval_s, 1, 86400)},
                      {"compact_interval_s", ReadInt(&st.compact_interval_s, 0, 86400)},

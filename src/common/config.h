@@ -59,8 +59,9 @@ struct StorageConfig {
   uint32_t wal_fsync_interval_ms = 50;  // storage.wal_fsync_interval_ms: group commit period
   uint64_t memtable_flush_bytes = 64ull << 20;  // storage.memtable_flush_bytes
   uint64_t memtable_max_bytes = 256ull << 20;   // storage.memtable_max_bytes: more → 503
-  uint32_t memtable_flush_interval_s = 300;     // storage.memtable_flush_interval_s
-  uint32_t compact_interval_s = 600;            // storage.compact_interval_s: 0 never
+  uint32_t max_open_files = 512;  // storage.max_open_files: segment and rollup files kept open
+  uint32_t memtable_flush_interval_s = 300;  // storage.memtable_flush_interval_s
+  uint32_t compact_interval_s = 600;         // storage.compact_interval_s: 0 never
 };
 
 // A rate per name (a region group or country, a user tier, a feature flag), in [0, 1].

@@ -72,6 +72,7 @@ EmbeddedStore::EmbeddedStore(Env* env, Logger* logger, MetricsRegistry* metrics,
       wal_sync_failures_(metrics->AddCounter(
           "sightline_wal_sync_failures_total",
           "WAL fdatasync calls that failed (each moves appends to a new file and flushes)")),
+      files_(env, options_.max_open_files),
       active_(std::make_unique<Memtable>()) {
   metrics->AddGaugeCallback("sightline_memtable_bytes", "Bytes held in the memtable",
                             [this] { return static_cast<double>(Stats().memtable_bytes); });
@@ -86,6 +87,9 @@ EmbeddedStore::EmbeddedStore(Env* env, Logger* logger, MetricsRegistry* metrics,
   metrics->AddGaugeCallback(
       "sightline_wal_files_replaced", "WAL files given up after a failed write or fdatasync",
       [this] { return static_cast<double>(wal_ ? wal_->replaced_files() : 0); });
+  metrics->AddGaugeCallback("sightline_open_segment_files",
+                            "Segment and rollup files open (at most storage.max_open_files)",
+                            [this] { return static_cast<double>(files_.open_files()); });
   metrics->AddGaugeCallback("sightline_segments_corrupt",
                             "Segment files left out because their checksum failed",
                             [this] { return static_cast<double>(Stats().corrupt_segments); });
@@ -126,8 +130,10 @@ Status EmbeddedStore::Recover() {
 
   for (const SegmentRecord& record : manifest_.segments) {
     std::string path = JoinPath(dir, record.file);
-    Result<std::unique_ptr<SegmentReader>> reader = SegmentReader::Open(env_, path);
-    Status status = reader.ok() ? (*reader)->Verify() : reader.status();
+    // Only the footer is read (and checked) here: every block is checked when a query first
+    // reads it, so start-up costs a read per file, not a read of the whole store.
+    Result<std::unique_ptr<SegmentReader>> reader = SegmentReader::Open(env_, path, &files_);
+    Status status = reader.status();
     if (!status.ok()) {
       logger_->Error("segment is corrupt; it is left out of queries and kept on disk",
                      {{"segment", record.file}, {"error", status.ToString()}});
@@ -327,7 +333,7 @@ Status EmbeddedStore::Scan(const ScanSpec& spec, const BatchVisitor& visit) {
   if (!segments.empty()) next = read(0);
   for (size_t i = 0; i < segments.size(); ++i) {
     Result<ColumnBatch> batch = next.get();
-    if (!batch.ok()) return batch.status();
+    if (!batch.ok()) return LeftOut(segments[i].record, batch.status());
     if (spec.control != nullptr) SL_RETURN_IF_ERROR(spec.control->Check());
     if (i + 1 < segments.size()) next = read(i + 1);
     SL_RETURN_IF_ERROR(visit(*batch));
@@ -351,7 +357,7 @@ Status EmbeddedStore::ScanParallel(const ScanSpec& spec, size_t workers,
       Status status = spec.control != nullptr ? spec.control->Check() : Status::Ok();
       Result<ColumnBatch> batch =
           status.ok() ? segments[i].reader->ReadRows(columns, groups) : Result<ColumnBatch>(status);
-      status = batch.ok() ? visit(worker, *batch) : batch.status();
+      status = batch.ok() ? visit(worker, *batch) : LeftOut(segments[i].record, batch.status());
       if (!status.ok()) {
         statuses[worker] = std::move(status);
         failed = true;
@@ -461,9 +467,18 @@ Result<AggregateResult> EmbeddedStore::Aggregate(const AggregateSpec& spec) {
   auto scan_segment = [&](const LiveSegment& s,
                           const std::vector<std::pair<int64_t, int64_t>>& ranges) -> Status {
     Result<ColumnBatch> batch = s.reader->ReadRows(aggregation.Columns(), groups);
-    if (!batch.ok()) return batch.status();
+    if (!batch.ok()) return LeftOut(s.record, batch.status());
     aggregation.AddRows(*batch, ranges);
     return Status::Ok();
+  };
+  // A rollup section whose checksum fails (checked before any cell is used): the segment's rows
+  // answer instead, now and from then on.
+  auto read_cells = [&](const LiveSegment& s, const RollupSection& section,
+                        const std::function<void(const RollupCell&)>& add) -> Status {
+    Status read = s.rollup->ReadCells(section, add);
+    if (read.code() != Status::Code::kCorruption) return read;
+    LeaveOutCorrupt(s.record, /*rollup_only=*/true, read);
+    return scan_segment(s, {{from, to}});
   };
   for (const LiveSegment& s : segments) {
     SL_RETURN_IF_ERROR(aggregation.CheckControl());
@@ -483,8 +498,9 @@ Result<AggregateResult> EmbeddedStore::Aggregate(const AggregateSpec& spec) {
     if (const RollupSection* span =
             whole ? PickSection(rollup, spec.metric_name, needed, false, step) : nullptr) {
       const int64_t bucket = step > 0 ? FloorTo(s.record.min_ts, step) : 0;
-      SL_RETURN_IF_ERROR(rollup.ReadCells(
-          *span, [&](const RollupCell& cell) { aggregation.AddCell(span->dims, cell, bucket); }));
+      SL_RETURN_IF_ERROR(read_cells(s, *span, [&](const RollupCell& cell) {
+        aggregation.AddCell(span->dims, cell, bucket);
+      }));
       continue;
     }
     const RollupSection* fine = PickSection(rollup, spec.metric_name, needed, true, step);
@@ -496,10 +512,19 @@ Result<AggregateResult> EmbeddedStore::Aggregate(const AggregateSpec& spec) {
     const int64_t r = fine->resolution_ms;
     const int64_t inner_from = std::min(FloorTo(from + r - 1, r), to);
     const int64_t inner_to = std::max(FloorTo(to, r), inner_from);
-    SL_RETURN_IF_ERROR(rollup.ReadCells(*fine, [&](const RollupCell& cell) {
+    bool whole_rows = false;  // the rollup failed: its rows were scanned in full
+    Status cells = s.rollup->ReadCells(*fine, [&](const RollupCell& cell) {
       if (cell.bucket_start < inner_from || cell.bucket_start + r > inner_to) return;
       aggregation.AddCell(fine->dims, cell, step > 0 ? FloorTo(cell.bucket_start, step) : 0);
-    }));
+    });
+    if (cells.code() == Status::Code::kCorruption) {
+      LeaveOutCorrupt(s.record, /*rollup_only=*/true, cells);
+      SL_RETURN_IF_ERROR(scan_segment(s, {{from, to}}));
+      whole_rows = true;
+    } else {
+      SL_RETURN_IF_ERROR(cells);
+    }
+    if (whole_rows) continue;
     std::vector<std::pair<int64_t, int64_t>> edges;
     for (auto [lo, hi] : {std::pair{from, inner_from}, std::pair{inner_to, to}}) {
       if (lo < hi && s.record.max_ts >= lo && s.record.min_ts < hi) edges.emplace_back(lo, hi);
@@ -553,7 +578,7 @@ Result<EmbeddedStore::LiveSegment> EmbeddedStore::WriteSegmentFiles(Manifest* ne
   record.min_ts = info->min_ts;
   record.max_ts = info->max_ts;
   record.bytes = info->file_bytes;
-  Result<std::unique_ptr<SegmentReader>> reader = SegmentReader::Open(env_, path);
+  Result<std::unique_ptr<SegmentReader>> reader = SegmentReader::Open(env_, path, &files_);
   if (!reader.ok()) return reader.status();
   next->segments.push_back(record);
   LiveSegment live{record, std::move(reader).value(), nullptr};
@@ -598,25 +623,49 @@ Status EmbeddedStore::WriteRollup(const std::string& segment_path, const ColumnB
 
 std::shared_ptr<RollupReader> EmbeddedStore::OpenRollup(const std::string& segment_path,
                                                         const SegmentReader& segment) {
+  // The index is checked here, each section when it is read.
   const std::string path = RollupPathOf(segment_path);
-  Result<std::unique_ptr<RollupReader>> rollup = RollupReader::Open(env_, path);
-  Status problem = rollup.ok() ? (*rollup)->Verify() : rollup.status();
-  if (problem.ok()) return std::move(rollup).value();
+  Result<std::unique_ptr<RollupReader>> rollup = RollupReader::Open(env_, path, &files_);
+  if (rollup.ok()) return std::move(rollup).value();
   logger_->Info("rebuilding a segment's rollup",
-                {{"rollup", path}, {"reason", problem.ToString()}});
+                {{"rollup", path}, {"reason", rollup.status().ToString()}});
   Result<ColumnBatch> batch = segment.ReadColumns(RollupColumns());
   Status status =
       batch.ok() ? WriteRollup(segment_path, *batch, segment.info().min_ts, segment.info().max_ts)
                  : batch.status();
   if (status.ok()) {
-    rollup = RollupReader::Open(env_, path);
+    files_.Forget(path);  // the rebuilt file replaced the one that may be open
+    rollup = RollupReader::Open(env_, path, &files_);
     if (rollup.ok() && (status = (*rollup)->Verify()).ok()) return std::move(rollup).value();
     if (!rollup.ok()) status = rollup.status();
-    status = rollup.status();
   }
   logger_->Error("a segment's rollup cannot be rebuilt; queries read the segment's rows",
                  {{"rollup", path}, {"error", status.ToString()}});
   return nullptr;
+}
+
+Status EmbeddedStore::LeftOut(const SegmentRecord& record, Status read) {
+  if (read.code() == Status::Code::kCorruption) LeaveOutCorrupt(record, false, read);
+  return read;
+}
+
+void EmbeddedStore::LeaveOutCorrupt(const SegmentRecord& record, bool rollup_only,
+                                    const Status& why) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = segments_.begin(); it != segments_.end(); ++it) {
+    if (it->record.id != record.id) continue;
+    if (rollup_only) {
+      logger_->Error("a rollup is corrupt; queries read its segment's rows instead",
+                     {{"segment", record.file}, {"error", why.ToString()}});
+      it->rollup = nullptr;
+    } else {
+      logger_->Error("segment is corrupt; it is left out of queries and kept on disk",
+                     {{"segment", record.file}, {"error", why.ToString()}});
+      corrupt_segments_.push_back(record);
+      segments_.erase(it);
+    }
+    return;
+  }
 }
 
 Status EmbeddedStore::Flush() {
@@ -816,6 +865,7 @@ Status EmbeddedStore::CompactRun(const std::vector<LiveSegment>& run) {
   for (const LiveSegment& s : run) {
     const std::string path = JoinPath(options_.dir, s.record.file);
     for (const std::string& file : {path, RollupPathOf(path)}) {
+      files_.Forget(file);  // scans still reading it keep their descriptor until they end
       Status removed = env_->RemoveFile(file);
       if (!removed.ok()) {
         logger_->Error("cannot remove a compacted file", {{"error", removed.ToString()}});
@@ -839,7 +889,9 @@ Status EmbeddedStore::RewriteRollup(const LiveSegment& segment) {
   Result<ColumnBatch> batch = segment.reader->ReadColumns(RollupColumns());
   if (!batch.ok()) return batch.status();
   SL_RETURN_IF_ERROR(WriteRollup(path, *batch, segment.record.min_ts, segment.record.max_ts));
-  Result<std::unique_ptr<RollupReader>> rollup = RollupReader::Open(env_, RollupPathOf(path));
+  files_.Forget(RollupPathOf(path));  // replaced: an open descriptor would read the old file
+  Result<std::unique_ptr<RollupReader>> rollup =
+      RollupReader::Open(env_, RollupPathOf(path), &files_);
   if (!rollup.ok()) return rollup.status();
   SL_RETURN_IF_ERROR((*rollup)->Verify());
   std::shared_ptr<RollupReader> shared = std::move(rollup).value();

@@ -44,6 +44,8 @@ struct EmbeddedStoreOptions {
   // Appends are refused (ResourceExhausted) while the memtable holds more: flushes are failing,
   // and memory must not grow without bound meanwhile.
   uint64_t max_memtable_bytes = 256ull << 20;
+  // Segment and rollup files open at once; the least recently read are closed beyond it.
+  size_t max_open_files = 512;
   uint32_t flush_interval_s = 300;
   // How often the flusher thread compacts (Compact); 0: only when called.
   uint32_t compact_interval_s = 600;
@@ -130,6 +132,11 @@ class EmbeddedStore final : public Store {
   // Rewrites a segment's rollup at RollupResolution. REQUIRES(flush_mu_)
   Status RewriteRollup(const LiveSegment& segment);
   bool Stopping();
+  // A segment (or only its rollup) found corrupt while reading: left out of later queries,
+  // counted and logged; the file stays on disk.
+  void LeaveOutCorrupt(const SegmentRecord& record, bool rollup_only, const Status& why);
+  // `read` as it is, after leaving the segment out when it says Corruption.
+  Status LeftOut(const SegmentRecord& record, Status read);
   Status ScanMemtables(const ScanSpec& spec, const Memtable::Snapshot& flushing,
                        const Memtable::Snapshot& active, const BatchVisitor& visit) const;
 
@@ -142,6 +149,7 @@ class EmbeddedStore final : public Store {
   Counter& compacted_segments_;
   Counter& wal_sync_failures_;
 
+  OpenFileCache files_;  // the segments' and rollups' files (storage.max_open_files)
   std::mutex flush_mu_;  // one flush at a time; taken before mu_
   mutable std::mutex mu_;
   std::unique_ptr<Wal> wal_;

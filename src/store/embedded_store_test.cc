@@ -159,6 +159,50 @@ TEST_F(EmbeddedStoreTest, AFailedWalSyncFlushesTheMemtableAndMovesToANewWalFile)
   EXPECT_EQ(Samples(*reopened), 2);
 }
 
+size_t OpenDescriptors() {
+  size_t n = 0;
+  for (auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    (void)entry;
+    ++n;
+  }
+  return n;
+}
+
+// Segments and rollups are opened through a bounded cache (storage.max_open_files): a store of
+// any size holds a bounded number of descriptors, at start-up and while queries read it all.
+TEST_F(EmbeddedStoreTest, OpenFilesStayWithinMaxOpenFiles) {
+  EmbeddedStoreOptions options;
+  options.dir = JoinPath(dir_.path(), "default");
+  options.flush_interval_s = 3600;
+  options.max_open_files = 6;
+  {
+    auto store = EmbeddedStore::Open(Env::Default(), &logger_, &metrics_, options);
+    ASSERT_TRUE(store.ok());
+    for (int day = 0; day < 30; ++day) {
+      ASSERT_TRUE((*store)->Append({"p", {Vital(kDay1 - day * 86400000LL, "LCP", day)}}).ok());
+      ASSERT_TRUE((*store)->Flush().ok());
+    }
+  }
+  const size_t before = OpenDescriptors();
+  auto store = EmbeddedStore::Open(Env::Default(), &logger_, &metrics_, options);
+  ASSERT_TRUE(store.ok());
+  ASSERT_EQ((*store)->Stats().segments, 30u);
+  EXPECT_EQ(Samples(**store), 30);  // reads every segment (rows or rollup cells)
+  AggregateSpec exact;
+  exact.project = "p";
+  exact.from_ms = 0;
+  exact.to_ms = INT64_MAX;
+  exact.event_type = "vital";
+  exact.metric_name = "LCP";
+  exact.exact = true;
+  exact.stats = {{"samples", StatKind::kSamples}};
+  auto rows = (*store)->Aggregate(exact);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->rows[0].values[0], 30);
+  // The WAL file and the syncer's and flusher's needs aside, at most max_open_files more.
+  EXPECT_LE(OpenDescriptors(), before + options.max_open_files + 2);
+}
+
 TEST_F(EmbeddedStoreTest, AGroupBecomesVisibleAndDurableAtItsCommit) {
   auto store = Open();
   auto group = store->NewAppendGroup();

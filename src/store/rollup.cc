@@ -348,8 +348,20 @@ std::string BuildRollup(const ColumnBatch& batch, int64_t fine_ms, const RollupL
   return file;
 }
 
-Result<std::unique_ptr<RollupReader>> RollupReader::Open(Env* env, const std::string& path) {
-  Result<std::unique_ptr<RandomAccessFile>> file = env->OpenRead(path);
+Result<std::shared_ptr<RandomAccessFile>> RollupReader::File() const {
+  if (files_ == nullptr) return own_file_;
+  return files_->Get(path_);
+}
+
+Result<std::unique_ptr<RollupReader>> RollupReader::Open(Env* env, const std::string& path,
+                                                         OpenFileCache* files) {
+  Result<std::shared_ptr<RandomAccessFile>> file =
+      files != nullptr ? files->Get(path) : Result<std::shared_ptr<RandomAccessFile>>(nullptr);
+  if (files == nullptr) {
+    Result<std::unique_ptr<RandomAccessFile>> own = env->OpenRead(path);
+    if (!own.ok()) return own.status();
+    file = std::shared_ptr<RandomAccessFile>(std::move(own).value());
+  }
   if (!file.ok()) return file.status();
   auto corrupt = [&](std::string_view why) {
     return Status::Corruption(path + ": " + std::string(why));
@@ -406,7 +418,9 @@ Result<std::unique_ptr<RollupReader>> RollupReader::Open(Env* env, const std::st
     s.folded = static_cast<uint32_t>(folded);
     reader->sections_.push_back(std::move(s));
   }
-  reader->file_ = std::move(file).value();
+  reader->path_ = path;
+  reader->files_ = files;
+  if (files == nullptr) reader->own_file_ = std::move(file).value();
   return reader;
 }
 
@@ -421,11 +435,12 @@ const RollupSection* RollupReader::Find(std::string_view metric, const std::vect
 Status RollupReader::ReadCells(const RollupSection& section,
                                const std::function<void(const RollupCell&)>& fn) const {
   auto corrupt = [&](std::string_view why) {
-    return Status::Corruption(file_->path() + ": section " + section.metric + ": " +
-                              std::string(why));
+    return Status::Corruption(path_ + ": section " + section.metric + ": " + std::string(why));
   };
+  Result<std::shared_ptr<RandomAccessFile>> file = File();
+  if (!file.ok()) return file.status();
   std::string compressed;
-  SL_RETURN_IF_ERROR(file_->Read(section.offset, section.size, &compressed));
+  SL_RETURN_IF_ERROR((*file)->Read(section.offset, section.size, &compressed));
   if (Crc32(compressed) != section.crc) return corrupt("checksum mismatch");
   std::string raw(section.raw_size, '\0');
   size_t n = ZSTD_decompress(raw.data(), raw.size(), compressed.data(), compressed.size());

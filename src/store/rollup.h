@@ -35,6 +35,7 @@
 #include "common/status.h"
 #include "store/column_batch.h"
 #include "store/ddsketch.h"
+#include "store/open_file_cache.h"
 
 namespace sightline {
 
@@ -74,7 +75,9 @@ struct RollupSection {
 
 class RollupReader {
  public:
-  static Result<std::unique_ptr<RollupReader>> Open(Env* env, const std::string& path);
+  // With `files`, the file is opened through it for each read; without, the reader keeps it.
+  static Result<std::unique_ptr<RollupReader>> Open(Env* env, const std::string& path,
+                                                    OpenFileCache* files = nullptr);
 
   const std::vector<RollupSection>& sections() const { return sections_; }
   // The section of `metric` and exactly `dims` at `resolution_ms` (0: span), or null.
@@ -90,7 +93,11 @@ class RollupReader {
  private:
   RollupReader() = default;
 
-  std::unique_ptr<RandomAccessFile> file_;
+  Result<std::shared_ptr<RandomAccessFile>> File() const;
+
+  std::string path_;
+  OpenFileCache* files_ = nullptr;              // borrowed; null: own_file_ instead
+  std::shared_ptr<RandomAccessFile> own_file_;  // without a cache
   std::vector<RollupSection> sections_;
 };
 

@@ -243,18 +243,34 @@ bool RowGroupFilter::Keeps(std::string_view type, std::string_view name) const {
   return !named || in(names, name);
 }
 
-Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(Env* env, const std::string& path) {
-  Result<std::unique_ptr<RandomAccessFile>> file = env->OpenRead(path);
-  if (!file.ok()) return file.status();
+Result<std::shared_ptr<RandomAccessFile>> SegmentReader::File() const {
+  if (files_ == nullptr) return own_file_;
+  return files_->Get(path_);
+}
+
+Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(Env* env, const std::string& path,
+                                                           OpenFileCache* files) {
   std::unique_ptr<SegmentReader> reader(new SegmentReader());
-  reader->file_ = std::move(file).value();
-  const uint64_t size = reader->file_->size();
+  reader->path_ = path;
+  reader->files_ = files;
+  std::shared_ptr<RandomAccessFile> file;
+  if (files != nullptr) {
+    Result<std::shared_ptr<RandomAccessFile>> cached = files->Get(path);
+    if (!cached.ok()) return cached.status();
+    file = std::move(cached).value();
+  } else {
+    Result<std::unique_ptr<RandomAccessFile>> own = env->OpenRead(path);
+    if (!own.ok()) return own.status();
+    file = reader->own_file_ = std::move(own).value();
+  }
+  RandomAccessFile& opened = *file;
+  const uint64_t size = opened.size();
   auto corrupt = [&](std::string_view what) {
     return Status::Corruption(path + ": " + std::string(what));
   };
   if (size < kHeadMagic.size() + kTrailerSize) return corrupt("too short for a segment");
   std::string trailer;
-  SL_RETURN_IF_ERROR(reader->file_->Read(size - kTrailerSize, kTrailerSize, &trailer));
+  SL_RETURN_IF_ERROR(opened.Read(size - kTrailerSize, kTrailerSize, &trailer));
   std::string_view t = trailer;
   uint32_t footer_len, footer_crc;
   GetFixed32(&t, &footer_len);
@@ -262,10 +278,10 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(Env* env, const std::
   if (t != kTailMagic) return corrupt("bad trailing magic");
   if (footer_len > size - kHeadMagic.size() - kTrailerSize) return corrupt("bad footer length");
   std::string footer;
-  SL_RETURN_IF_ERROR(reader->file_->Read(size - kTrailerSize - footer_len, footer_len, &footer));
+  SL_RETURN_IF_ERROR(opened.Read(size - kTrailerSize - footer_len, footer_len, &footer));
   if (Crc32(footer) != footer_crc) return corrupt("footer checksum mismatch");
   std::string head;
-  SL_RETURN_IF_ERROR(reader->file_->Read(0, kHeadMagic.size(), &head));
+  SL_RETURN_IF_ERROR(opened.Read(0, kHeadMagic.size(), &head));
   if (head != kHeadMagic) return corrupt("bad leading magic");
 
   std::string_view in = footer;
@@ -365,18 +381,20 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(Env* env, const std::
 }
 
 Status SegmentReader::ReadBlock(const ColumnEntry& entry, size_t col_idx, std::string* raw) const {
+  Result<std::shared_ptr<RandomAccessFile>> file = File();
+  if (!file.ok()) return file.status();
   std::string block;
-  SL_RETURN_IF_ERROR(file_->Read(entry.offset, entry.size, &block));
+  SL_RETURN_IF_ERROR((*file)->Read(entry.offset, entry.size, &block));
   if (Crc32(block) != entry.crc) {
-    return Status::Corruption(file_->path() + ": checksum mismatch in column " +
+    return Status::Corruption(path_ + ": checksum mismatch in column " +
                               std::string(kColumns[col_idx].name));
   }
   // raw_size comes from a checksummed footer; still cap it to refuse absurd allocations.
-  if (entry.raw_size > (uint64_t{1} << 34)) return Status::Corruption(file_->path() + ": bad size");
+  if (entry.raw_size > (uint64_t{1} << 34)) return Status::Corruption(path_ + ": bad size");
   raw->resize(entry.raw_size);
   size_t n = ZSTD_decompress(raw->data(), raw->size(), block.data(), block.size());
   if (ZSTD_isError(n) || n != entry.raw_size) {
-    return Status::Corruption(file_->path() + ": cannot decompress column " +
+    return Status::Corruption(path_ + ": cannot decompress column " +
                               std::string(kColumns[col_idx].name));
   }
   return Status::Ok();
@@ -395,7 +413,7 @@ Result<ColumnBatch> SegmentReader::ReadRows(ColumnSet columns, const RowGroupFil
   batch.present = columns;
   std::string raw;
   auto fail = [&](size_t col_idx) {
-    return Status::Corruption(file_->path() + ": cannot decode column " +
+    return Status::Corruption(path_ + ": cannot decode column " +
                               std::string(kColumns[col_idx].name));
   };
   for (size_t col_idx = 0; col_idx < kNumColumns; ++col_idx) {

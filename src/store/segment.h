@@ -25,6 +25,7 @@
 #include "common/env.h"
 #include "common/status.h"
 #include "store/column_batch.h"
+#include "store/open_file_cache.h"
 
 namespace sightline {
 
@@ -52,7 +53,11 @@ struct RowGroupFilter {
 
 class SegmentReader {
  public:
-  static Result<std::unique_ptr<SegmentReader>> Open(Env* env, const std::string& path);
+  // Reads the footer (checked by its checksum); every block is checked when it is read. With
+  // `files`, the file is opened through it for each read (a bounded number stays open); without,
+  // the reader keeps it open.
+  static Result<std::unique_ptr<SegmentReader>> Open(Env* env, const std::string& path,
+                                                     OpenFileCache* files = nullptr);
 
   const SegmentInfo& info() const { return info_; }
   size_t row_groups() const { return groups_.size(); }
@@ -82,7 +87,11 @@ class SegmentReader {
   SegmentReader() = default;
   Status ReadBlock(const ColumnEntry& entry, size_t col_idx, std::string* raw) const;
 
-  std::unique_ptr<RandomAccessFile> file_;
+  Result<std::shared_ptr<RandomAccessFile>> File() const;
+
+  std::string path_;
+  OpenFileCache* files_ = nullptr;              // borrowed; null: own_file_ instead
+  std::shared_ptr<RandomAccessFile> own_file_;  // without a cache
   SegmentInfo info_;
   std::vector<RowGroup> groups_;
   uint64_t version_ = 0;
