@@ -14,11 +14,8 @@ namespace {
 
 constexpr char kIndex[] = "index.jsonl";
 
-// A directory name for a release: letters, digits, '-' and '.' as they are, other bytes as %XX.
-// A leading '.' is encoded too, so that "." and ".." name no other directory and no release
-// makes a hidden one.
-std::string EncodeRelease(std::string_view release) {
-  if (release.empty()) return "_";
+// Letters, digits, '-' and '.' as they are, other bytes (and a leading '.') as %XX.
+std::string PercentEncodeRelease(std::string_view release) {
   std::string out;
   for (unsigned char c : release) {
     bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -32,6 +29,23 @@ std::string EncodeRelease(std::string_view release) {
     }
   }
   return out;
+}
+
+constexpr char kReleaseName[] = "release";  // in a hashed release directory: the release
+constexpr size_t kMaxEncodedRelease = 128;  // longer encodings are hashed (names stop at 255)
+
+// A directory name for a release: its percent-encoding, so that "." and ".." name no other
+// directory and no release makes a hidden one. An encoding longer than kMaxEncodedRelease is
+// replaced by "~" and the XXH3-64 of the release in hex; that directory's `release` file holds the
+// release.
+std::string EncodeRelease(std::string_view release) {
+  if (release.empty()) return "_";
+  std::string out = PercentEncodeRelease(release);
+  if (out.size() <= kMaxEncodedRelease) return out;
+  char hashed[24];
+  snprintf(hashed, sizeof hashed, "~%016llx",
+           static_cast<unsigned long long>(XXH3_64bits(release.data(), release.size())));
+  return hashed;
 }
 
 std::string DecodeRelease(std::string_view name) {
@@ -74,10 +88,17 @@ Result<std::unique_ptr<SourceMapStore>> SourceMapStore::Open(std::string dir, si
   for (const std::string& project : *projects) {
     Result<std::vector<std::string>> releases = env->ListDir(JoinPath(dir, project));
     if (!releases.ok()) continue;  // a stray file
-    for (const std::string& release : *releases) {
-      std::string path = JoinPath(JoinPath(JoinPath(dir, project), release), kIndex);
+    for (const std::string& name : *releases) {
+      const std::string release_dir = JoinPath(JoinPath(dir, project), name);
+      std::string path = JoinPath(release_dir, kIndex);
       if (!env->FileExists(path)) continue;
-      SL_RETURN_IF_ERROR(store->LoadIndex(project, DecodeRelease(release), path));
+      std::string release = DecodeRelease(name);
+      if (!name.empty() && name[0] == '~') {
+        Result<std::string> stored = env->ReadFile(JoinPath(release_dir, kReleaseName));
+        if (!stored.ok()) continue;  // an upload that never finished its directory
+        release = std::move(stored).value();
+      }
+      SL_RETURN_IF_ERROR(store->LoadIndex(project, release, path));
     }
   }
   return store;
@@ -127,6 +148,9 @@ Status SourceMapStore::Put(const std::string& project, const std::string& releas
   Env* env = Env::Default();
   const std::string dir = ReleaseDir(project, release);
   SL_RETURN_IF_ERROR(env->CreateDirs(dir));
+  if (EncodeRelease(release)[0] == '~' && !env->FileExists(JoinPath(dir, kReleaseName))) {
+    SL_RETURN_IF_ERROR(env->WriteFileAtomic(JoinPath(dir, kReleaseName), release));
+  }
   char name[32];
   snprintf(name, sizeof name, "%016llx.map",
            static_cast<unsigned long long>(XXH3_64bits(key.data(), key.size())));

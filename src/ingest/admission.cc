@@ -10,11 +10,25 @@ namespace {
 
 constexpr int64_t kIdleBucketUs = 60 * 1000 * 1000;
 
-// Splits "scheme://host[:port]" into its parts; false if there is no "://".
+// Whether every byte of `origin` can be in a serialized origin (RFC 6454): a scheme, "://", a
+// host of letters, digits, '.', '-', or a bracketed IPv6 literal, and a port. Anything else (CR,
+// LF, spaces, ';', '/') is never matched, so it is never echoed into a response header.
+bool OriginCharactersValid(std::string_view origin) {
+  return !origin.empty() && std::all_of(origin.begin(), origin.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == ':' || c == '/' || c == '[' || c == ']' || c == '+' || c == '*' ||
+           c == '_';
+  });
+}
+
+// Splits "scheme://host[:port]" into its parts; false if there is no "://" or a byte no origin
+// holds.
 bool SplitOrigin(std::string_view origin, std::string_view* scheme, std::string_view* host,
                  std::string_view* port) {
+  if (!OriginCharactersValid(origin)) return false;
   size_t sep = origin.find("://");
   if (sep == std::string_view::npos) return false;
+  if (origin.find('/', sep + 3) != std::string_view::npos) return false;  // a path: no origin
   *scheme = origin.substr(0, sep);
   std::string_view rest = origin.substr(sep + 3);
   size_t colon = rest.rfind(':');

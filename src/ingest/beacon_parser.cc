@@ -116,7 +116,10 @@ std::optional<BeaconError> ReadContext(simdjson::dom::object root, const LimitsC
 BeaconParser::BeaconParser(const LimitsConfig& limits) : limits_(limits) {
   // One allocation for the largest document and depth we accept; reused for every beacon.
   // On failure (out of memory) the first Parse() reports it as an error for that beacon.
-  simdjson::error_code allocated = parser_.allocate(limits.max_inflated_bytes, limits.max_depth);
+  // simdjson counts the innermost value as a level of its own: max_depth + 1 lets containers
+  // nest limits.max_depth deep with values inside (so only empty containers can go one deeper).
+  simdjson::error_code allocated =
+      parser_.allocate(limits.max_inflated_bytes, limits.max_depth + 1);
   static_cast<void>(allocated);
 }
 

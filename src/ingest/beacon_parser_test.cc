@@ -290,6 +290,16 @@ TEST_F(BeaconParserTest, InvalidUtf8AndDeepNestingFailTheBeacon) {
   auto too_deep = Parse(deep);
   ASSERT_TRUE(too_deep);
   EXPECT_EQ(too_deep->error, "too_deep");
+  // limits.max_depth (16) levels of containers, the top-level object counting as one, with a
+  // value in the innermost: accepted; one level more: refused.
+  auto nested = [](int arrays) {
+    return R"({"v":1,"events":[],"x":)" + std::string(arrays, '[') + "1" +
+           std::string(arrays, ']') + "}";
+  };
+  EXPECT_FALSE(Parse(nested(15)));
+  auto deeper = Parse(nested(16));
+  ASSERT_TRUE(deeper);
+  EXPECT_EQ(deeper->error, "too_deep");
 }
 
 TEST_F(BeaconParserTest, BeaconLevelFieldsAreChecked) {

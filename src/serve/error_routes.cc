@@ -256,7 +256,8 @@ bool ErrorRoutes::HandleUpload(const HttpRequest& req, HttpResponse* res) {
                named ? message.substr(colon + 2) : message);
     } else if (!s.ok()) {
       logger_->Error("source map upload failed", {{"project", project}, {"error", s.ToString()}});
-      SetError(&out, 500, "internal", "", "storing the source map failed: " + s.message());
+      // The error names server paths: it goes to the log, not to the client.
+      SetError(&out, 500, "internal", "", "the source map could not be stored; see the server log");
     } else {
       logger_->Info("source map stored", {{"project", project},
                                           {"release", release},

@@ -40,6 +40,10 @@ std::string ClientKey(const Socket& socket) {
   return std::string(bytes.begin(), bytes.end());
 }
 
+bool SafeHeaderValue(std::string_view value) {
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
 std::string_view HeaderValue(const Request& req, http::field name) {
   auto it = req.find(name);
   if (it == req.end()) return {};
@@ -357,12 +361,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
       head_ += "\r\nContent-Length: ";
       AppendInt(&head_, response_.body.size());
     }
-    if (!response_.allow_origin.empty()) {
+    // A value holding CR, LF or NUL would end the header early (response splitting): such a
+    // header is left out, whatever put it there.
+    if (!response_.allow_origin.empty() && SafeHeaderValue(response_.allow_origin)) {
       head_ += "\r\nAccess-Control-Allow-Origin: ";
       head_ += response_.allow_origin;
       head_ += "\r\nVary: Origin";
     }
     for (const auto& [name, value] : response_.headers) {
+      if (!SafeHeaderValue(name) || !SafeHeaderValue(value)) continue;
       head_ += "\r\n";
       head_ += name;
       head_ += ": ";
