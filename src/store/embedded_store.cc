@@ -759,7 +759,10 @@ Status EmbeddedStore::FlushLocked() {
   manifest_ = std::move(next);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (LiveSegment& s : written) segments_.push_back(std::move(s));
+    for (LiveSegment& s : written) {
+      verified_.insert(s.record.id);  // written by this process: nothing to check
+      segments_.push_back(std::move(s));
+    }
     flushing_.reset();
   }
   // The flushed records are in segments now; WAL files before the new one are no longer needed.
@@ -859,6 +862,7 @@ Status EmbeddedStore::CompactRun(const std::vector<LiveSegment>& run) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     std::erase_if(segments_, [&](const LiveSegment& s) { return in_run(s.record.id); });
+    verified_.insert(merged->record.id);
     segments_.push_back(std::move(merged).value());
   }
   // Unlisted now; a crash before they are gone leaves orphans that Open removes.
@@ -956,7 +960,27 @@ void EmbeddedStore::FlushLoop() {
       if (!s.ok()) logger_->Error("compaction failed; will retry", {{"error", s.ToString()}});
       last_compaction_us = env_->MonotonicMicros();
     }
+    VerifyNextSegment();
     lock.lock();
+  }
+}
+
+void EmbeddedStore::VerifyNextSegment() {
+  LiveSegment next;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto found = std::find_if(segments_.begin(), segments_.end(), [&](const LiveSegment& s) {
+      return verified_.count(s.record.id) == 0;
+    });
+    if (found == segments_.end()) return;
+    next = *found;
+    verified_.insert(next.record.id);
+  }
+  Status segment = next.reader->Verify();
+  if (!segment.ok()) return LeaveOutCorrupt(next.record, /*rollup_only=*/false, segment);
+  if (next.rollup == nullptr) return;
+  if (Status rollup = next.rollup->Verify(); !rollup.ok()) {
+    LeaveOutCorrupt(next.record, /*rollup_only=*/true, rollup);
   }
 }
 

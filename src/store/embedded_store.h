@@ -21,6 +21,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -137,6 +138,9 @@ class EmbeddedStore final : public Store {
   void LeaveOutCorrupt(const SegmentRecord& record, bool rollup_only, const Status& why);
   // `read` as it is, after leaving the segment out when it says Corruption.
   Status LeftOut(const SegmentRecord& record, Status read);
+  // Reads and checks every block of one segment (and its rollup) not checked yet: the flusher
+  // calls it once a second, so damage is found soon after start-up even where no query reads.
+  void VerifyNextSegment();
   Status ScanMemtables(const ScanSpec& spec, const Memtable::Snapshot& flushing,
                        const Memtable::Snapshot& active, const BatchVisitor& visit) const;
 
@@ -158,6 +162,7 @@ class EmbeddedStore final : public Store {
   uint64_t flushing_wal_start_ = 0;              // GUARDED_BY(mu_): WAL file after flushing_
   std::vector<LiveSegment> segments_;            // GUARDED_BY(mu_)
   std::vector<SegmentRecord> corrupt_segments_;  // GUARDED_BY(mu_): kept listed, not read
+  std::set<uint64_t> verified_;                  // GUARDED_BY(mu_): segment ids checked whole
   Manifest manifest_;                            // GUARDED_BY(flush_mu_)
   int64_t active_since_ms_ = 0;                  // GUARDED_BY(mu_)
   std::string flush_error_;                      // GUARDED_BY(mu_): the last flush's, if it failed
