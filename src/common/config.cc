@@ -43,7 +43,11 @@ class MapReader {
     if (!node_.IsMap()) return TypeError(path_.empty() ? "config" : path_, node_, "a mapping");
     std::set<std::string> seen;
     for (const auto& entry : node_) {
-      std::string key = entry.first.as<std::string>();
+      if (!entry.first.IsScalar()) {
+        return Status::InvalidArgument(Where(path_.empty() ? "config" : path_, entry.first) +
+                                       ": a key must be a plain name, not a mapping or a list");
+      }
+      std::string key = entry.first.Scalar();
       std::string key_path = path_.empty() ? key : path_ + "." + key;
       if (!seen.insert(key).second) {
         return Status::InvalidArgument(Where(key_path, entry.first) + ": duplicate key");
@@ -258,6 +262,8 @@ Status ParseListen(const std::string& text, ServerConfig* server) {
   return Status::Ok();
 }
 
+static Result<Config> ReadConfig(const YAML::Node& root);
+
 Result<Config> ParseConfig(const std::string& yaml_text) {
   YAML::Node root;
   try {
@@ -265,6 +271,16 @@ Result<Config> ParseConfig(const std::string& yaml_text) {
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(std::string("config is not valid YAML: ") + e.what());
   }
+  // Reading checks every node's kind before converting it; yaml-cpp's own exceptions are caught
+  // too, so that no configuration file can end the process with one.
+  try {
+    return ReadConfig(root);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(std::string("config cannot be read: ") + e.what());
+  }
+}
+
+static Result<Config> ReadConfig(const YAML::Node& root) {
   Config config;
   if (root.IsNull()) return Status::InvalidArgument("config is empty");
   MapReader reader(root, "");

@@ -42,6 +42,18 @@ TEST(ConfigTest, ParsesTheDocumentedShape) {
   EXPECT_EQ(config->storage.wal_fsync_interval_ms, 50u);
 }
 
+// Found by the config fuzz target: a key that is itself a mapping or a list ("? ..." in YAML)
+// threw from yaml-cpp instead of being refused.
+TEST(ConfigTest, AKeyThatIsNotAScalarIsRefusedNotThrown) {
+  for (const char* yaml : {"? [a, b]\n: 1\n", "storage:\n  ? {x: 1}\n  : 2\n",
+                           "? T\x16es: 1048576\n  memtable_max_bytes: 4194304\n"}) {
+    Result<Config> config = ParseConfig(yaml);
+    ASSERT_FALSE(config.ok()) << yaml;
+    EXPECT_NE(config.status().message().find("key"), std::string::npos)
+        << config.status().message();
+  }
+}
+
 TEST(ConfigTest, TheDashboardsRumKeyMustBeAProjectsIngestKeyAndCompactionCanBeOff) {
   Result<Config> config = ParseConfig(std::string(kValid) +
                                       "server:\n  dashboard_rum_key: pk_shop_123\n"

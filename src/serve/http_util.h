@@ -7,6 +7,7 @@
 #include "common/json_writer.h"
 #include "ingest/admission.h"
 #include "ingest/client_address.h"
+#include "ingest/request_head.h"
 #include "query/metrics_query.h"
 #include "serve/http_server.h"
 
@@ -34,17 +35,6 @@ std::string_view IngestResultLabel(unsigned status);
 // origin the key's project (?key=) allows, or any project when there is no key; else 403.
 void AnswerIngestPreflight(const HttpRequest& req, const Admission& admission,
                            std::string_view allow_headers, HttpResponse* res);
-
-// What can be read of a request whose header did not parse (too large, malformed): the request
-// line's method and target, and the Origin and Content-Type fields when they are whole. Views
-// into `raw`; fields not found are empty (method: unknown).
-struct RequestHead {
-  http::verb method = http::verb::unknown;
-  std::string_view target;
-  std::string_view origin;
-  std::string_view content_type;
-};
-RequestHead PeekRequestHead(std::string_view raw);
 
 // Sets `res` to `status` with {"error": error, "field": field (if any), "reason": reason}.
 void SetError(HttpResponse* res, unsigned status, std::string_view error, std::string_view field,
