@@ -841,6 +841,10 @@ Status EmbeddedStore::CompactRun(const std::vector<LiveSegment>& run) {
   ColumnBatchBuilder builder;
   uint64_t rows = 0;
   for (const LiveSegment& s : run) rows += s.record.rows;
+  logger_->Info("compacting a partition's segments", {{"project", run[0].record.project},
+                                                      {"day", run[0].record.day},
+                                                      {"segments", std::to_string(run.size())},
+                                                      {"rows", std::to_string(rows)}});
   builder.Reserve(rows);
   for (const LiveSegment& s : run) {
     Result<ColumnBatch> batch = s.reader->ReadColumns(AllColumns());
