@@ -787,7 +787,9 @@ bool EmbeddedStore::Stopping() {
 }
 
 Status EmbeddedStore::Compact() {
-  std::lock_guard<std::mutex> flush_lock(flush_mu_);
+  // Not flush_mu_: flushes go on while runs are merged; each run takes flush_mu_ only to reserve
+  // its segment's id and to publish the result (a manifest write).
+  std::lock_guard<std::mutex> compact_lock(compact_mu_);
   const int64_t now = env_->NowMillis();
   // The readable segments of aged partitions, by partition, oldest segment first.
   std::map<std::pair<std::string, std::string>, std::vector<LiveSegment>> partitions;
@@ -851,15 +853,24 @@ Status EmbeddedStore::CompactRun(const std::vector<LiveSegment>& run) {
     if (!batch.ok()) return batch.status();
     builder.AppendBatch(*batch);
   }
-  Manifest next = manifest_;
+  // The merged segment is written without flush_mu_, under an id reserved now (unlisted until
+  // published: a crash before leaves an orphan that Open removes).
+  Manifest written;
+  {
+    std::lock_guard<std::mutex> flush_lock(flush_mu_);
+    written.next_segment_id = manifest_.next_segment_id++;
+  }
+  Result<LiveSegment> merged =
+      WriteSegmentFiles(&written, run[0].record.project, run[0].record.day, builder.Finish());
+  if (!merged.ok()) return merged.status();
   auto in_run = [&](uint64_t id) {
     return std::any_of(run.begin(), run.end(),
                        [&](const LiveSegment& s) { return s.record.id == id; });
   };
+  std::lock_guard<std::mutex> flush_lock(flush_mu_);
+  Manifest next = manifest_;  // with what flushes added meanwhile
   std::erase_if(next.segments, [&](const SegmentRecord& r) { return in_run(r.id); });
-  Result<LiveSegment> merged =
-      WriteSegmentFiles(&next, run[0].record.project, run[0].record.day, builder.Finish());
-  if (!merged.ok()) return merged.status();
+  next.segments.push_back(merged->record);
   SL_RETURN_IF_ERROR(
       env_->WriteFileAtomic(JoinPath(options_.dir, kManifestName), EncodeManifest(next)));
   manifest_ = std::move(next);

@@ -127,10 +127,11 @@ class EmbeddedStore final : public Store {
   void TakeSnapshot(const std::string& project, int64_t from_ms, int64_t to_ms,
                     std::vector<LiveSegment>* segments, Memtable::Snapshot* flushing,
                     Memtable::Snapshot* active) const;
-  // Merges the segments of `run` (of one partition, listed in manifest_) into one.
-  // REQUIRES(flush_mu_)
+  // Merges the segments of `run` (of one partition, listed in manifest_) into one: read and
+  // written without flush_mu_, which it takes only to reserve an id and to publish.
+  // REQUIRES(compact_mu_)
   Status CompactRun(const std::vector<LiveSegment>& run);
-  // Rewrites a segment's rollup at RollupResolution. REQUIRES(flush_mu_)
+  // Rewrites a segment's rollup at RollupResolution. REQUIRES(compact_mu_)
   Status RewriteRollup(const LiveSegment& segment);
   bool Stopping();
   // A segment (or only its rollup) found corrupt while reading: left out of later queries,
@@ -153,8 +154,9 @@ class EmbeddedStore final : public Store {
   Counter& compacted_segments_;
   Counter& wal_sync_failures_;
 
-  OpenFileCache files_;  // the segments' and rollups' files (storage.max_open_files)
-  std::mutex flush_mu_;  // one flush at a time; taken before mu_
+  OpenFileCache files_;    // the segments' and rollups' files (storage.max_open_files)
+  std::mutex compact_mu_;  // one compaction at a time; taken before flush_mu_
+  std::mutex flush_mu_;    // one flush or manifest change at a time; taken before mu_
   mutable std::mutex mu_;
   std::unique_ptr<Wal> wal_;
   std::unique_ptr<Memtable> active_;             // GUARDED_BY(mu_)

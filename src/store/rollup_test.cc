@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "store/embedded_store.h"
 #include "store/test_util.h"
@@ -264,6 +266,42 @@ TEST_F(RollupTest, RecentDataGetsCellsPerMinuteAndOlderDataPerHour) {
   }
   EXPECT_EQ(resolution_by_day[UtcDay(kDay1)], kHour);
   EXPECT_EQ(resolution_by_day[UtcDay(kDay1 + 2 * kDay)], 60000);
+}
+
+// Compaction merges a partition without the flush lock: a flush asked for while a large run is
+// being merged completes before the merge does.
+TEST_F(RollupTest, AFlushCompletesWhileACompactionRuns) {
+  env_.SetNowMillis(kDay1 + 3 * kHour);
+  std::vector<Event> events = RealisticVitals(400000, 7);
+  for (size_t i = 0; i < events.size(); ++i) {
+    events[i].ts = kDay1 + static_cast<int64_t>(i) * (2 * kHour) / 400000;
+  }
+  auto store = Open();
+  for (size_t part = 0; part < 8; ++part) {
+    ASSERT_TRUE(
+        store->Append({"p", {events.begin() + part * 50000, events.begin() + (part + 1) * 50000}})
+            .ok());
+    ASSERT_TRUE(store->Flush().ok());
+  }
+  env_.SetNowMillis(kDay1 + 3 * kDay);
+  std::atomic<bool> compacted{false};
+  std::thread compaction([&] {
+    EXPECT_TRUE(store->Compact().ok());
+    compacted = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the merge is under way
+  ASSERT_TRUE(store->Append({"p", {Vital(kDay1 + 3 * kDay - kHour, "LCP", 1)}}).ok());
+  ASSERT_TRUE(store->Flush().ok());
+  const bool flushed_first = !compacted;
+  compaction.join();
+  EXPECT_TRUE(flushed_first) << "the flush waited for the whole compaction";
+  EXPECT_EQ(store->Stats().segments, 2u);  // the merged day and the flushed event
+  AggregateSpec all = Spec("LCP", kDay1, kDay1 + 3 * kDay);
+  all.exact = true;
+  all.stats = {{"samples", StatKind::kSamples}};
+  const auto lcp = std::count_if(events.begin(), events.end(),
+                                 [](const Event& e) { return e.name == "LCP"; });
+  EXPECT_EQ(store->Aggregate(all)->rows[0].values[0], static_cast<double>(lcp + 1));
 }
 
 TEST_F(RollupTest, AgedDaysAreCompactedAndRolledUpToHoursThenDays) {
