@@ -46,7 +46,8 @@ TEST(ConfigTest, ParsesTheDocumentedShape) {
 // threw from yaml-cpp instead of being refused.
 TEST(ConfigTest, AKeyThatIsNotAScalarIsRefusedNotThrown) {
   for (const char* yaml : {"? [a, b]\n: 1\n", "storage:\n  ? {x: 1}\n  : 2\n",
-                           "? T\x16es: 1048576\n  memtable_max_bytes: 4194304\n"}) {
+                           "? T\x16"
+                           "es: 1048576\n  memtable_max_bytes: 4194304\n"}) {
     Result<Config> config = ParseConfig(yaml);
     ASSERT_FALSE(config.ok()) << yaml;
     EXPECT_NE(config.status().message().find("key"), std::string::npos)
