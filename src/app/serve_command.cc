@@ -21,6 +21,7 @@
 #include "serve/beacon_routes.h"
 #include "serve/error_routes.h"
 #include "serve/http_server.h"
+#include "serve/memory_guard.h"
 #include "serve/ops_routes.h"
 #include "serve/query_routes.h"
 #include "serve/static_routes.h"
@@ -257,9 +258,14 @@ int RunServe(const std::vector<std::string>& args) {
   errors.Register(&server);
   const int64_t started_ms = env->NowMillis();
   RegisterOpsRoutes(&server, &metrics, [&] { return HealthJson(store.get(), started_ms, env); });
+  MemoryGuard memory(
+      &io, uint64_t{config.limits.max_memory_mb} << 20, [&store] { store->RequestFlush(); },
+      &metrics);
+  server.ShedWhen([&memory] { return memory.shedding(); });
   RegisterStaticRoutes(&server);
   RegisterDashboardConfigRoute(&server, config.server.dashboard_rum_key);
 
+  memory.Start();
   Result<uint16_t> port = server.Start();
   if (!port.ok()) {
     logger.Error("cannot start the HTTP server", {{"error", port.status().ToString()}});
@@ -280,6 +286,7 @@ int RunServe(const std::vector<std::string>& args) {
   signals.async_wait([&](boost::system::error_code ec, int signal) {
     if (ec) return;
     logger.Info("shutting down", {{"signal", std::to_string(signal)}});
+    memory.Stop();
     server.Stop();
   });
   std::vector<std::thread> threads;

@@ -51,6 +51,7 @@ struct LimitsConfig {
   uint32_t max_spans_per_export = 10000;  // limits.max_spans_per_export: spans in one OTLP export
   double traffic_posts_per_second = 10;   // limits.traffic_posts_per_second: per server token
   uint32_t max_query_groups = 100000;     // limits.max_query_groups: groups one aggregation holds
+  uint32_t max_memory_mb = 0;  // limits.max_memory_mb: resident memory; past 90% requests are shed
 };
 
 struct StorageConfig {

@@ -186,6 +186,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnHeader(boost::system::error_code ec) {
     if (ec) return OnReadError(ec);
     if (std::optional<Refusal> refusal = CheckFraming()) return Refuse(*refusal);
+    if (server_->overloaded_ && Sheddable() && server_->overloaded_()) {
+      return Refuse({503,
+                     "overloaded",
+                     "",
+                     "the server is over limits.max_memory_mb; retry after Retry-After",
+                     {},
+                     {}});
+    }
     if (parser_->is_done()) return Dispatch();
     const HttpServer::Route* route = OwnBodyLimitRoute();
     const uint64_t limit = route != nullptr ? route->body_limit : server_->limits_.max_body_bytes;
@@ -217,6 +225,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
                        if (ec) return self->OnReadError(ec);
                        self->Dispatch();
                      });
+  }
+
+  // Whether the request ingests or queries (shed under memory pressure), rather than asking for
+  // health, metrics, a static file or a preflight.
+  bool Sheddable() const {
+    const auto& req = parser_->get();
+    if (req.method() == http::verb::options) return false;
+    if (req.method() != http::verb::get) return true;
+    std::string_view target(req.target().data(), req.target().size());
+    return target.substr(0, 5) == "/api/";
   }
 
   // How the body's length is given, checked once the header is read: a Transfer-Encoding other
@@ -302,6 +320,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       case 501:
         server_->refused_not_implemented_.Inc();
         break;
+      case 503:
+        server_->refused_overloaded_.Inc();
+        break;
       default:
         server_->refused_bad_request_.Inc();
     }
@@ -327,6 +348,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     } else {
       SetError(&response_, refusal.status, refusal.error, refusal.field, refusal.reason);
     }
+    if (refusal.status == 503) response_.headers.emplace_back("Retry-After", "1");
     response_.close = true;
     Write();
   }
@@ -478,6 +500,9 @@ HttpServer::HttpServer(std::vector<asio::io_context*> ios, Env* env, Logger* log
       refused_not_implemented_(metrics->AddCounter(
           "sightline_http_refused_total", "Requests refused before reaching an endpoint, by reason",
           "reason=\"not_implemented\"")),
+      refused_overloaded_(metrics->AddCounter(
+          "sightline_http_refused_total", "Requests refused before reaching an endpoint, by reason",
+          "reason=\"overloaded\"")),
       accept_errors_(metrics->AddCounter(
           "sightline_accept_errors_total",
           "Failed accepts (out of file descriptors or memory); accepting resumes after 100 ms")) {
@@ -498,7 +523,13 @@ void HttpServer::Handle(http::verb method, std::string path, std::string route, 
       &metrics_->AddHistogram("sightline_http_request_duration_seconds",
                               "Time from a request's arrival to its response written",
                               LatencyBucketsSeconds(), "route=\"" + route + "\"");
-  routes_.push_back({method, std::move(path), false, std::move(handler), latency});
+  Route added;
+  added.method = method;
+  added.path = std::move(path);
+  added.prefix = false;
+  added.handler = std::move(handler);
+  added.latency = latency;
+  routes_.push_back(std::move(added));
 }
 
 void HttpServer::HandlePrefix(http::verb method, std::string prefix, std::string route,
@@ -507,7 +538,13 @@ void HttpServer::HandlePrefix(http::verb method, std::string prefix, std::string
       &metrics_->AddHistogram("sightline_http_request_duration_seconds",
                               "Time from a request's arrival to its response written",
                               LatencyBucketsSeconds(), "route=\"" + route + "\"");
-  routes_.push_back({method, std::move(prefix), true, std::move(handler), latency});
+  Route added;
+  added.method = method;
+  added.path = std::move(prefix);
+  added.prefix = true;
+  added.handler = std::move(handler);
+  added.latency = latency;
+  routes_.push_back(std::move(added));
 }
 
 void HttpServer::LimitBody(http::verb method, std::string_view path, uint64_t bytes,

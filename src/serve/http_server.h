@@ -146,6 +146,11 @@ class HttpServer {
   // {"error", "field", "reason"} without CORS headers).
   void WriteRefusalsWith(http::verb method, std::string_view path, RefusalWriter writer);
 
+  // While `overloaded` returns true, requests that ingest or query (any method but GET and
+  // OPTIONS, and GET under /api/) are answered 503 with Retry-After once their header is read,
+  // in their route's way (CORS, OTLP), and the connection closed. Set before Start().
+  void ShedWhen(std::function<bool()> overloaded) { overloaded_ = std::move(overloaded); }
+
   size_t io_threads() const { return threads_.size(); }
 
   // Binds and starts accepting. Returns the bound port. Errors: IOError.
@@ -157,11 +162,11 @@ class HttpServer {
  private:
   friend class Connection;
   struct Route {
-    http::verb method;
+    http::verb method = http::verb::unknown;
     std::string path;
-    bool prefix;
+    bool prefix = false;
     Handler handler;
-    Histogram* latency;
+    Histogram* latency = nullptr;
     uint64_t body_limit = 0;  // 0: limits.max_body_bytes
     std::string body_limit_setting;
     HeaderCheck check_header;  // set with a body limit of its own
@@ -202,7 +207,9 @@ class HttpServer {
   Counter& refused_headers_too_large_;
   Counter& refused_bad_request_;
   Counter& refused_not_implemented_;
+  Counter& refused_overloaded_;
   Counter& accept_errors_;
+  std::function<bool()> overloaded_;  // set by ShedWhen
   std::atomic<size_t> connection_count_{0};
   std::atomic<bool> stopped_{false};
 };

@@ -668,6 +668,13 @@ void EmbeddedStore::LeaveOutCorrupt(const SegmentRecord& record, bool rollup_onl
   }
 }
 
+void EmbeddedStore::RequestFlush() {
+  std::lock_guard<std::mutex> lock(wake_mu_);
+  flush_now_ = true;
+  flush_requested_ = true;
+  flush_wake_.notify_one();
+}
+
 Status EmbeddedStore::Flush() {
   std::lock_guard<std::mutex> flush_lock(flush_mu_);
   Status flushed = FlushLocked();

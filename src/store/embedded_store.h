@@ -80,6 +80,9 @@ class EmbeddedStore final : public Store {
 
   // Writes the memtable to segments now (blocking).
   Status Flush();
+  // Asks the flusher to write the memtable out now, whatever its size (memory pressure); returns
+  // at once.
+  void RequestFlush();
   // Writes `batch` (every column; events of one UTC day, ts present) as a segment of `project`
   // with its rollup, bypassing the WAL and the memtable: the offline import path. Durable and
   // visible when it returns.

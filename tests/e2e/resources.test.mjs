@@ -1,7 +1,9 @@
-// Bounded resources: a server out of file descriptors neither spins nor hides it. Accepting waits
+// Bounded resources. A server out of file descriptors neither spins nor hides it: accepting waits
 // instead of retrying in a loop, a failing flush makes /healthz say `degraded` with its error, the
 // memtable stops growing at storage.memtable_max_bytes (ingest answers 503 with Retry-After), and
 // once descriptors are free again everything resumes by itself and nothing acknowledged is lost.
+// A burst far above capacity is shed with 503 while resident memory stays under
+// limits.max_memory_mb.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,8 +11,8 @@ import http from 'node:http';
 import { test } from 'node:test';
 
 import {
-  baseConfig, beacon, connectSocket, describeResponse, isoSeconds, queryMetrics, sleep, startServer,
-  vital,
+  baseConfig, beacon, connectSocket, describeResponse, isoSeconds, postBeacon, queryMetrics, request,
+  sleep, startServer, vital,
 } from './helpers.mjs';
 
 // User and system CPU time of a process, in clock ticks (100 per second on Linux).
@@ -123,6 +125,54 @@ test('out of file descriptors: no spinning, /healthz degraded, a bounded memtabl
   } finally {
     for (const socket of idle) socket.destroy();
     kept.close();
+    await server.stop();
+  }
+});
+
+test('a burst far above capacity is shed with 503 while resident memory stays under limits.max_memory_mb', async (t) => {
+  const maxMb = 160;
+  const server = await startServer(baseConfig({ limits: { ...baseConfig().limits, max_memory_mb: maxMb } }));
+  const rssMb = () => Number(/^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]) / 1024;
+  try {
+    t.diagnostic(`resident at rest: ${rssMb().toFixed(0)} MiB`);
+    // Beacons of 400 events with long URLs: about 60 KB each, from 48 clients at once.
+    const events = Array.from({ length: 400 }, (_, idx) => vital('LCP', 1000 + idx));
+    const body = JSON.stringify(beacon({ events, context: { url: `https://shop.example/${'x'.repeat(900)}` } }));
+    const statuses = new Map();
+    let peak = 0;
+    let stop = false;
+    const sampler = (async () => {
+      while (!stop) {
+        peak = Math.max(peak, rssMb());
+        await sleep(20);
+      }
+    })();
+    const client = async () => {
+      while (!stop) {
+        const res = await request(`${server.url}/v1/beacon`, { method: 'POST', body, contentType: 'text/plain' }).catch(() => ({ status: 'error' }));
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        if (res.status === 503) assert.match(res.headers.get('retry-after') ?? '', /^\d+$/);
+      }
+    };
+    const clients = Array.from({ length: 48 }, client);
+    await sleep(8000);
+    stop = true;
+    await Promise.all(clients);
+    await sampler;
+    t.diagnostic(`burst: ${JSON.stringify([...statuses])}; peak resident ${peak.toFixed(0)} MiB of ${maxMb}`);
+    assert.deepEqual([...statuses.keys()].filter((s) => s !== 202 && s !== 503), [], 'every answer is 202 or 503');
+    assert.ok((statuses.get(503) ?? 0) > 0, 'the burst is shed');
+    assert.ok(peak <= maxMb * 1.1, `resident memory ${peak.toFixed(0)} MiB stays near limits.max_memory_mb (${maxMb})`);
+    let after;
+    for (let tries = 0; tries < 50; ++tries) {
+      after = await postBeacon(server, beacon({ events: [vital('LCP', 1000)] }));
+      if (after.status === 202) break;
+      await sleep(200);
+    }
+    assert.equal(after.status, 202, `ingest resumes once memory is back: ${describeResponse(after)}`);
+    const health = await request(`${server.url}/healthz`);
+    assert.equal(health.status, 200, 'health is answered throughout');
+  } finally {
     await server.stop();
   }
 });
