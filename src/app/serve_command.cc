@@ -253,8 +253,7 @@ int RunServe(const std::vector<std::string>& args) {
   metrics.AddGaugeCallback("sightline_sourcemap_parses",
                            "Source maps parsed for queries since start (cache misses)",
                            [maps] { return static_cast<double>(maps->parses()); });
-  ErrorRoutes errors(env, &logger, store.get(), config, &queries, maps, error_states->get(),
-                     &query_pool);
+  ErrorRoutes errors(env, &logger, config, &queries, maps, error_states->get(), &query_pool);
   errors.Register(&server);
   const int64_t started_ms = env->NowMillis();
   RegisterOpsRoutes(&server, &metrics, [&] { return HealthJson(store.get(), started_ms, env); });

@@ -15,12 +15,10 @@ constexpr std::string_view kGroupPrefix = "/api/v1/errors/";
 
 }  // namespace
 
-ErrorRoutes::ErrorRoutes(Env* env, Logger* logger, Store* store, const Config& config,
-                         QueryRoutes* queries, SourceMapStore* maps, ErrorStates* states,
-                         boost::asio::thread_pool* pool)
+ErrorRoutes::ErrorRoutes(Env* env, Logger* logger, const Config& config, QueryRoutes* queries,
+                         SourceMapStore* maps, ErrorStates* states, boost::asio::thread_pool* pool)
     : env_(env),
       logger_(logger),
-      store_(store),
       queries_(queries),
       maps_(maps),
       states_(states),

@@ -27,7 +27,8 @@ namespace sightline {
 
 class ErrorRoutes {
  public:
-  ErrorRoutes(Env* env, Logger* logger, Store* store, const Config& config, QueryRoutes* queries,
+  // Queries run through `queries` (its pool, limits and store).
+  ErrorRoutes(Env* env, Logger* logger, const Config& config, QueryRoutes* queries,
               SourceMapStore* maps, ErrorStates* states, boost::asio::thread_pool* pool);
   void Register(HttpServer* server);
 
@@ -47,7 +48,6 @@ class ErrorRoutes {
 
   Env* env_;
   Logger* logger_;
-  Store* store_;
   QueryRoutes* queries_;
   SourceMapStore* maps_;
   ErrorStates* states_;
