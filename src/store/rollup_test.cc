@@ -299,8 +299,8 @@ TEST_F(RollupTest, AFlushCompletesWhileACompactionRuns) {
   AggregateSpec all = Spec("LCP", kDay1, kDay1 + 3 * kDay);
   all.exact = true;
   all.stats = {{"samples", StatKind::kSamples}};
-  const auto lcp = std::count_if(events.begin(), events.end(),
-                                 [](const Event& e) { return e.name == "LCP"; });
+  const auto lcp =
+      std::count_if(events.begin(), events.end(), [](const Event& e) { return e.name == "LCP"; });
   EXPECT_EQ(store->Aggregate(all)->rows[0].values[0], static_cast<double>(lcp + 1));
 }
 
