@@ -636,7 +636,9 @@ export function rng(seed) {
   };
 }
 
-function everyFile(dir) {
+// Every file below `dir` (none when it does not exist), as paths.
+export function everyFile(dir) {
+  if (!fs.existsSync(dir)) return [];
   const out = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
@@ -669,4 +671,62 @@ export function storedBytes(dataDir) {
     return file.endsWith('.seg') || file.endsWith('.rollup') ? Buffer.concat([bytes, decodedSegment(bytes)]) : bytes;
   });
   return { files, text: Buffer.concat(parts).toString('latin1') };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw HTTP: what fetch cannot send or read
+
+// Splits what a server sent into responses: {status, head, headers (lower-case name -> values
+// joined with ", "), lines ([name, value] as sent), body (Buffer), json}. Interim (1xx) answers
+// are kept, with `interim: true`. A response whose body has not fully arrived is left out.
+export function parseResponses(raw) {
+  const out = [];
+  let at = 0;
+  while (at < raw.length) {
+    const end = raw.indexOf('\r\n\r\n', at);
+    if (end < 0) break;
+    const [statusLine, ...headerLines] = raw.slice(at, end).split('\r\n');
+    const m = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
+    if (!m) break;
+    const status = Number(m[1]);
+    const headers = new Map();
+    const lines = [];
+    for (const line of headerLines) {
+      const colon = line.indexOf(':');
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      lines.push([name, value]);
+      headers.set(name, headers.has(name) ? `${headers.get(name)}, ${value}` : value);
+    }
+    const interim = status >= 100 && status < 200;
+    const length = interim || status === 204 || status === 304 ? 0 : Number(headers.get('content-length') ?? 0);
+    if (end + 4 + length > raw.length) break;
+    const body = Buffer.from(raw.slice(end + 4, end + 4 + length), 'latin1');
+    let json;
+    try { json = JSON.parse(body.toString('utf8')); } catch { json = undefined; }
+    out.push({ status, head: raw.slice(at, end), headers, lines, body, json, interim });
+    at = end + 4 + length;
+  }
+  return out;
+}
+
+export const finalResponses = (raw) => parseResponses(raw).filter((r) => !r.interim);
+
+export function describeRaw(raw) {
+  return JSON.stringify(raw.length > 800 ? `${raw.slice(0, 800)}…` : raw);
+}
+
+// Opens a connection, writes `data` (a string or Buffer, or a list of them), and collects what
+// comes back until the server closes the connection, `done(raw)` holds, or `timeoutMs` passes.
+// Returns {raw, responses (final ones), closed}.
+export async function exchange(port, data, { timeoutMs = 2000, done } = {}) {
+  const socket = await connectSocket(port);
+  const state = watchSocket(socket);
+  socket.on('error', () => {});
+  for (const part of Array.isArray(data) ? data : [data]) socket.write(part);
+  const deadline = Date.now() + timeoutMs;
+  while (state.closedAt === null && Date.now() < deadline && !(done && done(state.data))) await sleep(10);
+  const closed = state.closedAt !== null;
+  socket.destroy();
+  return { raw: state.data, responses: finalResponses(state.data), closed };
 }

@@ -12,8 +12,8 @@ import zlib from 'node:zlib';
 import { after, before, test } from 'node:test';
 
 import {
-  SHOP, baseConfig, beacon, connectSocket, describeResponse, pageView, request, settlesWithin,
-  sleep, startServer, watchSocket,
+  SHOP, baseConfig, beacon, connectSocket, describeRaw, describeResponse, everyFile, exchange,
+  finalResponses, pageView, request, settlesWithin, sleep, startServer, watchSocket,
 } from './helpers.mjs';
 
 const UPLOAD_TOKEN = 'up_shop_hostile';
@@ -21,61 +21,6 @@ const ORIGIN = 'https://shop.example';
 
 // ---------------------------------------------------------------------------------------------
 // Raw HTTP
-
-// Splits what a server sent into responses: {status, head, headers (lower-case name -> values
-// joined with ", "), lines ([name, value] as sent), body (Buffer), json}. Interim (1xx) answers
-// are kept, with `interim: true`. A response whose body has not fully arrived is left out.
-function parseResponses(raw) {
-  const out = [];
-  let at = 0;
-  while (at < raw.length) {
-    const end = raw.indexOf('\r\n\r\n', at);
-    if (end < 0) break;
-    const [statusLine, ...headerLines] = raw.slice(at, end).split('\r\n');
-    const m = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
-    if (!m) break;
-    const status = Number(m[1]);
-    const headers = new Map();
-    const lines = [];
-    for (const line of headerLines) {
-      const colon = line.indexOf(':');
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      lines.push([name, value]);
-      headers.set(name, headers.has(name) ? `${headers.get(name)}, ${value}` : value);
-    }
-    const interim = status >= 100 && status < 200;
-    const length = interim || status === 204 || status === 304 ? 0 : Number(headers.get('content-length') ?? 0);
-    if (end + 4 + length > raw.length) break;
-    const body = Buffer.from(raw.slice(end + 4, end + 4 + length), 'latin1');
-    let json;
-    try { json = JSON.parse(body.toString('utf8')); } catch { json = undefined; }
-    out.push({ status, head: raw.slice(at, end), headers, lines, body, json, interim });
-    at = end + 4 + length;
-  }
-  return out;
-}
-
-const finalResponses = (raw) => parseResponses(raw).filter((r) => !r.interim);
-
-function describeRaw(raw) {
-  return JSON.stringify(raw.length > 800 ? `${raw.slice(0, 800)}…` : raw);
-}
-
-// Opens a connection, writes `data` (a string or Buffer, or a list of them), and collects what
-// comes back until the server closes the connection, `done(raw)` holds, or `timeoutMs` passes.
-// Returns {raw, responses (final ones), closed}.
-async function exchange(port, data, { timeoutMs = 2000, done } = {}) {
-  const socket = await connectSocket(port);
-  const state = watchSocket(socket);
-  socket.on('error', () => {});
-  for (const part of Array.isArray(data) ? data : [data]) socket.write(part);
-  const deadline = Date.now() + timeoutMs;
-  while (state.closedAt === null && Date.now() < deadline && !(done && done(state.data))) await sleep(10);
-  const closed = state.closedAt !== null;
-  socket.destroy();
-  return { raw: state.data, responses: finalResponses(state.data), closed };
-}
 
 // Whether a fresh connection gets `GET /healthz` answered with 200 within `ms`.
 async function healthzWithin(port, ms) {
@@ -478,16 +423,6 @@ test('query ranges and intervals beyond what a time can be are refused with 400,
 // ---------------------------------------------------------------------------------------------
 // 6. Source-map releases that name directories
 
-function filesUnder(dir) {
-  const out = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...filesUnder(full));
-    else out.push(full);
-  }
-  return out;
-}
-
 test('source maps of releases ".." and "." stay in a directory of their own under the project', async () => {
   // A release's maps (<hash>.map) and their index (index.jsonl) are written to
   // <data_dir>/sourcemaps/<project>/<release>/, the release's name kept as is but for bytes other
@@ -503,13 +438,13 @@ test('source maps of releases ".." and "." stay in a directory of their own unde
   const list = (release) => request(`${server.url}/api/v1/sourcemaps?project=${SHOP.id}&release=${encodeURIComponent(release)}`,
     { headers: auth });
   try {
-    const before = new Set(filesUnder(dataDir));
+    const before = new Set(everyFile(dataDir));
     for (const release of ['..', '.']) {
       const res = await request(`${server.url}/api/v1/sourcemaps?project=${SHOP.id}&release=${encodeURIComponent(release)}` +
         `&url=${encodeURIComponent(`/r/${release}/app.js`)}`, { method: 'POST', body: map, headers: auth });
       assert.ok(res.status >= 200 && res.status < 300, `release ${release}: ${describeResponse(res)}`);
     }
-    const added = filesUnder(dataDir).filter((f) => !before.has(f));
+    const added = everyFile(dataDir).filter((f) => !before.has(f));
     const misplaced = added.filter((f) => {
       const rel = path.relative(projectDir, f);
       return rel.split(path.sep)[0] === '..' || path.isAbsolute(rel) || !rel.includes(path.sep);

@@ -26,9 +26,9 @@ import zlib from 'node:zlib';
 import { after, before, test } from 'node:test';
 
 import {
-  BLOG, SHOP, baseConfig, beacon, connectSocket, describeResponse, errorEvent, eventually, isoSeconds,
-  metricSum, postBeacon, queryMetrics, request, scrapeMetrics, sleep, startServer, uniqueId, vital,
-  watchSocket,
+  BLOG, SHOP, baseConfig, beacon, connectSocket, describeRaw, describeResponse, errorEvent, eventually,
+  everyFile, exchange, isoSeconds, metricSum, postBeacon, queryMetrics, request, scrapeMetrics, sleep,
+  startServer, uniqueId, vital, watchSocket,
 } from './helpers.mjs';
 
 const SHOP_UPLOAD = 'up_shop_hostile_input';
@@ -108,55 +108,6 @@ async function assertStillServing() {
   assert.equal(server.proc.exitCode, null, 'the server is still running');
 }
 
-// Splits raw response bytes into final responses: {status, head, headers (lower-case name ->
-// value, repeated names joined with ", "), body, json}. A response whose body has not fully
-// arrived is left out.
-function parseResponses(raw) {
-  const out = [];
-  let at = 0;
-  while (at < raw.length) {
-    const end = raw.indexOf('\r\n\r\n', at);
-    if (end < 0) break;
-    const [statusLine, ...headerLines] = raw.slice(at, end).split('\r\n');
-    const m = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
-    if (!m) break;
-    const status = Number(m[1]);
-    const headers = new Map();
-    for (const line of headerLines) {
-      const colon = line.indexOf(':');
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      headers.set(name, headers.has(name) ? `${headers.get(name)}, ${value}` : value);
-    }
-    const length = status < 200 || status === 204 || status === 304 ? 0 : Number(headers.get('content-length') ?? 0);
-    if (end + 4 + length > raw.length) break;
-    const body = raw.slice(end + 4, end + 4 + length);
-    let json;
-    try { json = JSON.parse(body); } catch { json = undefined; }
-    if (status >= 200) out.push({ status, head: raw.slice(at, end), headers, body, json });
-    at = end + 4 + length;
-  }
-  return out;
-}
-
-function describeRaw(raw) {
-  return JSON.stringify(raw.length > 600 ? `${raw.slice(0, 600)}…` : raw);
-}
-
-// Writes `data` (string, Buffer or a list of them) on a fresh connection and collects the answer
-// until the server closes the connection or `timeoutMs` passes. Returns {raw, responses, closed}.
-async function exchange(data, { timeoutMs = 2000 } = {}) {
-  const socket = await connectSocket(server.port);
-  const state = watchSocket(socket);
-  socket.on('error', () => {});
-  for (const part of Array.isArray(data) ? data : [data]) socket.write(part);
-  const deadline = Date.now() + timeoutMs;
-  while (state.closedAt === null && Date.now() < deadline) await sleep(10);
-  const closed = state.closedAt !== null;
-  socket.destroy();
-  return { raw: state.data, responses: parseResponses(state.data), closed };
-}
-
 // Problems with a response head that could let a header value inject lines: a CR or LF that is
 // not part of a CRLF line end, or a header line the server never writes.
 function headInjection(head) {
@@ -168,17 +119,6 @@ function headInjection(head) {
     if (/^(set-cookie|x-injected)\s*:/i.test(line)) problems.push(`an injected header line ${JSON.stringify(line)}`);
   }
   return problems;
-}
-
-function files(dir) {
-  if (!fs.existsSync(dir)) return [];
-  const out = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...files(full));
-    else out.push(full);
-  }
-  return out;
 }
 
 const MAP = JSON.stringify({ version: 3, sources: ['app.ts'], names: [], mappings: 'AAAA' });
@@ -480,7 +420,7 @@ test('a bare CR, LF or NUL inside a header value is refused with 400 and a JSON 
     ['bare CR in Origin', 'Origin: https://shop.example\rX-Injected: two'],
     ['bare LF in Origin', 'Origin: https://shop.example\nX-Injected: two'],
   ]) {
-    const { raw, responses, closed } = await exchange(`POST /v1/beacon?key=${SHOP.key} HTTP/1.1\r\nHost: 127.0.0.1\r\n${line}\r\n` +
+    const { raw, responses, closed } = await exchange(server.port, `POST /v1/beacon?key=${SHOP.key} HTTP/1.1\r\nHost: 127.0.0.1\r\n${line}\r\n` +
       `Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     const [res] = responses;
     if (responses.length !== 1 || res.status !== 400 || res.json?.error !== 'bad_request' || typeof res.json?.reason !== 'string') {
@@ -547,7 +487,7 @@ test('an Origin carrying a line feed or carriage return is not echoed into the r
       ['LF', 'https://x\nSet-Cookie: session=stolen; x=].shop.example'],
       ['CR', 'https://x\rSet-Cookie: session=stolen; x=].shop.example'],
     ]) {
-      const { raw, responses, closed } = await exchange(
+      const { raw, responses, closed } = await exchange(server.port,
         `POST ${route}?key=${SHOP.key} HTTP/1.1x\r\nHost: 127.0.0.1\r\nOrigin: ${origin}\r\nX-Sightline-Key: ${SHOP.key}\r\n` +
         'Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
       const label = `${route}, Origin with a bare ${what}, malformed request line`;
@@ -579,7 +519,7 @@ test('paths that climb out of the web root (/../, %2e%2e, //, encoded slashes) g
   ];
   const problems = [];
   for (const p of paths) {
-    const { raw, responses } = await exchange(`GET ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    const { raw, responses } = await exchange(server.port, `GET ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
     const [res] = responses;
     if (!res || ![400, 404].includes(res.status) || typeof res.json?.error !== 'string') {
       problems.push(`GET ${p}: expected 404 (or 400) with a JSON error body, got ${describeRaw(raw)}`);
@@ -598,7 +538,7 @@ test('source-map releases with slashes, backslashes, NUL or percent signs are st
   const auth = { Authorization: `Bearer ${SHOP_UPLOAD}` };
   const dataDir = server.dataDir;
   const projectDir = path.join(dataDir, 'sourcemaps', SHOP.id);
-  const beforeFiles = new Set(files(dataDir));
+  const beforeFiles = new Set(everyFile(dataDir));
   // Raw query values: the server decodes %XX.
   const releases = {
     '../../../escape': '..%2F..%2F..%2Fescape', '/etc/passwd': '%2Fetc%2Fpasswd', '..\\..\\win': '..%5C..%5Cwin',
@@ -617,7 +557,7 @@ test('source-map releases with slashes, backslashes, NUL or percent signs are st
       problems.push(`release ${JSON.stringify(release)}: listed as ${describeResponse(list)}`);
     }
   }
-  const added = files(dataDir).filter((f) => !beforeFiles.has(f) && !/\.log$/.test(f) && !f.includes(`${path.sep}wal${path.sep}`));
+  const added = everyFile(dataDir).filter((f) => !beforeFiles.has(f) && !/\.log$/.test(f) && !f.includes(`${path.sep}wal${path.sep}`));
   for (const f of added) {
     const rel = path.relative(projectDir, f).split(path.sep);
     if (rel[0] === '..' || path.isAbsolute(path.relative(projectDir, f)) || rel.length !== 2) {
@@ -818,7 +758,7 @@ test('ingest routes take only ingest keys, and /v1/traffic only server tokens, e
 test('a chunked body over limits.max_body_bytes is 413 and a chunk size that overflows is 400, each closing the connection', async () => {
   const big = Buffer.alloc(70000, 0x20);
   const head = `POST /v1/beacon?key=${SHOP.key} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n`;
-  const overLimit = await exchange([head, `${big.length.toString(16)}\r\n`, big, '\r\n0\r\n\r\n']);
+  const overLimit = await exchange(server.port, [head, `${big.length.toString(16)}\r\n`, big, '\r\n0\r\n\r\n']);
   assert.equal(overLimit.responses.length, 1, describeRaw(overLimit.raw));
   assert.equal(overLimit.responses[0].status, 413, describeRaw(overLimit.raw));
   assert.equal(overLimit.responses[0].json?.error, 'too_large', describeRaw(overLimit.raw));
@@ -826,9 +766,9 @@ test('a chunked body over limits.max_body_bytes is 413 and a chunk size that ove
   assert.ok(overLimit.closed, 'the connection is closed after the 413');
   // Many small chunks add up too.
   const chunks = Array.from({ length: 70 }, () => `3e8\r\n${' '.repeat(1000)}\r\n`).join('');
-  const manyChunks = await exchange([head, chunks, '0\r\n\r\n']);
+  const manyChunks = await exchange(server.port, [head, chunks, '0\r\n\r\n']);
   assert.equal(manyChunks.responses[0]?.status, 413, describeRaw(manyChunks.raw));
-  const overflow = await exchange(`${head}ffffffffffffffffffffffff\r\nabc\r\n0\r\n\r\n`);
+  const overflow = await exchange(server.port, `${head}ffffffffffffffffffffffff\r\nabc\r\n0\r\n\r\n`);
   assert.equal(overflow.responses.length, 1, describeRaw(overflow.raw));
   assert.equal(overflow.responses[0].status, 400, describeRaw(overflow.raw));
   assert.equal(overflow.responses[0].json?.error, 'bad_request', describeRaw(overflow.raw));
