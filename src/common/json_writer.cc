@@ -128,7 +128,12 @@ void JsonWriter::Double(double value) {
     return;
   }
   char buf[32];
-  auto res = std::to_chars(buf, buf + sizeof(buf), value);  // shortest round-trip form
+  // The shortest round-trip form; past 2^53, in scientific notation: a whole number written out
+  // in digits past 2^64 (1.5e19 as "27670116110564327424") is one JSON parsers such as simdjson
+  // refuse as an integer out of range.
+  auto res = std::fabs(value) >= 9007199254740992.0
+                 ? std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::scientific)
+                 : std::to_chars(buf, buf + sizeof(buf), value);
   out_.append(buf, res.ptr);
 }
 

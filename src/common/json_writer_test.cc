@@ -75,5 +75,18 @@ TEST(JsonWriterTest, NonFiniteNumbersBecomeNull) {
   EXPECT_EQ(w.str(), "[null,null]");
 }
 
+// Found by the otlp fuzz target: a double attribute of 1.5 * 2^64 was written as 20 digits, an
+// integer JSON parsers refuse as out of range.
+TEST(JsonWriterTest, HugeWholeNumbersAreWrittenWithAnExponent) {
+  JsonWriter w;
+  w.BeginArray();
+  w.Double(27670116110564327424.0);
+  w.Double(-1e300);
+  w.Double(9007199254740991.0);  // 2^53 - 1: still digits
+  w.Double(123.25);
+  w.EndArray();
+  EXPECT_EQ(w.str(), "[2.7670116110564327e+19,-1e+300,9007199254740991,123.25]");
+}
+
 }  // namespace
 }  // namespace sightline
