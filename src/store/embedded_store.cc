@@ -90,6 +90,11 @@ EmbeddedStore::EmbeddedStore(Env* env, Logger* logger, MetricsRegistry* metrics,
   metrics->AddGaugeCallback("sightline_open_segment_files",
                             "Segment and rollup files open (at most storage.max_open_files)",
                             [this] { return static_cast<double>(files_.open_files()); });
+  metrics->AddGaugeCallback(
+      "sightline_manifest_recovered",
+      "1 when the manifest was damaged at start-up and recovered (from its copy, or rebuilt from "
+      "the segment files: see the log)",
+      [this] { return manifest_source_ == ManifestSource::kManifest ? 0.0 : 1.0; });
   metrics->AddGaugeCallback("sightline_segments_corrupt",
                             "Segment files left out because their checksum failed",
                             [this] { return static_cast<double>(Stats().corrupt_segments); });
@@ -116,19 +121,18 @@ Status EmbeddedStore::Recover() {
   const std::string wal_dir = JoinPath(dir, kWalDirName);
   SL_RETURN_IF_ERROR(env_->CreateDirs(wal_dir));
 
-  Result<std::string> manifest_text = env_->ReadFile(JoinPath(dir, kManifestName));
-  if (manifest_text.ok()) {
-    Result<Manifest> manifest = DecodeManifest(*manifest_text);
-    if (!manifest.ok()) {
-      return Status::Corruption(JoinPath(dir, kManifestName) + ": " + manifest.status().message() +
-                                " (restore it from a backup, or move the data directory away)");
-    }
-    manifest_ = std::move(manifest).value();
-  } else if (manifest_text.status().code() != Status::Code::kNotFound) {
-    return manifest_text.status();
-  }
+  Result<LoadedManifest> loaded = LoadManifest(env_, logger_, dir, wal_dir);
+  if (!loaded.ok()) return loaded.status();
+  manifest_ = std::move(loaded->manifest);
+  manifest_source_ = loaded->source;
 
   for (const SegmentRecord& record : manifest_.segments) {
+    if (record.corrupt) {
+      logger_->Warn("segment was found corrupt earlier; it is left out of queries and kept on disk",
+                    {{"segment", record.file}});
+      corrupt_segments_.push_back(record);
+      continue;
+    }
     std::string path = JoinPath(dir, record.file);
     // Only the footer is read (and checked) here: every block is checked when a query first
     // reads it, so start-up costs a read per file, not a read of the whole store.
@@ -600,8 +604,7 @@ Status EmbeddedStore::Import(const std::string& project, const ColumnBatch& batc
   Manifest next = manifest_;
   Result<LiveSegment> live = WriteSegmentFiles(&next, project, day, batch);
   if (!live.ok()) return live.status();
-  SL_RETURN_IF_ERROR(
-      env_->WriteFileAtomic(JoinPath(options_.dir, kManifestName), EncodeManifest(next)));
+  SL_RETURN_IF_ERROR(WriteManifest(env_, logger_, options_.dir, next));
   manifest_ = std::move(next);
   std::lock_guard<std::mutex> lock(mu_);
   segments_.push_back(std::move(live).value());
@@ -663,6 +666,7 @@ void EmbeddedStore::LeaveOutCorrupt(const SegmentRecord& record, bool rollup_onl
                      {{"segment", record.file}, {"error", why.ToString()}});
       corrupt_segments_.push_back(record);
       segments_.erase(it);
+      corrupt_unlisted_ = true;
     }
     return;
   }
@@ -761,8 +765,7 @@ Status EmbeddedStore::FlushLocked() {
     if (builder.rows() > 0) SL_RETURN_IF_ERROR(write_segment(key, builder));
   }
   next.wal_start = new_wal_start;
-  SL_RETURN_IF_ERROR(
-      env_->WriteFileAtomic(JoinPath(options_.dir, kManifestName), EncodeManifest(next)));
+  SL_RETURN_IF_ERROR(WriteManifest(env_, logger_, options_.dir, next));
   manifest_ = std::move(next);
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -878,8 +881,7 @@ Status EmbeddedStore::CompactRun(const std::vector<LiveSegment>& run) {
   Manifest next = manifest_;  // with what flushes added meanwhile
   std::erase_if(next.segments, [&](const SegmentRecord& r) { return in_run(r.id); });
   next.segments.push_back(merged->record);
-  SL_RETURN_IF_ERROR(
-      env_->WriteFileAtomic(JoinPath(options_.dir, kManifestName), EncodeManifest(next)));
+  SL_RETURN_IF_ERROR(WriteManifest(env_, logger_, options_.dir, next));
   manifest_ = std::move(next);
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -983,6 +985,10 @@ void EmbeddedStore::FlushLoop() {
       last_compaction_us = env_->MonotonicMicros();
     }
     VerifyNextSegment();
+    if (Status s = MarkCorruptInManifest(); !s.ok()) {
+      logger_->Error("cannot mark a corrupt segment in the manifest; will retry",
+                     {{"error", s.ToString()}});
+    }
     lock.lock();
   }
 }
@@ -1006,6 +1012,30 @@ void EmbeddedStore::VerifyNextSegment() {
   }
 }
 
+Status EmbeddedStore::MarkCorruptInManifest() {
+  std::lock_guard<std::mutex> flush_lock(flush_mu_);
+  Manifest next = manifest_;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!corrupt_unlisted_) return Status::Ok();
+    corrupt_unlisted_ = false;
+    for (SegmentRecord& record : next.segments) {
+      record.corrupt =
+          record.corrupt ||
+          std::any_of(corrupt_segments_.begin(), corrupt_segments_.end(),
+                      [&](const SegmentRecord& found) { return found.id == record.id; });
+    }
+  }
+  Status written = WriteManifest(env_, logger_, options_.dir, next);
+  if (!written.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    corrupt_unlisted_ = true;
+    return written;
+  }
+  manifest_ = std::move(next);
+  return Status::Ok();
+}
+
 Status EmbeddedStore::Close() {
   if (closed_) return Status::Ok();
   closed_ = true;
@@ -1018,6 +1048,7 @@ Status EmbeddedStore::Close() {
   if (flusher_.joinable()) flusher_.join();
   if (syncer_.joinable()) syncer_.join();
   Status flushed = Flush();
+  if (Status marked = MarkCorruptInManifest(); !marked.ok() && flushed.ok()) flushed = marked;
   Status synced = wal_ ? wal_->Sync() : Status::Ok();
   return flushed.ok() ? synced : flushed;
 }

@@ -29,7 +29,7 @@
 #include "common/env.h"
 #include "common/logger.h"
 #include "common/metrics.h"
-#include "store/manifest.h"
+#include "store/manifest_store.h"
 #include "store/memtable.h"
 #include "store/rollup.h"
 #include "store/segment.h"
@@ -140,6 +140,10 @@ class EmbeddedStore final : public Store {
   // A segment (or only its rollup) found corrupt while reading: left out of later queries,
   // counted and logged; the file stays on disk.
   void LeaveOutCorrupt(const SegmentRecord& record, bool rollup_only, const Status& why);
+  // Records the segments LeaveOutCorrupt left out in the manifest, so that later starts leave
+  // them out too (instead of serving their intact blocks until a read finds the damage again).
+  // Called by the flusher. Takes flush_mu_.
+  Status MarkCorruptInManifest();
   // `read` as it is, after leaving the segment out when it says Corruption.
   Status LeftOut(const SegmentRecord& record, Status read);
   // Reads and checks every block of one segment (and its rollup) not checked yet: the flusher
@@ -167,6 +171,7 @@ class EmbeddedStore final : public Store {
   uint64_t flushing_wal_start_ = 0;              // GUARDED_BY(mu_): WAL file after flushing_
   std::vector<LiveSegment> segments_;            // GUARDED_BY(mu_)
   std::vector<SegmentRecord> corrupt_segments_;  // GUARDED_BY(mu_): kept listed, not read
+  bool corrupt_unlisted_ = false;                // GUARDED_BY(mu_): left out, not yet marked
   std::set<uint64_t> verified_;                  // GUARDED_BY(mu_): segment ids checked whole
   Manifest manifest_;                            // GUARDED_BY(flush_mu_)
   int64_t active_since_ms_ = 0;                  // GUARDED_BY(mu_)
@@ -174,6 +179,7 @@ class EmbeddedStore final : public Store {
   uint64_t recovered_records_ = 0;               // set by Recover(), read-only afterwards
   uint64_t wal_skipped_bytes_ = 0;               // likewise
   uint64_t wal_skipped_regions_ = 0;             // likewise
+  ManifestSource manifest_source_ = ManifestSource::kManifest;  // likewise
 
   std::mutex wake_mu_;
   std::condition_variable sync_wake_;   // the syncer: only to stop

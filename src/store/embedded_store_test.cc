@@ -264,6 +264,109 @@ TEST_F(EmbeddedStoreTest, SegmentFilesNoManifestListsAreRemovedAtOpen) {
   EXPECT_EQ(Samples(*store), 1);
 }
 
+// Flips one byte of the file in the middle, the way bit rot or a bad sector would; with
+// `from_end` bytes before the end instead (a segment's footer ends 16 bytes before it).
+void FlipAByte(const std::string& path, size_t from_end = 0) {
+  Result<std::string> bytes = Env::Default()->ReadFile(path);
+  ASSERT_TRUE(bytes.ok());
+  ASSERT_GT(bytes->size(), from_end);
+  (*bytes)[from_end ? bytes->size() - from_end : bytes->size() / 2] ^= 0x20;
+  ASSERT_TRUE(Env::Default()->WriteFileAtomic(path, *bytes).ok());
+}
+
+TEST_F(EmbeddedStoreTest, ASegmentFoundCorruptStaysLeftOutAtTheNextStart) {
+  {
+    auto store = Open();
+    EventBatch batch{"p", {}};
+    for (int idx = 0; idx < 5000; ++idx) batch.events.push_back(Vital(kDay1 + idx, "LCP", idx));
+    ASSERT_TRUE(store->Append(batch).ok());
+    ASSERT_TRUE(store->Append({"p", {Vital(kDay2, "LCP", 1)}}).ok());
+    ASSERT_TRUE(store->Close().ok());
+  }
+  std::vector<std::string> files = SegmentFiles();
+  ASSERT_EQ(files.size(), 2u);
+  std::sort(files.begin(), files.end());
+  FlipAByte(files[0]);  // a block in the middle: the footer is intact, so Open accepts it
+  {
+    auto store = Open();
+    EXPECT_EQ(store->Stats().corrupt_segments, 0u);
+    // The background check (one segment a second) finds it.
+    for (int tries = 0; tries < 100 && store->Stats().corrupt_segments == 0; ++tries) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_EQ(store->Stats().corrupt_segments, 1u);
+    EXPECT_EQ(Samples(*store), 1);
+  }
+  auto store = Open();
+  EXPECT_EQ(store->Stats().corrupt_segments, 1u);  // before any read
+  EXPECT_EQ(Samples(*store), 1);
+  EXPECT_TRUE(Env::Default()->FileExists(files[0]));
+}
+
+TEST_F(EmbeddedStoreTest, ACorruptManifestIsRecoveredFromItsCopy) {
+  {
+    auto store = Open();
+    ASSERT_TRUE(store->Append({"p", {Vital(kDay1, "LCP", 1), Vital(kDay2, "LCP", 2)}}).ok());
+    ASSERT_TRUE(store->Flush().ok());
+    ASSERT_TRUE(store->Append({"p", {Vital(kDay1, "LCP", 3)}}).ok());  // left in the WAL
+    std::filesystem::copy(JoinPath(dir_.path(), "default"), JoinPath(dir_.path(), "crashed"),
+                          std::filesystem::copy_options::recursive);
+  }
+  const std::string manifest = JoinPath(dir_.path(), "crashed/MANIFEST");
+  FlipAByte(manifest);
+  auto store = Open("crashed");
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(Samples(*store), 3);
+  EXPECT_EQ(store->Stats().segments, 2u);
+  EXPECT_TRUE(Env::Default()->FileExists(manifest + ".corrupt"));  // kept for the operator
+  ASSERT_TRUE(store->Close().ok());
+  store.reset();
+  EXPECT_EQ(Samples(*Open("crashed")), 3);  // the recovered manifest was written back
+}
+
+TEST_F(EmbeddedStoreTest, WithBothManifestsCorruptTheListIsRebuiltFromTheSegmentFiles) {
+  {
+    auto store = Open();
+    ASSERT_TRUE(store->Append({"p", {Vital(kDay1, "LCP", 1), Vital(kDay2, "LCP", 2)}}).ok());
+    ASSERT_TRUE(store->Append({"q", {Vital(kDay1, "LCP", 9)}}).ok());
+    ASSERT_TRUE(store->Flush().ok());
+    ASSERT_TRUE(store->Append({"p", {Vital(kDay1, "LCP", 3)}}).ok());  // left in the WAL
+    std::filesystem::copy(JoinPath(dir_.path(), "default"), JoinPath(dir_.path(), "crashed"),
+                          std::filesystem::copy_options::recursive);
+  }
+  const std::string manifest = JoinPath(dir_.path(), "crashed/MANIFEST");
+  FlipAByte(manifest);
+  FlipAByte(manifest + ".copy");
+  std::vector<std::string> segments;
+  for (const std::string& file : SegmentFiles()) {
+    if (file.find("/crashed/") != std::string::npos) segments.push_back(file);
+  }
+  ASSERT_EQ(segments.size(), 3u);
+  std::sort(segments.begin(), segments.end());
+  FlipAByte(segments.back(), 20);  // q's segment, whose footer now fails its checksum
+  auto crashed_segments = [&] {
+    size_t n = 0;
+    for (const std::string& file : SegmentFiles()) n += file.find("/crashed/") != std::string::npos;
+    return n;
+  };
+  {
+    auto store = Open("crashed");
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(Samples(*store), 3);  // p's two segments and the WAL, once each
+    EXPECT_EQ(store->Stats().segments, 2u);
+    EXPECT_EQ(store->Stats().corrupt_segments, 1u);
+    EXPECT_EQ(crashed_segments(), 3u);  // the corrupt one kept on disk, listed
+    // New segments get ids the old ones do not have.
+    ASSERT_TRUE(store->Append({"p", {Vital(kDay1, "LCP", 4)}}).ok());
+    ASSERT_TRUE(store->Flush().ok());
+    EXPECT_EQ(crashed_segments(), 4u);
+    EXPECT_EQ(Samples(*store), 4);
+  }
+  auto store = Open("crashed");
+  EXPECT_EQ(Samples(*store), 4);
+  EXPECT_EQ(store->Stats().corrupt_segments, 1u);
+}
+
 TEST_F(EmbeddedStoreTest, ALargeFlushIsSplitIntoBoundedSegments) {
   auto store = Open();
   EventBatch batch{"p", {}};

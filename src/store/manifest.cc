@@ -38,6 +38,10 @@ std::string EncodeManifest(const Manifest& manifest) {
     w.Int(s.max_ts);
     w.Key("bytes");
     w.Int(static_cast<int64_t>(s.bytes));
+    if (s.corrupt) {
+      w.Key("corrupt");
+      w.Bool(true);
+    }
     w.EndObject();
   }
   w.EndArray();
@@ -90,6 +94,8 @@ Result<Manifest> DecodeManifest(const std::string& text) {
     s.file = file;
     s.rows = static_cast<uint64_t>(rows);
     s.bytes = static_cast<uint64_t>(bytes);
+    bool corrupt;
+    s.corrupt = item["corrupt"].get(corrupt) == simdjson::SUCCESS && corrupt;
     manifest.segments.push_back(std::move(s));
   }
   return manifest;

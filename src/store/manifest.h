@@ -23,6 +23,9 @@ struct SegmentRecord {
   int64_t min_ts = 0;
   int64_t max_ts = 0;
   uint64_t bytes = 0;
+  // Found damaged (at start-up, by a read or by the background check): left out of queries at
+  // every start, kept on disk for the operator. Written only when true.
+  bool corrupt = false;
 };
 
 struct Manifest {
