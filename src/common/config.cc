@@ -329,6 +329,7 @@ static Result<Config> ReadConfig(const YAML::Node& root) {
                  {"traffic_posts_per_second", ReadDouble(&l.traffic_posts_per_second, 0, 1e6)},
                  {"max_query_groups", ReadInt(&l.max_query_groups, 100, 100000000)},
                  {"max_memory_mb", ReadInt(&l.max_memory_mb, 0, 16777216)},
+                 {"max_query_memory_mb", ReadDouble(&l.max_query_memory_mb, 0, 16777216)},
              });
        }},
       {"storage",

@@ -52,6 +52,9 @@ struct LimitsConfig {
   double traffic_posts_per_second = 10;   // limits.traffic_posts_per_second: per server token
   uint32_t max_query_groups = 100000;     // limits.max_query_groups: groups one aggregation holds
   uint32_t max_memory_mb = 0;  // limits.max_memory_mb: resident memory; past 90% requests are shed
+  // limits.max_query_memory_mb: working memory of one query (exact values, folded sessions), in
+  // MiB (fractions allowed); 0: none
+  double max_query_memory_mb = 1024;
 };
 
 struct StorageConfig {

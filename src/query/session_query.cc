@@ -9,6 +9,7 @@
 
 #include "common/json_writer.h"
 #include "common/vitals.h"
+#include "store/query_control.h"
 #include "store/string_interner.h"
 
 namespace sightline {
@@ -174,10 +175,18 @@ Status CollectSessions(Store& store, const SessionQuery& query, SessionCollector
     part.dicts.assign(c->columns.size(), std::vector<std::string>(1));
     part.interners.resize(c->columns.size());
   }
+  // Sessions grow with the range: each worker reports what its collector holds to the query's
+  // memory limit after every batch.
+  const QueryControl* control = store.control();
+  std::vector<uint64_t> held(workers, 0);
   SL_RETURN_IF_ERROR(
       store.ScanParallel(scan, workers, [&](size_t w, const ColumnBatch& batch) -> Status {
         FoldBatch(query, batch, &parts[w], slot_of[w], global_of[w], w, on_event);
-        return Status::Ok();
+        if (control == nullptr) return Status::Ok();
+        const SessionCollector& part = parts[w];
+        return control->Account(&held[w], part.sessions.capacity() * sizeof(SessionAcc) +
+                                              part.dims.capacity() * sizeof(uint32_t) +
+                                              part.ids.HeldBytes());
       }));
   *c = std::move(parts[0]);
   c->index_of.assign(workers, {});

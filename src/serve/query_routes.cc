@@ -1,5 +1,7 @@
 #include "serve/query_routes.h"
 
+#include <malloc.h>
+
 #include "common/asio.h"
 #include "common/json_writer.h"
 #include "common/strings.h"
@@ -21,6 +23,12 @@
 #include "store/controlled_store.h"
 
 namespace sightline {
+namespace {
+
+// Queries running at least this long hand their freed working set back to the kernel.
+constexpr int64_t kTrimAfterQueryUs = 100'000;
+
+}  // namespace
 
 QueryRoutes::QueryRoutes(Env* env, Logger* logger, MetricsRegistry* metrics, Store* store,
                          const Config& config, boost::asio::thread_pool* pool)
@@ -31,6 +39,7 @@ QueryRoutes::QueryRoutes(Env* env, Logger* logger, MetricsRegistry* metrics, Sto
       query_timeout_ms_(config.server.query_timeout_ms),
       max_pending_(config.server.max_pending_queries),
       max_groups_(config.limits.max_query_groups),
+      max_query_bytes_(static_cast<uint64_t>(config.limits.max_query_memory_mb * (1 << 20))),
       refused_busy_(metrics->AddCounter("sightline_queries_ended_total",
                                         "Queries that did not run to an answer, by reason",
                                         "reason=\"busy\"")),
@@ -39,7 +48,10 @@ QueryRoutes::QueryRoutes(Env* env, Logger* logger, MetricsRegistry* metrics, Sto
                                      "reason=\"timeout\"")),
       cancelled_(metrics->AddCounter("sightline_queries_ended_total",
                                      "Queries that did not run to an answer, by reason",
-                                     "reason=\"client_gone\"")) {
+                                     "reason=\"client_gone\"")),
+      too_large_(metrics->AddCounter("sightline_queries_ended_total",
+                                     "Queries that did not run to an answer, by reason",
+                                     "reason=\"too_large\"")) {
   for (const ProjectConfig& project : config.projects) {
     for (const std::string& token : project.read_tokens) project_by_token_[token] = project.id;
   }
@@ -346,22 +358,32 @@ bool QueryRoutes::AnswerOnPool(const HttpRequest& req, std::string what, std::st
   // The deadline counts from arrival: time spent queued is part of it.
   const int64_t deadline_us =
       query_timeout_ms_ > 0 ? env_->MonotonicMicros() + int64_t{query_timeout_ms_} * 1000 : 0;
-  auto control = std::make_shared<QueryControl>(env_, deadline_us, max_groups_, AbandonedFlag(req));
+  auto control = std::make_shared<QueryControl>(env_, deadline_us, max_groups_, AbandonedFlag(req),
+                                                max_query_bytes_);
   Responder respond = Defer(req);
   boost::asio::post(
       *pool_, [this, what = std::move(what), project = std::move(project), query = std::move(query),
                control = std::move(control), respond = std::move(respond)] {
         HttpResponse out;
+        const int64_t started_us = env_->MonotonicMicros();
         Status status = control->Check();
         ControlledStore store(store_, control.get());
         Result<std::string> body = status.ok() ? query(store) : Result<std::string>(status);
-        pending_.fetch_sub(1);
+        const bool idle = pending_.fetch_sub(1) == 1;
         if (body.ok()) {
           out.body = std::move(body).value();
+        } else if (control->memory_exceeded()) {
+          too_large_.Inc();
+          SetError(&out, 400, "query_too_large", "", body.status().message());
         } else {
           WriteQueryFailure(what, project, body.status(), &out);
         }
         respond(std::move(out));
+        // A long query's working set (millions of values or sessions) is free heap now; malloc
+        // keeps it, and each larger query would raise resident memory for good. Handing it back
+        // costs a walk of the free lists (about a millisecond per 100 MB), so only after long
+        // queries, and only when no other query is running.
+        if (idle && env_->MonotonicMicros() - started_us >= kTrimAfterQueryUs) malloc_trim(0);
       });
   return false;
 }

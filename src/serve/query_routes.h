@@ -72,10 +72,12 @@ class QueryRoutes {
   const uint32_t query_timeout_ms_;
   const size_t max_pending_;
   const size_t max_groups_;
+  const uint64_t max_query_bytes_;  // limits.max_query_memory_mb, in bytes; 0: none
   std::atomic<size_t> pending_{0};  // queued or running on the pool
   Counter& refused_busy_;
   Counter& timed_out_;
   Counter& cancelled_;
+  Counter& too_large_;
 };
 
 }  // namespace sightline

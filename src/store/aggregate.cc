@@ -272,9 +272,11 @@ void Aggregation::Accumulate(Accumulator& acc, double v, double w) {
     if (w != 1.0 && acc.unit_weights) {
       acc.weights.assign(acc.values.size(), 1.0);
       acc.unit_weights = false;
+      exact_doubles_ += acc.values.size();
     }
     acc.values.push_back(v);
     if (!acc.unit_weights) acc.weights.push_back(w);
+    exact_doubles_ += acc.unit_weights ? 1 : 2;
   }
   acc.weight += w;
   acc.weighted_sum += w * v;
@@ -548,9 +550,14 @@ AggregateResult Aggregation::Finish() {
   return result;
 }
 
-Status Aggregation::CheckControl() const {
+Status Aggregation::CheckControl() {
   if (spec_.control == nullptr) return Status::Ok();
   SL_RETURN_IF_ERROR(spec_.control->Check());
+  // A vector's capacity runs up to twice its size; a group costs its key and map node, and a
+  // sketched one its sketch (a few hundred bins at most).
+  const uint64_t group_bytes = sketched_ ? 4096 : 256;
+  SL_RETURN_IF_ERROR(spec_.control->Account(
+      &held_bytes_, exact_doubles_ * sizeof(double) * 3 / 2 + groups_.size() * group_bytes));
   const size_t max_groups = spec_.control->max_groups();
   if (max_groups > 0 && groups_.size() > max_groups) {
     return Status::ResourceExhausted(

@@ -168,9 +168,10 @@ class Aggregation {
 
   // The columns AddRows reads.
   ColumnSet Columns() const;
-  // Ok, or why the aggregation must stop: spec.control's deadline or cancellation, or more groups
-  // than it allows. Called between batches.
-  Status CheckControl() const;
+  // Ok, or why the aggregation must stop: spec.control's deadline or cancellation, more groups
+  // than it allows, or more working memory (its values, sketches and groups, estimated) than the
+  // query may hold. Called between batches.
+  Status CheckControl();
 
  private:
   struct Accumulator {
@@ -197,6 +198,8 @@ class Aggregation {
   GroupKey key_;
   uint64_t sketch_cells_ = 0;
   uint64_t scanned_events_ = 0;
+  uint64_t exact_doubles_ = 0;  // values and weights held (exact)
+  uint64_t held_bytes_ = 0;     // last reported to spec.control
 };
 
 Result<AggregateResult> AggregateByScan(Store& store, const AggregateSpec& spec);

@@ -35,6 +35,7 @@ class ControlledStore final : public Store {
     controlled.control = control_;
     return inner_->Aggregate(controlled);
   }
+  const QueryControl* control() const override { return control_; }
 
  private:
   Store* const inner_;

@@ -74,6 +74,9 @@ class Store {
     return Scan(spec, [&](const ColumnBatch& batch) { return visit(0, batch); });
   }
   virtual Result<AggregateResult> Aggregate(const AggregateSpec& spec) = 0;
+  // The limits the calling query runs under, for collectors that fold rows outside the store
+  // (sessions); null when there are none (a store used directly).
+  virtual const QueryControl* control() const { return nullptr; }
 };
 
 }  // namespace sightline

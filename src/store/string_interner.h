@@ -45,6 +45,11 @@ class InternedStrings {
   }
   // The number of ids given, the empty string's included.
   size_t size() const { return ends_.size(); }
+  // Heap bytes held (capacities).
+  size_t HeldBytes() const {
+    return slots_.capacity() * sizeof(InternSlot) + bytes_.capacity() +
+           ends_.capacity() * sizeof(size_t);
+  }
 
  private:
   size_t Length(uint32_t id) const { return id == 0 ? 0 : ends_[id] - ends_[id - 1]; }

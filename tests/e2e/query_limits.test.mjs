@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 
 import {
   SHOP, baseConfig, describeResponse, isoSeconds, makeTempDir, metricSum, parsePrometheus, request,
-  runBinary, sleep, startServer, toYaml,
+  runBinary, scrapeMetrics, sleep, startServer, toYaml,
 } from './helpers.mjs';
 
 const END = Math.floor(Date.now() / 3600_000) * 3600_000;
@@ -87,6 +87,36 @@ test('an aggregation past limits.max_query_groups stops with 400 too_many_groups
   assert.equal(exact.status, 400, describeResponse(exact));
   const hours = await query('timeseries', { name: 'LCP', stats: 'p75', interval: '1h' });
   assert.equal(hours.status, 200, `24 groups are within the limit: ${describeResponse(hours)}`);
+});
+
+test('a query whose working set passes limits.max_query_memory_mb stops with 400 query_too_large', async () => {
+  // A quarter of a MiB: the day's 37,000 LCP values take more.
+  await serve({ limits: { ...baseConfig().limits, max_query_memory_mb: 0.25 } });
+  const tooLarge = [
+    ['metrics', { name: 'LCP', stats: 'p75', exact: 'true' }],  // every value held
+    ['sessions/summary', { group_by: 'device' }],  // every session folded
+    ['sessions', { limit: '10' }],
+  ];
+  for (const [route, params] of tooLarge) {
+    const res = await query(route, params);
+    assert.equal(res.status, 400, `${route}: ${describeResponse(res)}`);
+    assert.equal(res.json.error, 'query_too_large', `${route}: ${describeResponse(res)}`);
+    assert.match(res.json.reason, /limits\.max_query_memory_mb \(256 KiB\)/);
+  }
+  // Sketches hold a few kilobytes per group whatever the range: they still answer.
+  const sketched = await query('metrics', { name: 'LCP', stats: 'p75,count', group_by: 'device' });
+  assert.equal(sketched.status, 200, describeResponse(sketched));
+  const { series } = await scrapeMetrics(server);
+  assert.equal(series.get('sightline_queries_ended_total{reason="too_large"}'), tooLarge.length);
+  const health = await request(`${server.url}/healthz`);
+  assert.equal(health.status, 200, describeResponse(health));
+
+  // With the default limit (1 GiB) the same queries answer.
+  await serve({});
+  for (const [route, params] of tooLarge) {
+    const res = await query(route, params);
+    assert.equal(res.status, 200, `${route}: ${describeResponse(res)}`);
+  }
 });
 
 test('queries whose clients have gone stop instead of running for nobody', async (t) => {
