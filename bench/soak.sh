@@ -7,12 +7,16 @@
 # connections) sends as fast as the server answers for MAX_S seconds. Then the soak: the load
 # generator at half that rate in back-to-back windows of WINDOW_S seconds, each reporting its
 # achieved rate and p99; a reader asks a rotating set of dashboard queries (overview, metrics,
-# timeseries, sessions) once a second. After each window: the server's VmRSS and open descriptors.
-# The server flushes every 30 s and compacts every 60 s meanwhile, as in production.
+# timeseries, sessions) once a second over the last QUERY_RANGE_S seconds, as a dashboard open on
+# "the last minutes" does: the work of each query is then the same all along, so any drift is the
+# server's. (A query over everything stored grows with the store; limits.max_query_memory_mb bounds
+# it.) During each window the server's VmRSS is read every second (its mean and peak are reported:
+# the memtable fills and empties every 30 s), and its open descriptors at the end. The server
+# flushes every 30 s and compacts every 60 s meanwhile, as in production.
 #
 # Needs build/sightline (scripts/build.sh) and curl.
-# Environment: DURATION (600), WINDOW_S (30), MAX_S (20), CONNECTIONS (8), KEEP=1 keeps the
-# work directory.
+# Environment: DURATION (600), WINDOW_S (30), MAX_S (20), CONNECTIONS (8), QUERY_RANGE_S (120),
+# KEEP=1 keeps the work directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +24,7 @@ DURATION="${DURATION:-600}"
 WINDOW_S="${WINDOW_S:-30}"
 MAX_S="${MAX_S:-20}"
 CONNECTIONS="${CONNECTIONS:-8}"
+QUERY_RANGE_S="${QUERY_RANGE_S:-120}"
 SIGHTLINE="$PWD/build/sightline"
 
 die() {
@@ -76,40 +81,57 @@ echo "maximum: $max beacons/s over $MAX_S s; soaking at $rate beacons/s for $DUR
   queries=(
     "overview?project=soak"
     "metrics?project=soak&name=LCP&stats=p75,p95,count&group_by=device"
-    "timeseries?project=soak&name=INP&stats=p75&interval=5m"
+    "timeseries?project=soak&name=INP&stats=p75&interval=1m"
     "sessions?project=soak&limit=50"
     "metrics?project=soak&name=LCP&stats=p75&exact=true&group_by=country"
   )
   i=0
   while true; do
+    now_ms=$(date +%s%3N)
+    range="from=$((now_ms - QUERY_RANGE_S * 1000))&to=$now_ms"
     curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H 'Authorization: Bearer rt_soak' \
-      "http://127.0.0.1:$port/api/v1/${queries[i % ${#queries[@]}]}" >>"$work/queries.log" || true
+      "http://127.0.0.1:$port/api/v1/${queries[i % ${#queries[@]}]}&$range" >>"$work/queries.log" ||
+      true
     i=$((i + 1))
     sleep 1
   done
 ) &
 pids+=("$!")
 
-echo "minute  beacons/s  p99_ms  rss_MiB  open_files"
+# The server's VmRSS in MiB, once a second, into $work/rss (one line each).
+(
+  while kill -0 "$server" 2>/dev/null; do
+    echo $(( $(mem_kb "$server" VmRSS) / 1024 )) >>"$work/rss"
+    sleep 1
+  done
+) &
+pids+=("$!")
+
+echo "minute  beacons/s  p99_ms  rss_MiB(mean)  open_files  rss_MiB(peak)"
 windows=$((DURATION / WINDOW_S))
 for w in $(seq 1 "$windows"); do
+  rss_from=$(wc -l <"$work/rss" 2>/dev/null || echo 0)
   read -r achieved p99 < <(loadgen "$rate" "$WINDOW_S")
-  rss=$(( $(mem_kb "$server" VmRSS) / 1024 ))
+  read -r rss peak < <(tail -n +"$((rss_from + 1))" "$work/rss" |
+    awk '{s += $1; if ($1 > m) m = $1} END {printf "%d %d\n", NR ? s / NR : 0, m}')
   fds=$(ls "/proc/$server/fd" | wc -l)
   minute=$(awk -v w="$w" -v s="$WINDOW_S" 'BEGIN {printf "%.1f", w * s / 60}')
-  echo "$minute $achieved $p99 $rss $fds" | tee -a "$work/samples"
+  echo "$minute $achieved $p99 $rss $fds $peak" | tee -a "$work/samples"
 done
 
-# Least-squares slope of each column against the minute, and its share of the column's mean.
-awk '
-  { x[NR] = $1; for (c = 2; c <= 5; c++) y[c, NR] = $c; n = NR }
+# Least-squares slope of each column against the minute, and its share of the column's mean, once
+# the queries' range has filled (before, each query has more to read than the last).
+echo "slopes from minute $(awk -v r="$QUERY_RANGE_S" 'BEGIN {printf "%.1f", r / 60}') on:"
+awk -v warm="$QUERY_RANGE_S" '
+  $1 * 60 <= warm { next }
+  { n++; x[n] = $1; for (c = 2; c <= 6; c++) y[c, n] = $c }
   END {
-    split("beacons/s p99_ms rss_MiB open_files", name, " ")
-    for (c = 2; c <= 5; c++) {
+    split("beacons/s p99_ms rss_MiB(mean) open_files rss_MiB(peak)", name, " ")
+    for (c = 2; c <= 6; c++) {
       sx = sy = sxx = sxy = 0
       for (i = 1; i <= n; i++) { sx += x[i]; sy += y[c, i]; sxx += x[i] * x[i]; sxy += x[i] * y[c, i] }
       slope = (n * sxy - sx * sy) / (n * sxx - sx * sx); mean = sy / n
-      printf "slope %-11s %+.3f per minute (%+.2f%% of its mean %.1f per minute)\n", name[c - 1], slope, mean ? 100 * slope / mean : 0, mean
+      printf "slope %-13s %+.3f per minute (%+.2f%% of its mean %.1f per minute)\n", name[c - 1], slope, mean ? 100 * slope / mean : 0, mean
     }
   }' "$work/samples"
 total=$(wc -l <"$work/queries.log")

@@ -1013,19 +1013,19 @@ void EmbeddedStore::VerifyNextSegment() {
 }
 
 Status EmbeddedStore::MarkCorruptInManifest() {
-  std::lock_guard<std::mutex> flush_lock(flush_mu_);
-  Manifest next = manifest_;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!corrupt_unlisted_) return Status::Ok();
-    corrupt_unlisted_ = false;
-    for (SegmentRecord& record : next.segments) {
-      record.corrupt =
-          record.corrupt ||
-          std::any_of(corrupt_segments_.begin(), corrupt_segments_.end(),
-                      [&](const SegmentRecord& found) { return found.id == record.id; });
-    }
+    if (!corrupt_unlisted_) return Status::Ok();  // the common case, once a second
   }
+  std::lock_guard<std::mutex> flush_lock(flush_mu_);
+  std::set<uint64_t> corrupt;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    corrupt_unlisted_ = false;
+    for (const SegmentRecord& record : corrupt_segments_) corrupt.insert(record.id);
+  }
+  Manifest next = manifest_;
+  for (SegmentRecord& record : next.segments) record.corrupt |= corrupt.count(record.id) > 0;
   Status written = WriteManifest(env_, logger_, options_.dir, next);
   if (!written.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
