@@ -52,8 +52,10 @@ export function normaliseConfig(options) {
 }
 
 // Whether `url` is on one of `patterns` or on the page's own origin. A pattern is an origin
-// (`https://api.shop.example`), a host (`api.shop.example`), a wildcard host (`*.shop.example`,
-// also after a scheme) or a RegExp tested against the origin.
+// (`https://api.shop.example`, port included: another port is another origin; a path after it is
+// ignored), a host (`api.shop.example`: any scheme and port; `api.shop.example:8443`: that port),
+// a wildcard host (`*.shop.example`: its subdomains at any depth, not itself; after a scheme,
+// that scheme and its default port) or a RegExp tested against the origin.
 export function originAllowed(url, patterns, pageOrigin) {
   let u;
   try {
@@ -61,10 +63,21 @@ export function originAllowed(url, patterns, pageOrigin) {
   } catch {
     return false;
   }
-  return u.origin === pageOrigin || patterns.some((p) => {
-    if (p instanceof RegExp) return p.test(u.origin);
-    const [scheme, host] = String(p).includes('://') ? String(p).split('://') : [0, String(p)];
-    return (!scheme || `${scheme}:` === u.protocol) && (host === u.host || host === u.hostname ||
-      (host.startsWith('*.') && u.hostname.endsWith(host.slice(1))));
-  });
+  return u.origin === pageOrigin || patterns.some((p) => patternMatches(p, u));
+}
+
+function patternMatches(p, u) {
+  if (p instanceof RegExp) return p.test(u.origin);
+  // [scheme://]host[:port][/path…]; the path is ignored.
+  const [, scheme, host] = /^(?:([^:/]*):\/\/)?([^/]*)/.exec(String(p).toLowerCase());
+  const wild = host.startsWith('*.');
+  try {
+    // The pattern's host (a wildcard's parent domain) and port, as the URL parser reads them.
+    const t = new URL(`${scheme || u.protocol.slice(0, -1)}://${wild ? host.slice(2) : host}`);
+    return (!scheme || t.protocol === u.protocol) &&
+      (!scheme && !/:\d+$/.test(host) || t.port === u.port) &&
+      (wild ? u.hostname.endsWith(`.${t.hostname}`) : u.hostname === t.hostname);
+  } catch {
+    return false;
+  }
 }
