@@ -99,6 +99,9 @@ class Writer {
       case Ev::kError:
         Error(p.ts);
         break;
+      case Ev::kFootprint:
+        Footprint(p.ts);
+        break;
     }
     w_.EndObject();
   }
@@ -199,6 +202,8 @@ class Writer {
     w_.Int(status);
     w_.Key("duration");
     w_.Double(Round1(duration));
+    w_.Key("size");  // the response's Content-Length: none for 204 and 304
+    w_.Int(status == 204 || status == 304 ? 0 : static_cast<int64_t>(d_.LogNormal(1800, 1.0)));
     w_.Key("trace_id");
     w_.String(d_.Hex(2));
     w_.Key("span_id");
@@ -250,6 +255,26 @@ class Writer {
     w_.BeginObject();
     w_.Key(attribute);
     w_.String(attribute_value);
+    w_.EndObject();
+  }
+
+  // What the agent measures of itself while the page lives: its main-thread time, and the
+  // bytes and beacons it sent (the agent's sightline_footprint event).
+  void Footprint(int64_t ts) {
+    Head("custom", ts);
+    w_.Key("name");
+    w_.String("sightline_footprint");
+    w_.Key("attributes");
+    w_.BeginObject();
+    w_.Key("script_ms");
+    w_.Double(Round1(d_.LogNormal(v_.agent->mobile ? 14 : 6, 0.6)));
+    const int64_t beacons = 1 + static_cast<int64_t>(d_.Below(3));
+    w_.Key("bytes_sent");
+    w_.Int(beacons * static_cast<int64_t>(d_.LogNormal(1500, 0.4)));
+    w_.Key("beacons");
+    w_.Int(beacons);
+    w_.Key("agent_errors");
+    w_.Int(0);
     w_.EndObject();
   }
 

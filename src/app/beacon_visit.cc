@@ -100,6 +100,7 @@ void Plan(Draw& d, int64_t now_ms, Visit& v) {
   }
   v.Add(dwell - d.Uniform(0, 30), Ev::kInp);
   v.Add(dwell - d.Uniform(0, 30), Ev::kCls);
+  v.Add(dwell, Ev::kFootprint);
   std::sort(v.plan.begin(), v.plan.begin() + v.planned);
 }
 

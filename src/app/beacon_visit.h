@@ -98,7 +98,8 @@ enum class Ev : uint8_t {
   kCustom,
   kError,
   kInp,
-  kCls
+  kCls,
+  kFootprint  // the agent's own cost (sightline_footprint), sent as the page is hidden
 };
 
 // One event of the timeline. Ties on `ts` break on the kind, so sorting is deterministic.
@@ -125,7 +126,7 @@ struct Visit {
   std::string_view ect;
   double ttfb = 0, fcp = 0, lcp = 0;  // ms, hard navigations only
   int64_t start = 0;                  // navigation start, epoch ms
-  std::array<Planned, 16> plan;       // Plan() adds at most 14 events
+  std::array<Planned, 16> plan;       // Plan() adds at most 15 events
   int planned = 0;
   void Add(double offset, Ev ev, int idx = 0) {
     plan[planned++] = {start + static_cast<int64_t>(offset), ev, idx};

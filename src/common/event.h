@@ -96,7 +96,8 @@ inline constexpr double kNullDouble = std::numeric_limits<double>::quiet_NaN();
   /* status, duration, request_url, message, attributes) */                \
   X(parent_span_id, kString)                                               \
   X(start_ns, kInt64)     /* epoch ns; ts holds milliseconds */            \
-  X(span_status, kString) /* ok | error; empty: unset */
+  X(span_status, kString) /* ok | error; empty: unset */                   \
+  X(size, kInt64)         /* api_call: response bytes (Content-Length) */
 
 enum class ColumnId : uint8_t {
 #define SL_COLUMN_ENUM(member, kind) member,

@@ -141,7 +141,7 @@ TEST_F(BeaconParserTest, EveryEventTypeKeepsItsFields) {
       R"(,"kind":"TypeError","message":"x is undefined","stack":"at f a.js:1:2","file":"a.js","line":847,"column":12,"breadcrumbs":[{"type":"click"}]},)"
       R"({"type":"api_call","ts":)" +
       ts +
-      R"(,"method":"GET","url":"https://api.example/v1/cart","status":503,"duration":912.5,"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7"},)"
+      R"(,"method":"GET","url":"https://api.example/v1/cart","status":503,"duration":912.5,"size":4096,"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7"},)"
       R"({"type":"action","ts":)" +
       ts +
       R"(,"action":"click","target":"button#pay","feature":"quick-add"},)"
@@ -164,6 +164,7 @@ TEST_F(BeaconParserTest, EveryEventTypeKeepsItsFields) {
   EXPECT_EQ(ev[2].url, "https://shop.example/products/42?ref=mail#top");  // the page's
   EXPECT_EQ(ev[2].status, 503);
   EXPECT_EQ(ev[2].duration, 912.5);
+  EXPECT_EQ(ev[2].size, 4096);
   EXPECT_EQ(ev[3].feature, "quick-add");
   EXPECT_EQ(ev[4].attributes, R"({"currency":"EUR"})");
   EXPECT_NE(ev[5].attributes.find("app.js"), std::string::npos);

@@ -11,7 +11,8 @@
 namespace sightline {
 namespace {
 
-constexpr double kMaxDurationMs = 3600.0 * 1000;  // one hour: longer "durations" are bogus
+constexpr double kMaxDurationMs = 3600.0 * 1000;         // one hour: longer "durations" are bogus
+constexpr int64_t kMaxResponseBytes = int64_t{1} << 40;  // 1 TiB: larger "sizes" are bogus
 
 bool IsLowerHex(std::string_view s) {
   for (char c : s) {
@@ -335,6 +336,7 @@ FieldCheck ReadTypeFields(FieldReader& r, const LimitsConfig& limits, EventType 
     if (auto c = r.String("url", &e->request_url, max, true)) return c;
     if (auto c = r.Int("status", &e->status, 0, 999)) return c;
     if (auto c = r.Number("duration", &e->duration, 0, kMaxDurationMs, true)) return c;
+    if (auto c = r.Int("size", &e->size, 0, kMaxResponseBytes)) return c;
     if (auto c = r.String("trace_id", &e->trace_id, 64)) return c;
     if (!e->trace_id.empty() &&
         (e->trace_id.size() != 32 || !IsLowerHex(e->trace_id) || IsAllZeros(e->trace_id))) {

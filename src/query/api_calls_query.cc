@@ -61,6 +61,9 @@ struct Endpoint {
   double weight = 0;
   double classes[5] = {0, 0, 0, 0, 0};
   double p50 = 0, p75 = 0, p95 = 0, error_rate = 0;
+  // The response sizes of the calls that reported one (Content-Length), weighted.
+  Durations sizes;
+  double size_weight = 0;
   // The calls the backend's server span was found for: its durations and the browser's.
   Durations backend, traced;
   std::vector<std::pair<std::string, int64_t>> backend_routes, backend_services;
@@ -121,10 +124,10 @@ Result<std::string> RunApiCallsQuery(Store& store, const ApiCallsQuery& query) {
   scan.from_ms = query.from_ms;
   scan.to_ms = query.to_ms;
   scan.types = {"api_call", "span"};
-  for (ColumnId c :
-       {ColumnId::ts, ColumnId::type, ColumnId::method, ColumnId::request_route, ColumnId::status,
-        ColumnId::duration, ColumnId::sample_rate, ColumnId::trace_id, ColumnId::span_id,
-        ColumnId::parent_span_id, ColumnId::kind, ColumnId::service, ColumnId::span_status}) {
+  for (ColumnId c : {ColumnId::ts, ColumnId::type, ColumnId::method, ColumnId::request_route,
+                     ColumnId::status, ColumnId::duration, ColumnId::sample_rate,
+                     ColumnId::trace_id, ColumnId::span_id, ColumnId::parent_span_id,
+                     ColumnId::kind, ColumnId::service, ColumnId::span_status, ColumnId::size}) {
     scan.columns.set(static_cast<size_t>(c));
   }
   for (const DimensionFilter& f : query.filters)
@@ -186,6 +189,10 @@ Result<std::string> RunApiCallsQuery(Store& store, const ApiCallsQuery& query) {
       e.durations.emplace_back(duration.doubles[row], w);
       e.weight += w;
       e.classes[StatusClass(status.ints[row])] += w;
+      if (const int64_t bytes = batch.col(ColumnId::size).ints[row]; !IsNull(bytes)) {
+        e.sizes.emplace_back(static_cast<double>(bytes), w);
+        e.size_weight += w;
+      }
       std::string_view trace_id = batch.col(ColumnId::trace_id).str(row);
       if (!trace_id.empty()) {
         calls.emplace(CallKey(trace_id, batch.col(ColumnId::span_id).str(row), &scratch),
@@ -257,6 +264,21 @@ Result<std::string> RunApiCallsQuery(Store& store, const ApiCallsQuery& query) {
     w.EndObject();
     w.Key("error_rate");
     w.Double(e->error_rate);
+    w.Key("size");
+    if (e->sizes.empty()) {
+      w.Null();
+    } else {
+      std::sort(e->sizes.begin(), e->sizes.end());
+      w.BeginObject();
+      w.Key("samples");
+      w.Int(static_cast<int64_t>(e->sizes.size()));
+      for (auto [key, q] :
+           {std::pair{"p50_bytes", 0.5}, {"p75_bytes", 0.75}, {"p95_bytes", 0.95}}) {
+        w.Key(key);
+        w.Double(WeightedQuantile(e->sizes, e->size_weight, q));
+      }
+      w.EndObject();
+    }
     // The backend's server spans for the traced calls, and the browser's view of those calls.
     w.Key("backend");
     if (e->backend.empty()) {

@@ -170,6 +170,12 @@ std::optional<QueryError> ParseUsageParts(const QueryParams& params, int64_t now
 
 namespace {
 
+// Custom events the agent sends about itself or for another report (its cost, abandoned forms):
+// not the app's business events.
+bool IsAgentEvent(std::string_view name) {
+  return name.starts_with("sightline_") || name == "form_abandoned";
+}
+
 // The mark an event leaves for `query`, if any.
 std::optional<Mark> MarkOf(const UsageQuery& query, UsageState& state, simdjson::dom::parser& json,
                            const ColumnBatch& batch, size_t row) {
@@ -180,7 +186,7 @@ std::optional<Mark> MarkOf(const UsageQuery& query, UsageState& state, simdjson:
   std::optional<Mark> mark;
   switch (query.kind) {
     case Kind::kEvents:
-      if (type == "custom") {
+      if (type == "custom" && !IsAgentEvent(batch.col(ColumnId::name).str(row))) {
         mark = Mark{keys.Id(batch.col(ColumnId::name).str(row)), 0,
                     batch.col(ColumnId::value).doubles[row]};
       }

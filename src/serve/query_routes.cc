@@ -5,6 +5,7 @@
 #include "common/asio.h"
 #include "common/json_writer.h"
 #include "common/strings.h"
+#include "query/agent_query.h"
 #include "query/api_calls_query.h"
 #include "query/attribution_query.h"
 #include "query/compare_query.h"
@@ -95,6 +96,9 @@ void QueryRoutes::Register(HttpServer* server) {
   server->Handle(
       http::verb::get, "/api/v1/api_calls", "api_api_calls",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleApiCalls(req, res); });
+  server->Handle(
+      http::verb::get, "/api/v1/agent", "api_agent",
+      [this](const HttpRequest& req, HttpResponse* res) { return HandleAgent(req, res); });
   server->Handle(
       http::verb::get, "/api/v1/sessions", "api_sessions",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleSessionList(req, res); });
@@ -269,6 +273,21 @@ bool QueryRoutes::HandleApiCalls(const HttpRequest& req, HttpResponse* res) {
   }
   return AnswerOnPool(req, "api calls", project, [query = std::move(query)](Store& store) {
     return RunApiCallsQuery(store, query);
+  });
+}
+
+bool QueryRoutes::HandleAgent(const HttpRequest& req, HttpResponse* res) {
+  QueryParams params = ParseQueryString(req.query);
+  std::string project = Authorize(req, FindParam(params, "project"), res);
+  if (project.empty()) return true;
+  AgentQuery query;
+  query.project = project;
+  if (auto error = ParseAgentQuery(params, env_->NowMillis(), &query)) {
+    SetError(res, 400, "invalid_query", error->field, error->reason);
+    return true;
+  }
+  return AnswerOnPool(req, "agent", project, [query = std::move(query)](Store& store) {
+    return RunAgentQuery(store, query);
   });
 }
 

@@ -1,7 +1,7 @@
 // The query API's endpoints (docs/query-api.md): GET /api/v1/metrics, timeseries, distribution,
 // coverage, sessions (list, summary, one session's timeline), conversion, crux, compare, funnel,
 // events, interactions, forms, paths (each alone, or several from one scan: usage), api_calls,
-// overview, attribution, and projects (the token's project).
+// agent (the agent's own cost), overview, attribution, and projects (the token's project).
 //
 // Every request is authorised by `Authorization: Bearer <read token>`: 401 without a valid token,
 // 403 when the token belongs to another project than `project`. Parsing and authorisation run on
@@ -52,6 +52,7 @@ class QueryRoutes {
   bool HandleCompare(const HttpRequest& req, HttpResponse* res);
   bool HandleFunnel(const HttpRequest& req, HttpResponse* res);
   bool HandleApiCalls(const HttpRequest& req, HttpResponse* res);
+  bool HandleAgent(const HttpRequest& req, HttpResponse* res);
   bool HandleSessionList(const HttpRequest& req, HttpResponse* res);
   bool HandleSessionTimeline(const HttpRequest& req, HttpResponse* res);
   bool HandleTrace(const HttpRequest& req, HttpResponse* res);

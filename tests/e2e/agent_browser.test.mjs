@@ -21,7 +21,7 @@ let collector;
 let site;
 let thirdParty;
 let browser;
-const seenTraceparents = { site: [], thirdParty: [] };
+const seenTraceparents = { site: [], siteXhr: [], thirdParty: [] };
 
 // A PNG of random pixels: high entropy, so that Chromium counts it as an LCP candidate.
 function noisePng(width, height) {
@@ -86,6 +86,10 @@ before(async () => {
         seenTraceparents.site.push(req.headers.traceparent);
         res.writeHead(500, { 'content-type': 'application/json' });
         return res.end('{"error":"boom"}');
+      case '/api/xhr':
+        seenTraceparents.siteXhr.push(req.headers.traceparent);
+        res.writeHead(201, { 'content-type': 'application/json', 'content-length': 14 });
+        return res.end('{"order":1001}');
       case '/api/ok':
         res.writeHead(200, { 'content-type': 'text/plain' });
         return res.end('ok');
@@ -172,6 +176,7 @@ test('a visit to the shop arrives as the right events, equal to what web-vitals 
   await page.click('#reject');
   await page.click('#api-fail');
   await page.click('#third-party');
+  await page.click('#xhr');
   await page.click('#buy');
   await page.waitForTimeout(300);
   await hide(page);
@@ -264,10 +269,17 @@ test('a visit to the shop arrives as the right events, equal to what web-vitals 
   // A server error is an error of the page too.
   assert.ok(errors.some((e) => e.kind === 'NetworkError' && /^GET \S+\/api\/fail 500$/.test(e.message)),
     JSON.stringify(errors.map((e) => e.message)));
-  const third = of('api_call').find((e) => e.url.endsWith('/collect'));
-  assert.ok(third, 'the third-party call is recorded');
-  assert.equal(third.trace_id, undefined);
-  assert.deepEqual(seenTraceparents.thirdParty, [undefined]);
+  // XMLHttpRequest like fetch: method, URL without its query, status, duration, size (its
+  // Content-Length), and a traceparent to the own origin only.
+  const xhr = of('api_call').find((e) => e.url.endsWith('/api/xhr'));
+  assert.ok(xhr, JSON.stringify(of('api_call')));
+  assert.deepEqual([xhr.method, xhr.status, xhr.size, xhr.success], ['POST', 201, 14, true], JSON.stringify(xhr));
+  assert.ok(xhr.duration >= 0 && !xhr.url.includes('?'), JSON.stringify(xhr));
+  assert.deepEqual(seenTraceparents.siteXhr, [`00-${xhr.trace_id}-${xhr.span_id}-01`]);
+  const third = of('api_call').filter((e) => e.url.endsWith('/collect'));
+  assert.equal(third.length, 2, 'the third-party fetch and XHR are recorded');
+  assert.ok(third.every((e) => e.trace_id === undefined && e.status === 0), JSON.stringify(third));
+  assert.deepEqual(seenTraceparents.thirdParty, [undefined, undefined]);
 
   // Actions and the custom event.
   const buy = of('action').find((e) => e.feature === 'one-click-buy');
@@ -294,6 +306,13 @@ test('a visit to the shop arrives as the right events, equal to what web-vitals 
   assert.equal(res.status, 200, describeResponse(res));
   assert.equal(res.json.rows[0].count, 1);
   assert.equal(res.json.rows[0].p75, vital('LCP')[0].value);
+  // And the XHR with its size.
+  const calls = await request(`${collector.url}/api/v1/api_calls?project=${SHOP.id}&from=${from}&to=${to}`,
+    { headers: { Authorization: `Bearer ${SHOP.token}` } });
+  assert.equal(calls.status, 200, describeResponse(calls));
+  const xhrRow = calls.json.rows.find((r) => r.method === 'POST' && r.endpoint.endsWith('/api/xhr'));
+  assert.ok(xhrRow, JSON.stringify(calls.json.rows));
+  assert.deepEqual(xhrRow.size, { samples: 1, p50_bytes: 14, p75_bytes: 14, p95_bytes: 14 });
 });
 
 test('under minimal consent only errors arrive, with no ids', async () => {

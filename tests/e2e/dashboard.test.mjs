@@ -17,7 +17,7 @@ import {
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARTIFACTS = path.join(path.dirname(BIN), 'test-artifacts', 'dashboard');
 const UPLOAD_TOKEN = 'shop-upload-token';
-const VIEWS = ['overview', 'breakdown', 'trends', 'pages', 'errors', 'sessions', 'api', 'business'];
+const VIEWS = ['overview', 'breakdown', 'trends', 'pages', 'errors', 'sessions', 'api', 'agent', 'business'];
 
 let server;
 let browser;
@@ -118,6 +118,15 @@ test('every view renders real data without errors, and the overview matches the 
   const endpoints = (await replay(apiUrl)).rows.map((r) => r.endpoint);
   const shownEndpoints = await page.$$eval('[data-part="endpoints"] tbody tr', (rows) => rows.map((r) => r.children[1].textContent));
   assert.deepEqual(shownEndpoints, endpoints);
+
+  // The agent's cost: the rows the API gives, by page views.
+  await page.goto(`${server.url}/?project=${SHOP.id}&view=agent`);
+  await settled(page);
+  const agentUrl = apiCalls.filter((u) => u.includes('/api/v1/agent?')).at(-1);
+  const agentRows = (await replay(agentUrl)).rows;
+  assert.ok(agentRows.length > 0 && agentRows[0].script_ms.p75 > 0, JSON.stringify(agentRows[0]));
+  const shownAgent = await page.$$eval('[data-part="agent"] tbody tr', (rows) => rows.map((r) => r.children[0].textContent));
+  assert.deepEqual(shownAgent, agentRows.map((r) => r.browser ?? '(none)'));
 
   // Trends: one line per segment asked for.
   await page.goto(`${server.url}/?project=${SHOP.id}&view=trends&segment=device:mobile&segment=device:desktop`);

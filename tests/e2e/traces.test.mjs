@@ -282,6 +282,7 @@ test('a checkout in Chromium with the Sightline agent is one trace: the browser 
   const { traceId, spanId } = parseTraceparent(traceparents[0]);
   const { event, beacon } = apiCall();
   assert.deepEqual([event.trace_id, event.span_id], [traceId, spanId]);
+  assert.ok(Number.isInteger(event.size) && event.size > 0, `the agent sent the response size: ${JSON.stringify(event)}`);
 
   const trace = await waterfall(traceId, (t) => {
     assert.ok(t.spans.some((s) => s.source === 'browser'), `the browser span: ${describeSpans(t)}`);
@@ -359,6 +360,9 @@ test('a checkout in Chromium with the Sightline agent is one trace: the browser 
     // One call, traced: the browser's duration, and the gateway's server span's beside it.
     // (Not compared with each other: see END_SLACK_MS.)
     assert.ok(Math.abs(row.p75_ms - root.duration_ms) < 0.01, JSON.stringify(row));
+    // The response size the agent read from Content-Length is stored and reported.
+    assert.deepEqual(row.size, { samples: 1, p50_bytes: event.size, p75_bytes: event.size, p95_bytes: event.size },
+      JSON.stringify(row));
     const { backend } = row;
     assert.ok(backend && backend.samples === 1, JSON.stringify(row));
     for (const stat of ['p50_ms', 'p75_ms', 'p95_ms']) {

@@ -24,7 +24,8 @@ const abandon = (s, form, field) => custom(s, 'form_abandoned', { attributes: { 
 const SESSIONS = [
   [1, [page(0, '/'), vital('LCP', 1800, { ts: T0 + 1000 }), page(10, '/products/:id'), page(20, '/cart'),
     click(21, 'button#add-to-cart', 'cart'),
-    custom(22, ADD, { value: 30 }), submit(30, 'checkout', 42000)]],
+    custom(22, ADD, { value: 30 }), submit(30, 'checkout', 42000),
+    custom(40, 'sightline_footprint', { attributes: { script_ms: 12.5, bytes_sent: 2048, beacons: 2 } })]],
   [1, [page(0, '/'), page(10, '/products/:id'), click(11, 'button#add-to-cart', 'cart'),
     click(12, 'button#add-to-cart', 'cart', 'rage_click'), click(13, 'a#logo', 'nav'), abandon(40, 'checkout', 'card')]],
   [0.5, [page(0, '/products/:id'), vital('LCP', 5200, { ts: T0 + 1000 }), page(5, '/products/:id'), page(10, '/cart'), custom(11, ADD, { value: 10 }),
@@ -54,11 +55,12 @@ async function get(path, params = {}) {
   return res.json;
 }
 
-test('business events: count, sum of value, share of sessions firing', async () => {
+test('business events: count, sum of value, share of sessions firing; not the agent\'s own events', async () => {
   const { rows } = await get('events');
+  // form_abandoned (the forms report's) and sightline_footprint (the agent's cost) are the
+  // agent's, not the app's.
   assert.deepEqual(rows.map((r) => [r.name, r.count, r.samples, r.sum, r.sessions, r.session_share]), [
     [ADD, 5, 3, 70, 3, 0.6],
-    ['form_abandoned', 3, 2, 0, 3, 0.6],
   ]);
 });
 
@@ -136,4 +138,36 @@ test('/api/v1/usage answers several parts from one scan, each as its own endpoin
     { headers: { Authorization: `Bearer ${SHOP.token}` } });
   assert.equal(bad.status, 400, describeResponse(bad));
   assert.equal(bad.json.field, 'parts');
+});
+
+test("the agent's own cost: per browser and release, p50/p75/p95 over page views of each page's latest footprint", async () => {
+  const release = uniqueId('agent');
+  const footprint = (script_ms, bytes_sent, beacons) => custom(60, 'sightline_footprint',
+    { attributes: { script_ms, bytes_sent, beacons, agent_errors: 0 } });
+  const chrome = { 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36' };
+  const firefox = { 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' };
+  // [headers, session and page view, sample rate, footprint]; a page hidden twice reports twice,
+  // its figures grown: the later one counts.
+  const pages = [
+    [chrome, 'a', 1, footprint(5, 1000, 1)], [chrome, 'a', 1, footprint(12, 3000, 2)],
+    [chrome, 'b', 1, footprint(20, 5000, 3)],
+    [chrome, 'c', 0.5, footprint(8, 2000, 1)],
+    [firefox, 'd', 1, footprint(30, 7000, 4)],
+  ];
+  for (const [headers, id, rate, event] of pages) {
+    const res = await postBeacon(server, beacon({ session_id: `${release}-${id}`, page_view_id: `${release}-pv-${id}`, sample_rate: rate,
+      context: { release }, events: [event] }), { headers });
+    assert.equal(res.status, 202, describeResponse(res));
+  }
+  const qs = new URLSearchParams({ project: SHOP.id, filter: `release:${release}`, from: isoSeconds(T0 - 60_000), to: isoSeconds(T0 + 600_000) });
+  const res = await request(`${server.url}/api/v1/agent?${qs}`, { headers: { Authorization: `Bearer ${SHOP.token}` } });
+  assert.equal(res.status, 200, describeResponse(res));
+  assert.deepEqual(res.json.rows, [
+    // Weights 2 (c), 1 (a), 1 (b): the ranks of 4.
+    { browser: 'Chrome', release, page_views: 4, samples: 3, script_ms: { p50: 8, p75: 12, p95: 20 },
+      bytes_sent: { p50: 2000, p75: 3000, p95: 5000 }, beacons: { p50: 1, p75: 2, p95: 3 } },
+    { browser: 'Firefox', release, page_views: 1, samples: 1, script_ms: { p50: 30, p75: 30, p95: 30 },
+      bytes_sent: { p50: 7000, p75: 7000, p95: 7000 }, beacons: { p50: 4, p75: 4, p95: 4 } },
+  ]);
+  assert.equal(res.json.source.scanned_events, 5);
 });

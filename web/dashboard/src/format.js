@@ -31,6 +31,14 @@ export function percent(share, digits = 1) {
   return `${(share * 100).toFixed(digits)}%`;
 }
 
+// A size in bytes, in B, kB or MB (powers of 1000, as browsers' network panels show them).
+export function bytes(n) {
+  if (n === null || n === undefined || Number.isNaN(n)) return '–';
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
+  return `${Math.round(n)} B`;
+}
+
 export function count(n) {
   if (n === null || n === undefined || Number.isNaN(n)) return '–';
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;

@@ -498,6 +498,7 @@ async function apiCalls() {
     { key: 'outside', label: 'network + queue p75', num: true,
       value: (r) => (r.backend ? Math.max(0, r.backend.browser_p75_ms - r.backend.p75_ms) : null), fmt: ms },
     { key: 'error_rate', label: 'error rate', num: true, fmt: (v) => fmt.percent(v, 1) },
+    { key: 'size_p75', label: 'response p75', num: true, value: (r) => r.size?.p75_bytes ?? null, fmt: fmt.bytes },
   ], res.rows, { caption: 'API endpoints: browser and backend latency' });
   const routes = res.backend_routes?.length ? table([
     { key: 'service', label: 'service' }, { key: 'method', label: 'method' }, { key: 'route', label: 'route' },
@@ -514,6 +515,26 @@ async function apiCalls() {
     h('section', { 'data-part': 'backend-routes' }, h('h2', {}, 'Backend routes'),
       routes ?? h('p', { class: 'muted' }, 'No server spans in this range: export your backends\' OpenTelemetry spans to ',
         h('code', {}, `${location.origin}/v1/traces`), ' with the header ', h('code', {}, 'x-sightline-key'), ' (see docs/tracing.md).')));
+}
+
+// --- The agent's own cost --------------------------------------------------------------------
+async function agentCost() {
+  const res = await api('agent', { limit: 100, ...scope() });
+  if (!res.rows.length) return emptyState('agent footprints');
+  const stat = (part, q) => (r) => r[part]?.[q] ?? null;
+  return h('div', {},
+    h('p', { class: 'muted' }, 'What the Sightline agent costs your pages in the field, per page view: ',
+      'its main-thread time, and the bytes and beacons it sent (as of the last time the page was hidden).'),
+    h('section', { 'data-part': 'agent' }, table([
+      { key: 'browser', label: 'browser', value: (r) => r.browser ?? '(none)' },
+      { key: 'release', label: 'release', value: (r) => r.release ?? '(none)' },
+      { key: 'page_views', label: 'page views', num: true, bar: true, fmt: fmt.count },
+      { key: 'script_p50', label: 'main thread p50', num: true, value: stat('script_ms', 'p50'), fmt: fmt.duration },
+      { key: 'script_p75', label: 'main thread p75', num: true, value: stat('script_ms', 'p75'), fmt: fmt.duration },
+      { key: 'script_p95', label: 'main thread p95', num: true, value: stat('script_ms', 'p95'), fmt: fmt.duration },
+      { key: 'bytes_p75', label: 'bytes sent p75', num: true, value: stat('bytes_sent', 'p75'), fmt: fmt.bytes },
+      { key: 'beacons_p75', label: 'beacons p75', num: true, value: stat('beacons', 'p75'), fmt: fmt.count },
+    ], res.rows, { caption: "The agent's cost per page view, by browser and release" })));
 }
 
 // --- Business and behaviour -----------------------------------------------------------------
@@ -621,5 +642,6 @@ export const VIEWS = {
   errors: { title: 'Errors', render: errors, mounted },
   sessions: { title: 'Sessions', render: sessions, mounted },
   api: { title: 'API', render: apiCalls, mounted },
+  agent: { title: 'Agent', render: agentCost, mounted },
   business: { title: 'Business', render: business, mounted },
 };
