@@ -1,5 +1,6 @@
 // Core Web Vitals from Google's web-vitals (attribution build): each reported once per page view
-// when final; web-vitals itself handles bfcache restores and late reports. (web-vitals 5 and
+// when final (INP when the page is hidden, see below); web-vitals itself handles bfcache restores
+// and late reports. (web-vitals 5 and
 // later no longer report FID: INP replaced it as a Core Web Vital.)
 
 import { onCLS, onFCP, onINP, onLCP, onTTFB } from 'web-vitals/attribution';
@@ -22,5 +23,20 @@ export function attributionOf(a = {}) {
 export function startVitals(agent) {
   const report = agent.safe((m) => agent.emit({ type: 'vital', name: m.name, value: round(m.value),
     rating: m.rating, attribution: attributionOf(m.attribution) }, { performance: true }));
-  [onLCP, onINP, onCLS, onFCP, onTTFB].forEach((on) => on(report));
+  [onLCP, onCLS, onFCP, onTTFB].forEach((on) => on(report));
+  // INP: every change is kept, and the latest is sent when the page is hidden. web-vitals' own
+  // final report comes too early for the commonest exit, a click that navigates away: the
+  // interaction still waits for its idle callback when the hidden-report runs, and is processed
+  // after it (reported then only with reportAllChanges). Its visibilitychange listeners are on
+  // the window, in the capture phase, so they have all run when the agent's (on the document)
+  // runs the onPageHide callbacks. A value is sent once; a larger one after a return is sent too.
+  let inp;
+  const sent = {};
+  onINP((m) => (inp = m), { reportAllChanges: true });
+  agent.onPageHide(() => {
+    if (inp && sent[inp.id] !== inp.value) {
+      sent[inp.id] = inp.value;
+      report(inp);
+    }
+  });
 }
