@@ -42,7 +42,7 @@ TEST(BeaconGenerator, BeaconsAreValidJsonOfRealisticSizeAndShape) {
   BeaconGenerator gen(7);
   simdjson::dom::parser parser;
   constexpr int kBeacons = 3000;
-  size_t total_bytes = 0, total_events = 0, max_bytes = 0;
+  size_t total_bytes = 0, total_events = 0, max_bytes = 0, footprints = 0;
   std::map<std::string, int> types;
   for (int beacon_idx = 0; beacon_idx < kBeacons; ++beacon_idx) {
     std::string beacon = gen.Next(kNow, "pk_live_1");
@@ -88,6 +88,12 @@ TEST(BeaconGenerator, BeaconsAreValidJsonOfRealisticSizeAndShape) {
         EXPECT_TRUE(IsLowerHex(event["span_id"].get_string().value(), 16));
         int64_t status = event["status"];
         EXPECT_TRUE(status >= 200 && status < 600) << status;
+        EXPECT_GE(int64_t(event["size"]), 0);
+      } else if (type == "custom" && std::string_view(event["name"]) == "sightline_footprint") {
+        ++footprints;
+        --types["custom"];  // the agent's own, not a business event
+        EXPECT_GT(event["attributes"]["script_ms"].get_double().value(), 0);
+        EXPECT_GE(int64_t(event["attributes"]["beacons"]), 1);
       } else if (type == "page_view" && !event["soft"].get_bool().value()) {
         double ttfb = event["timing"]["ttfb"].get_double();
         EXPECT_LE(event["timing"]["dns"].get_double().value(), ttfb);
@@ -104,6 +110,7 @@ TEST(BeaconGenerator, BeaconsAreValidJsonOfRealisticSizeAndShape) {
   EXPECT_GT(mean_events, 8.5);
   EXPECT_LT(mean_events, 11.5);
   EXPECT_EQ(types["page_view"], kBeacons);
+  EXPECT_EQ(footprints, kBeacons) << "the agent reports its cost as each page is hidden";
   // Errors in ~10% of beacons, custom events in ~20%.
   EXPECT_NEAR(types["error"] / double(kBeacons), 0.1, 0.03);
   EXPECT_NEAR(types["custom"] / double(kBeacons), 0.2, 0.05);

@@ -220,13 +220,10 @@ ErrorIdentity IdentifyError(const ErrorInput& error, SourceMapResolver* resolver
     }
   }
 
-  std::string key;
-  key.reserve(256);
-  key.append(error.kind).push_back('\n');
-  key += NormalizeMessage(error.message);
-  key.push_back('\n');
   bool any_in_app = false;
   for (const MappedFrame& f : identity.frames) any_in_app = any_in_app || f.in_app;
+  std::string hashed_frames;
+  bool identifying = false;  // the frames name the fault whichever engine reported it
   size_t used = 0;
   const MappedFrame* culprit = nullptr;
   for (const MappedFrame& f : identity.frames) {
@@ -235,18 +232,29 @@ ErrorIdentity IdentifyError(const ErrorInput& error, SourceMapResolver* resolver
     if (!culprit) culprit = &f;
     ++used;
     if (f.mapped) {
-      key += NormalizeSourcePath(f.source);
-      key += '|';
-      key += f.function;
-      key += '|';
-      if (f.context) key += Trimmed(f.context->line);
+      hashed_frames += NormalizeSourcePath(f.source);
+      hashed_frames += '|';
+      hashed_frames += f.function;
+      hashed_frames += '|';
+      if (f.context) hashed_frames += Trimmed(f.context->line);
+      identifying = identifying || !f.function.empty() || f.context;
     } else {
-      key += NormalizeScriptPath(f.generated.file);
-      key += '|';
-      if (f.function.size() > 2) key += f.function;
+      hashed_frames += NormalizeScriptPath(f.generated.file);
+      hashed_frames += '|';
+      if (f.function.size() > 2) hashed_frames += f.function;
+      identifying = identifying || f.function.size() > 2;
     }
-    key += '\n';
+    hashed_frames += '\n';
   }
+  // The message only where the frames do not identify the fault (no stack, a minified function,
+  // only native frames): each engine words the same fault its own way ("Cannot read properties
+  // of undefined", "undefined is not an object", "e is undefined").
+  std::string key;
+  key.reserve(256);
+  key.append(error.kind).push_back('\n');
+  if (!identifying) key += NormalizeMessage(error.message);
+  key.push_back('\n');
+  key += hashed_frames;
   char hex[17];
   snprintf(hex, sizeof hex, "%016llx",
            static_cast<unsigned long long>(XXH3_64bits(key.data(), key.size())));

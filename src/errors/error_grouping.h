@@ -3,7 +3,9 @@
 //
 // The fingerprint hashes (XXH3-64, 16 hex digits):
 // - the error type ("TypeError");
-// - the message with its volatile parts replaced (NormalizeMessage);
+// - the message with its volatile parts replaced (NormalizeMessage), only when the frame below
+//   does not identify the fault (no stack, or a minified function and no source map): browsers
+//   word one fault differently, so with an identifying frame the message does not count;
 // - the top in-app frame, where the error was thrown (the first frame when none is in-app; its
 //   callers are left out, as they change whenever the code around a bug is reworked), as
 //   - mapped through a source map: the original source path (NormalizeSourcePath), the original

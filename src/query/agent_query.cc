@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "common/json_writer.h"
+#include "store/query_control.h"
 
 namespace sightline {
 namespace {
@@ -72,6 +73,8 @@ Result<std::string> RunAgentQuery(Store& store, const AgentQuery& query) {
   simdjson::dom::parser json;
   std::string key;
   uint64_t scanned = 0;
+  const QueryControl* control = store.control();
+  uint64_t held = 0;
   SL_RETURN_IF_ERROR(store.Scan(scan, [&](const ColumnBatch& batch) -> Status {
     const Column& ts = batch.col(ColumnId::ts);
     for (size_t row = 0; row < batch.rows; ++row) {
@@ -106,7 +109,9 @@ Result<std::string> RunAgentQuery(Store& store, const AgentQuery& query) {
       latest("bytes_sent", &page.bytes_sent);
       latest("beacons", &page.beacons);
     }
-    return Status::Ok();
+    // One entry per page view in range: held against the query's memory limit.
+    constexpr uint64_t kPageBytes = sizeof(PageCost) + 128;  // its key, strings and map node
+    return control ? control->Account(&held, pages.size() * kPageBytes) : Status::Ok();
   }));
 
   std::map<std::pair<std::string, std::string>, Group> groups;

@@ -86,6 +86,9 @@ struct Group {
   std::string kind, message;  // of the latest occurrence in range
   int64_t message_ts = INT64_MIN;
   std::array<std::unordered_map<std::string, double>, kNumBreakdowns> breakdowns;
+  // Weighted count per browser and message ("Chrome\x1f<message>"): the group's wordings, which
+  // differ by engine for one fault.
+  std::unordered_map<std::string, double> messages;
   std::vector<Occurrence> recent;
   // Filled after the scan.
   double session_weight = 0, user_weight = 0;
@@ -161,6 +164,7 @@ void MergeGroup(Group&& from, size_t offset, size_t occurrences, Group* into) {
   for (size_t b = 0; b < kNumBreakdowns; ++b) {
     for (auto& [value, count] : from.breakdowns[b]) into->breakdowns[b][value] += count;
   }
+  for (auto& [value, count] : from.messages) into->messages[value] += count;
   for (Occurrence& o : from.recent) into->recent.push_back(std::move(o));
   if (into->recent.size() > occurrences) {
     std::partial_sort(into->recent.begin(), into->recent.begin() + occurrences, into->recent.end(),
@@ -286,6 +290,8 @@ Status ScanErrors(Store& store, const ErrorsQuery& query, ErrorsContext& context
             g.message = std::string(message.str(row));
           }
           if (!detail) continue;
+          g.messages[std::string(batch.col(ColumnId::browser).str(row)) + '\x1f' +
+                     std::string(message.str(row))] += w * n;
           for (size_t b = 0; b < kNumBreakdowns; ++b) {
             const Breakdown& def = kBreakdowns[b];
             std::string_view value = batch.col(def.column).str(row);
@@ -602,6 +608,27 @@ Result<std::string> RunErrorDetail(Store& store, const ErrorsQuery& query, Error
     w.EndArray();
   }
   w.EndObject();
+  // The wordings of the group's fault, most frequent first.
+  std::vector<std::pair<double, std::string_view>> messages;
+  for (const auto& [value, count] : g.messages) messages.emplace_back(count, value);
+  std::sort(messages.begin(), messages.end(), [](const auto& x, const auto& y) {
+    return x.first != y.first ? x.first > y.first : x.second < y.second;
+  });
+  if (messages.size() > kBreakdownValues) messages.resize(kBreakdownValues);
+  w.Key("messages");
+  w.BeginArray();
+  for (const auto& [count, value] : messages) {
+    const size_t cut = value.find('\x1f');
+    w.BeginObject();
+    w.Key("browser");
+    w.StringOrNull(value.substr(0, cut));
+    w.Key("message");
+    w.String(value.substr(cut + 1));
+    w.Key("count");
+    w.Double(count);
+    w.EndObject();
+  }
+  w.EndArray();
   std::sort(g.recent.begin(), g.recent.end(),
             [](const Occurrence& a, const Occurrence& b) { return a.ts > b.ts; });
   w.Key("occurrences");

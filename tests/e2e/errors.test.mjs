@@ -410,3 +410,43 @@ test('the upload route has its own body limit, limits.max_sourcemap_bytes; gzip 
     await small.stop();
   }
 });
+
+test('one fault is one group in every browser: the stack Chromium printed, and the same frames as Firefox and Safari print them, with their own messages', async () => {
+  const { groups: before } = await groups();
+  const typeError = before.find((g) => g.type === 'TypeError');
+  // Chromium's own stack from release 1.0.0, rewritten frame by frame in the other engines'
+  // format ("fn@url:line:col"; "@url:…" for an anonymous function).
+  const chromeStack = seenStacks['1.0.0'][0];
+  const frames = chromeStack.split('\n').map((line) => /^\s+at (?:(.*?) \()?(\S+?):(\d+):(\d+)\)?$/.exec(line))
+    .filter(Boolean).map(([, fn, url, l, c]) => ({ fn: !fn || fn.includes('<anonymous>') ? '' : fn.split('.').at(-1), url, l, c }));
+  assert.ok(frames.length >= 2, chromeStack);
+  const spiderMonkey = frames.map((f) => `${f.fn}@${f.url}:${f.l}:${f.c}`).join('\n');
+  const engines = [
+    ['Firefox', 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
+      'can\'t access property "percent", order.coupon is undefined', spiderMonkey],
+    ['Safari', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15',
+      'undefined is not an object (evaluating \'order.coupon.percent\')', `${spiderMonkey}\ndispatchEvent@[native code]`],
+  ];
+  for (const [, userAgent, message, stack] of engines) {
+    const res = await request(`${server.url}/v1/beacon`, {
+      method: 'POST', headers: { 'User-Agent': userAgent },
+      body: { v: 1, key: SHOP.key, session_id: `engine-${userAgent.length}`, page_view_id: 'pv-engine', consent: 'full',
+        context: { url: `http://localhost:${site.port}/app.html`, release: '1.0.0' },
+        events: [{ type: 'error', ts: Date.now(), kind: 'TypeError', message, stack }] },
+    });
+    assert.equal(res.status, 202, res.text);
+  }
+  const after = await eventually(async () => {
+    const g = (await groups()).groups.find((x) => x.fingerprint === typeError.fingerprint);
+    assert.equal(g?.count, typeError.count + 2, JSON.stringify((await groups()).groups.map((x) => [x.type, x.culprit, x.count])));
+    return g;
+  }, { timeoutMs: 5000 });
+  assert.equal(after.culprit, typeError.culprit);
+  // The group shows how each browser words it.
+  const res = await api(`/api/v1/errors/${typeError.fingerprint}?project=${SHOP.id}&from=${Date.now() - 3600000}`);
+  assert.equal(res.status, 200, res.text);
+  const messages = JSON.parse(res.text).messages;
+  const byBrowser = Object.fromEntries(messages.map((m) => [m.browser, m.message]));
+  assert.match(byBrowser.Chrome ?? byBrowser['Chrome Headless'] ?? byBrowser.HeadlessChrome ?? '', /Cannot read properties of undefined/, JSON.stringify(messages));
+  for (const [browser, , message] of engines) assert.equal(byBrowser[browser], message, JSON.stringify(messages));
+});
