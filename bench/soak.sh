@@ -11,7 +11,8 @@
 # "the last minutes" does: the work of each query is then the same all along, so any drift is the
 # server's. (A query over everything stored grows with the store; limits.max_query_memory_mb bounds
 # it.) During each window the server's VmRSS is read every second (its mean and peak are reported:
-# the memtable fills and empties every 30 s), and its open descriptors at the end. The server
+# the memtable fills and empties every 30 s), and its open descriptors and live segments at the end
+# (the store grows all along: today's segments are not compacted). The server
 # flushes every 30 s and compacts every 60 s meanwhile, as in production.
 #
 # Needs build/sightline (scripts/build.sh) and curl.
@@ -107,7 +108,7 @@ pids+=("$!")
 ) &
 pids+=("$!")
 
-echo "minute  beacons/s  p99_ms  rss_MiB(mean)  open_files  rss_MiB(peak)"
+echo "minute  beacons/s  p99_ms  rss_MiB(mean)  open_files  rss_MiB(peak)  segments"
 windows=$((DURATION / WINDOW_S))
 for w in $(seq 1 "$windows"); do
   rss_from=$(wc -l <"$work/rss" 2>/dev/null || echo 0)
@@ -115,8 +116,9 @@ for w in $(seq 1 "$windows"); do
   read -r rss peak < <(tail -n +"$((rss_from + 1))" "$work/rss" |
     awk '{s += $1; if ($1 > m) m = $1} END {printf "%d %d\n", NR ? s / NR : 0, m}')
   fds=$(ls "/proc/$server/fd" | wc -l)
+  segments=$(curl -s "http://127.0.0.1:$port/metrics" | awk '$1 == "sightline_segments" {print $2}')
   minute=$(awk -v w="$w" -v s="$WINDOW_S" 'BEGIN {printf "%.1f", w * s / 60}')
-  echo "$minute $achieved $p99 $rss $fds $peak" | tee -a "$work/samples"
+  echo "$minute $achieved $p99 $rss $fds $peak $segments" | tee -a "$work/samples"
 done
 
 # Least-squares slope of each column against the minute, and its share of the column's mean, once

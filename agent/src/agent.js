@@ -211,7 +211,7 @@ export function createAgent(loadExtras) {
         },
         breadcrumbs: () => crumbs.slice(),
         newPageView: () => {
-          batcher.flush(false);
+          batcher.flush();
           pageViewId = randomId(8);
           if (sampled === false) held = [];
           onView.forEach((l) => l());
@@ -261,7 +261,7 @@ export function createAgent(loadExtras) {
       // On the document: it is fired there (and bubbles to the window only when the browser fires it).
       document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && leave());
       addEventListener('pagehide', leave);
-      setInterval(safe(() => batcher.flush(false)), config.flushIntervalMs);
+      setInterval(safe(() => batcher.flush()), config.flushIntervalMs);
     }),
 
     track: safe((name, data) => emit(customEvent(name, data))),
@@ -278,21 +278,23 @@ export function createAgent(loadExtras) {
 
     setConsent: safe((level) => {
       const before = consent;
-      consent = effectiveConsent(normaliseConsent(level, consent), !config || config.respectDNT,
+      const next = effectiveConsent(normaliseConsent(level, consent), !config || config.respectDNT,
         navigator);
+      // Queued events go out under the consent they were given with (none: not at all).
+      if (config && next !== before) next === 'none' ? batcher.clear() : batcher.flush();
+      consent = next;
       if (!config || before === consent) return;
       if (!full()) {
         // Nothing of the visit stays in the browser below full consent.
         forgetSession(() => sessionStorage);
         if (config.cookieDomain) forgetSession(() => cookieStorage(config.cookieDomain));
         forgetSession(() => sessionStorage, OFFLINE_KEY);
-        if (consent === 'none') batcher.clear();
         retry.take();
       }
       startSession();
     }),
 
-    flush: safe(() => batcher && batcher.flush(false)),
+    flush: safe(() => batcher?.flush()),
     use: safe((plugin) => plugins && plugins.add(plugin)),
   };
   return api;

@@ -73,7 +73,7 @@ function patternMatches(p, u) {
   const wild = host.startsWith('*.');
   try {
     // The pattern's host (a wildcard's parent domain) and port, as the URL parser reads them.
-    const t = new URL(`${scheme || u.protocol.slice(0, -1)}://${wild ? host.slice(2) : host}`);
+    const t = new URL(`${scheme ? `${scheme}:` : u.protocol}//${wild ? host.slice(2) : host}`);
     return (!scheme || t.protocol === u.protocol) &&
       (!scheme && !/:\d+$/.test(host) || t.port === u.port) &&
       (wild ? u.hostname.endsWith(`.${t.hostname}`) : u.hostname === t.hostname);

@@ -33,7 +33,7 @@ export function buildBodies(events, envelope, maxEvents, maxBytes = MAX_BEACON_B
   return bodies;
 }
 
-// send(body, {final}) sends one beacon body; `final` when the page may be going away. The queue is
+// send(body, {final}) sends one beacon body; `final` (truthy) when the page may be going away. The queue is
 // flushed when it holds `maxEvents` events (and by the agent's timer and lifecycle). Events of
 // different `groupOf(event)` never share a beacon.
 export function createBatcher({ maxEvents = 50, maxBytes = MAX_BEACON_BYTES, envelope, send,
@@ -41,7 +41,7 @@ export function createBatcher({ maxEvents = 50, maxBytes = MAX_BEACON_BYTES, env
   let queue = [];
   const batcher = {
     add(event) {
-      if (queue.push(event) >= maxEvents) batcher.flush(false);
+      if (queue.push(event) >= maxEvents) batcher.flush();
     },
     flush(final) {
       const groups = new Map();

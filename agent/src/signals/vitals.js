@@ -30,13 +30,10 @@ export function startVitals(agent) {
   // after it (reported then only with reportAllChanges). Its visibilitychange listeners are on
   // the window, in the capture phase, so they have all run when the agent's (on the document)
   // runs the onPageHide callbacks. A value is sent once; a larger one after a return is sent too.
+  // (web-vitals keeps one metric object per navigation: `sent` on it is the value last sent.)
   let inp;
-  const sent = {};
   onINP((m) => (inp = m), { reportAllChanges: true });
   agent.onPageHide(() => {
-    if (inp && sent[inp.id] !== inp.value) {
-      sent[inp.id] = inp.value;
-      report(inp);
-    }
+    if (inp && inp.sent !== inp.value) report(inp, (inp.sent = inp.value));
   });
 }
