@@ -326,7 +326,50 @@ test('a visit to the shop arrives as the right events, equal to what web-vitals 
   const xhrRow = calls.json.rows.find((r) => r.method === 'POST' && r.endpoint.endsWith('/api/xhr'));
   assert.ok(xhrRow, JSON.stringify(calls.json.rows));
   assert.deepEqual(xhrRow.size, { samples: 1, p50_bytes: 14, p75_bytes: 14, p95_bytes: 14 });
+
+  // No field the agent sends is dropped without this test saying so: every member of every event
+  // it sent is in the session's stored timeline, under the name the protocol stores it as.
+  const sessionId = captured.beacons.find((b) => b.session_id)?.session_id;
+  const timeline = await request(`${collector.url}/api/v1/sessions/${sessionId}?project=${SHOP.id}&from=${from}&to=${to}`,
+    { headers: { Authorization: `Bearer ${SHOP.token}` } });
+  assert.equal(timeline.status, 200, describeResponse(timeline));
+  const missing = unstoredFields(all, timeline.json.events);
+  assert.deepEqual(missing, [], `sent but not stored: ${missing.join(', ')}`);
 });
+
+// Members the protocol stores under another name, or spreads over columns (docs/protocol.md §5).
+const STORED_AS = {
+  api_call: { url: 'request_url' },
+  error: { count: 'value' },
+};
+// Members the agent sends that are not stored, and why.
+const NOT_STORED = {
+  'api_call.success': 'derived: status 200-399',
+  'page_view.timing': 'stored as its members: dns, tcp, tls, request, ttfb, dom_interactive, dom_content_loaded, load',
+};
+
+// "type.member" of every member of `sent` events (the agent's, as captured) that the stored event
+// with the same type, time and page view lacks (resource and long_task events are stored whole
+// in `attributes`).
+function unstoredFields(sent, stored) {
+  const missing = new Set();
+  for (const e of sent) {
+    const match = stored.find((s) => s.type === e.type && s.ts === e.ts &&
+      (e.name === undefined || s.name === e.name) && (e.page_view_id === undefined || s.page_view_id === e.page_view_id));
+    if (!match) {
+      missing.add(`${e.type} event at ${e.ts}`);
+      continue;
+    }
+    const whole = e.type === 'resource' || e.type === 'long_task';
+    for (const member of Object.keys(e)) {
+      if (['beacon', 'type', 'ts', 'page_view_id'].includes(member) || NOT_STORED[`${e.type}.${member}`]) continue;
+      if (e[member] === '') continue;  // stored as null: an empty string is no value (storage-format.md)
+      const value = whole ? match.attributes?.[member] : match[STORED_AS[e.type]?.[member] ?? member];
+      if (value === undefined || value === null) missing.add(`${e.type}.${member}`);
+    }
+  }
+  return [...missing];
+}
 
 test('under minimal consent only errors arrive, with no ids', async () => {
   const { context, page, captured } =
