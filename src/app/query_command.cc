@@ -16,15 +16,15 @@ namespace {
 
 // The queries, named as their endpoints under /api/v1/ (docs/query-api.md).
 constexpr std::string_view kKinds[] = {
-    "metrics",          "timeseries",   "distribution", "coverage", "sessions",
-    "sessions/summary", "conversion",   "funnel",       "compare",  "crux",
-    "events",           "interactions", "forms",        "paths",    "api_calls"};
+    "metrics",    "timeseries", "distribution", "coverage", "sessions", "sessions/summary",
+    "conversion", "funnel",     "compare",      "crux",     "events",   "interactions",
+    "forms",      "paths",      "api_calls",    "agent"};
 
 constexpr std::string_view kUsage =
     "usage: sightline query KIND --server URL --token T --project P [--json] [key=value ...]\n"
     "       sightline query session ID --server URL --token T --project P [--json]\n"
     "  KIND: metrics timeseries distribution coverage sessions sessions/summary conversion\n"
-    "        funnel compare crux events interactions forms paths api_calls\n"
+    "        funnel compare crux events interactions forms paths api_calls agent\n"
     "  key=value pairs are the query API's parameters (docs/query-api.md), e.g.\n"
     "  sightline query metrics --server http://127.0.0.1:8080 --token demo-read-token \\\n"
     "      --project demo name=LCP stats=p75,count group_by=release\n";

@@ -400,8 +400,8 @@ bool QueryRoutes::AnswerOnPool(const HttpRequest& req, std::string what, std::st
         respond(std::move(out));
         // A long query's working set (millions of values or sessions) is free heap now; malloc
         // keeps it, and each larger query would raise resident memory for good. Handing it back
-        // costs a walk of the free lists (about a millisecond per 100 MB), so only after long
-        // queries, and only when no other query is running.
+        // walks malloc's free lists, so only after long queries, and only when no other query is
+        // queued or running.
         if (idle && env_->MonotonicMicros() - started_us >= kTrimAfterQueryUs) malloc_trim(0);
       });
   return false;

@@ -41,6 +41,22 @@ test('metrics as a table, and as the same JSON the API answers', async () => {
   assert.deepEqual(JSON.parse(json.stdout), api.json);
 });
 
+test("the agent's own cost from the command line, as the API answers it", async () => {
+  const res = await postBeacon(server, beacon({ context: { release }, events: [{ type: 'custom', ts: Date.now(),
+    name: 'sightline_footprint', attributes: { script_ms: 7.5, bytes_sent: 3000, beacons: 2, agent_errors: 0 } }] }));
+  assert.equal(res.status, 202, describeResponse(res));
+  const now = Math.floor(Date.now() / 1000) * 1000;
+  const params = [`filter=release:${release}`, `from=${isoSeconds(now - 3600_000)}`, `to=${isoSeconds(now + 3600_000)}`];
+  const json = await runBinary(['query', 'agent', ...common(), '--json', ...params]);
+  assert.equal(json.code, 0, json.stderr);
+  const answer = JSON.parse(json.stdout);
+  assert.equal(answer.rows.length, 1, json.stdout);
+  assert.deepEqual([answer.rows[0].release, answer.rows[0].page_views, answer.rows[0].script_ms.p75], [release, 1, 7.5]);
+  const table = await runBinary(['query', 'agent', ...common(), ...params]);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /page_views/);
+});
+
 test('a refused query exits 1 with the server\'s reason; usage mistakes exit 2', async () => {
   const refused = await runBinary(['query', 'metrics', ...common(), 'name=SPEED']);
   assert.equal(refused.code, 1);
