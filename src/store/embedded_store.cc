@@ -34,6 +34,14 @@ constexpr int64_t kHourCellsFor = 30 * kMillisPerDay;
 // Compaction merges a day's segments into segments of at most this many rows (the import's
 // default), reading them all into memory: this bounds its memory.
 constexpr uint64_t kCompactedSegmentRows = uint64_t{1} << 20;
+// A partition still current (or not aged yet) has its small segments merged in tiers: segments
+// of one size class (rows in [4^c, 4^(c+1))) are merged kLiveMergeWidth or more at a time into
+// segments of at most kLiveSegmentRows rows spanning at most kMinuteCellsSpan, so that they
+// keep rollup cells per minute. Each row is rewritten about log4(kLiveSegmentRows / rows per
+// flush) times, and a partition holds at most kLiveMergeWidth - 1 segments per class besides
+// the full ones: queries and per-segment memory do not grow with the number of flushes.
+constexpr uint64_t kLiveSegmentRows = uint64_t{1} << 18;
+constexpr size_t kLiveMergeWidth = 4;
 
 int64_t FloorTo(int64_t t, int64_t step) { return t - ((t % step) + step) % step; }
 
@@ -420,14 +428,14 @@ bool Contains(const std::vector<ColumnId>& set, ColumnId column) {
 // The section of the first grouping set holding every dimension of `needed`, none of them folded,
 // at `resolution_ms` (0: the span section) or, with `fine`, at any resolution dividing
 // `bucket_ms`; null when none can answer.
-const RollupSection* PickSection(const RollupReader& rollup, std::string_view metric,
+const RollupSection* PickSection(const RollupIndex& rollup, std::string_view metric,
                                  const std::vector<ColumnId>& needed, bool fine,
                                  int64_t bucket_ms) {
   for (const std::vector<ColumnId>& set : RollupGroupingSets()) {
     if (!std::all_of(needed.begin(), needed.end(), [&](ColumnId c) { return Contains(set, c); })) {
       continue;
     }
-    for (const RollupSection& section : rollup.sections()) {
+    for (const RollupSection& section : rollup.sections) {
       if (section.metric != metric || section.dims != set) continue;
       if (fine ? (section.resolution_ms <= 0 ||
                   (bucket_ms > 0 && bucket_ms % section.resolution_ms != 0))
@@ -490,8 +498,15 @@ Result<AggregateResult> EmbeddedStore::Aggregate(const AggregateSpec& spec) {
       SL_RETURN_IF_ERROR(scan_segment(s, {{from, to}}));
       continue;
     }
-    const RollupReader& rollup = *s.rollup;
-    if (std::none_of(rollup.sections().begin(), rollup.sections().end(),
+    Result<std::shared_ptr<const RollupIndex>> index = s.rollup->Index();
+    if (!index.ok()) {  // as for a damaged section: the rows answer
+      if (index.status().code() != Status::Code::kCorruption) return index.status();
+      LeaveOutCorrupt(s.record, /*rollup_only=*/true, index.status());
+      SL_RETURN_IF_ERROR(scan_segment(s, {{from, to}}));
+      continue;
+    }
+    const RollupIndex& rollup = **index;
+    if (std::none_of(rollup.sections.begin(), rollup.sections.end(),
                      [&](const RollupSection& sec) { return sec.metric == spec.metric_name; })) {
       continue;  // the segment holds no value of this vital
     }
@@ -800,15 +815,26 @@ Status EmbeddedStore::Compact() {
   // Not flush_mu_: flushes go on while runs are merged; each run takes flush_mu_ only to reserve
   // its segment's id and to publish the result (a manifest write).
   std::lock_guard<std::mutex> compact_lock(compact_mu_);
+  RemoveObsoleteFiles();
   const int64_t now = env_->NowMillis();
-  // The readable segments of aged partitions, by partition, oldest segment first.
-  std::map<std::pair<std::string, std::string>, std::vector<LiveSegment>> partitions;
+  // The readable segments of aged partitions, and the small ones of the others, by partition.
+  std::map<std::pair<std::string, std::string>, std::vector<LiveSegment>> partitions, live;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const LiveSegment& s : segments_) {
       const int64_t day_end = FloorTo(s.record.max_ts, kMillisPerDay) + kMillisPerDay;
-      if (now - day_end < kMinuteCellsFor) continue;
-      partitions[{s.record.project, s.record.day}].push_back(s);
+      if (now - day_end >= kMinuteCellsFor) {
+        partitions[{s.record.project, s.record.day}].push_back(s);
+      } else if (s.record.rows < kLiveSegmentRows &&
+                 s.record.max_ts - s.record.min_ts <= kMinuteCellsSpan) {
+        live[{s.record.project, s.record.day}].push_back(s);
+      }
+    }
+  }
+  for (auto& [partition, segments] : live) {
+    for (const std::vector<LiveSegment>& run : LiveRuns(std::move(segments))) {
+      if (Stopping()) return Status::Ok();
+      SL_RETURN_IF_ERROR(CompactRun(run));
     }
   }
   for (auto& [partition, segments] : partitions) {
@@ -835,8 +861,10 @@ Status EmbeddedStore::Compact() {
       // per bucket, of a segment without vitals, is left alone).
       const LiveSegment& s = run[0];
       int64_t resolution = 0;
-      if (s.rollup != nullptr) {
-        for (const RollupSection& section : s.rollup->sections()) {
+      Result<std::shared_ptr<const RollupIndex>> index =
+          s.rollup != nullptr ? s.rollup->Index() : Result<std::shared_ptr<const RollupIndex>>(nullptr);
+      if (index.ok() && *index != nullptr) {
+        for (const RollupSection& section : (*index)->sections) {
           resolution = std::max(resolution, section.resolution_ms);
         }
       }
@@ -845,7 +873,48 @@ Status EmbeddedStore::Compact() {
       }
     }
   }
+  partitions.clear();  // this compaction's own hold on the merged segments
+  live.clear();
+  RemoveObsoleteFiles();
   return Status::Ok();
+}
+
+std::vector<std::vector<EmbeddedStore::LiveSegment>> EmbeddedStore::LiveRuns(
+    std::vector<LiveSegment> segments) {
+  auto size_class = [](uint64_t rows) {
+    int c = 0;
+    for (; rows >= 4; rows /= 4) ++c;
+    return c;
+  };
+  std::sort(segments.begin(), segments.end(), [&](const LiveSegment& a, const LiveSegment& b) {
+    const int ca = size_class(a.record.rows), cb = size_class(b.record.rows);
+    return ca != cb ? ca < cb : a.record.min_ts < b.record.min_ts;
+  });
+  std::vector<std::vector<LiveSegment>> runs;
+  std::vector<LiveSegment> run;
+  uint64_t run_rows = 0;
+  int64_t run_min = 0, run_max = 0;
+  auto close_run = [&] {
+    if (run.size() >= kLiveMergeWidth) runs.push_back(std::move(run));
+    run.clear();
+    run_rows = 0;
+  };
+  for (const LiveSegment& s : segments) {
+    const SegmentRecord& r = s.record;
+    if (!run.empty() && (size_class(r.rows) != size_class(run[0].record.rows) ||
+                         run_rows + r.rows > kLiveSegmentRows ||
+                         std::max(run_max, r.max_ts) - std::min(run_min, r.min_ts) >
+                             kMinuteCellsSpan)) {
+      close_run();
+    }
+    if (run.empty()) run_min = r.min_ts, run_max = r.max_ts;
+    run.push_back(s);
+    run_rows += r.rows;
+    run_min = std::min(run_min, r.min_ts);
+    run_max = std::max(run_max, r.max_ts);
+  }
+  close_run();
+  return runs;
 }
 
 Status EmbeddedStore::CompactRun(const std::vector<LiveSegment>& run) {
@@ -860,7 +929,7 @@ Status EmbeddedStore::CompactRun(const std::vector<LiveSegment>& run) {
   builder.Reserve(rows);
   for (const LiveSegment& s : run) {
     Result<ColumnBatch> batch = s.reader->ReadColumns(AllColumns());
-    if (!batch.ok()) return batch.status();
+    if (!batch.ok()) return LeftOut(s.record, batch.status());  // not in the next compaction
     builder.AppendBatch(*batch);
   }
   // The merged segment is written without flush_mu_, under an id reserved now (unlisted until
@@ -888,17 +957,9 @@ Status EmbeddedStore::CompactRun(const std::vector<LiveSegment>& run) {
     std::erase_if(segments_, [&](const LiveSegment& s) { return in_run(s.record.id); });
     verified_.insert(merged->record.id);
     segments_.push_back(std::move(merged).value());
-  }
-  // Unlisted now; a crash before they are gone leaves orphans that Open removes.
-  for (const LiveSegment& s : run) {
-    const std::string path = JoinPath(options_.dir, s.record.file);
-    for (const std::string& file : {path, RollupPathOf(path)}) {
-      files_.Forget(file);  // scans still reading it keep their descriptor until they end
-      Status removed = env_->RemoveFile(file);
-      if (!removed.ok()) {
-        logger_->Error("cannot remove a compacted file", {{"error", removed.ToString()}});
-      }
-    }
+    // Unlisted now: deleted once no scan reads them (a crash before leaves orphans that Open
+    // removes).
+    for (const LiveSegment& s : run) obsolete_.push_back({s.reader, s.record.file});
   }
   compacted_segments_.Inc(run.size());
   logger_->Info(
@@ -984,12 +1045,35 @@ void EmbeddedStore::FlushLoop() {
       if (!s.ok()) logger_->Error("compaction failed; will retry", {{"error", s.ToString()}});
       last_compaction_us = env_->MonotonicMicros();
     }
+    RemoveObsoleteFiles();
     VerifyNextSegment();
     if (Status s = MarkCorruptInManifest(); !s.ok()) {
       logger_->Error("cannot mark a corrupt segment in the manifest; will retry",
                      {{"error", s.ToString()}});
     }
     lock.lock();
+  }
+}
+
+void EmbeddedStore::RemoveObsoleteFiles() {
+  std::vector<std::string> unused;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::erase_if(obsolete_, [&](const ObsoleteSegment& o) {
+      if (!o.reader.expired()) return false;
+      unused.push_back(o.file);
+      return true;
+    });
+  }
+  for (const std::string& segment : unused) {
+    const std::string path = JoinPath(options_.dir, segment);
+    for (const std::string& file : {path, RollupPathOf(path)}) {
+      files_.Forget(file);
+      Status removed = env_->RemoveFile(file);
+      if (!removed.ok() && removed.code() != Status::Code::kNotFound) {
+        logger_->Error("cannot remove a compacted file", {{"error", removed.ToString()}});
+      }
+    }
   }
 }
 
@@ -1048,6 +1132,7 @@ Status EmbeddedStore::Close() {
   if (flusher_.joinable()) flusher_.join();
   if (syncer_.joinable()) syncer_.join();
   Status flushed = Flush();
+  RemoveObsoleteFiles();
   if (Status marked = MarkCorruptInManifest(); !marked.ok() && flushed.ok()) flushed = marked;
   Status synced = wal_ ? wal_->Sync() : Status::Ok();
   return flushed.ok() ? synced : flushed;

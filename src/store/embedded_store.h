@@ -87,12 +87,13 @@ class EmbeddedStore final : public Store {
   // with its rollup, bypassing the WAL and the memtable: the offline import path. Durable and
   // visible when it returns.
   Status Import(const std::string& project, const ColumnBatch& batch);
-  // Compacts the partitions (a project's UTC day) that have aged: a day ended two days ago has its
-  // segments merged into as few as hold kCompactedSegmentRows rows each, and every rollup of such
-  // a day has cells per hour, per day once the day ended kHourCellsFor ago (a segment alone in its
-  // run keeps its file; only its rollup is rewritten when it is too fine). Crash-safe: the new
-  // files are listed in the manifest before the old ones are deleted. Scans running meanwhile
-  // keep reading the files they started with.
+  // Compacts the partitions (a project's UTC day). One that has aged (the day ended two days
+  // ago) has its segments merged into as few as hold kCompactedSegmentRows rows each, and every
+  // rollup of such a day has cells per hour, per day once the day ended kHourCellsFor ago (a
+  // segment alone in its run keeps its file; only its rollup is rewritten when it is too fine).
+  // One not aged has its small segments merged in tiers (LiveRuns), keeping cells per minute.
+  // Crash-safe: the new files are listed in the manifest before the old ones are deleted. Scans
+  // running meanwhile keep reading the files they started with.
   Status Compact();
   // Flushes, syncs and stops the background threads. Idempotent.
   Status Close();
@@ -130,6 +131,10 @@ class EmbeddedStore final : public Store {
   void TakeSnapshot(const std::string& project, int64_t from_ms, int64_t to_ms,
                     std::vector<LiveSegment>* segments, Memtable::Snapshot* flushing,
                     Memtable::Snapshot* active) const;
+  // The runs of a partition's small segments (not aged) that Compact merges now: segments of one
+  // size class, kLiveMergeWidth or more, of at most kLiveSegmentRows rows spanning at most
+  // kMinuteCellsSpan together (embedded_store.cc).
+  static std::vector<std::vector<LiveSegment>> LiveRuns(std::vector<LiveSegment> segments);
   // Merges the segments of `run` (of one partition, listed in manifest_) into one: read and
   // written without flush_mu_, which it takes only to reserve an id and to publish.
   // REQUIRES(compact_mu_)
@@ -137,6 +142,8 @@ class EmbeddedStore final : public Store {
   // Rewrites a segment's rollup at RollupResolution. REQUIRES(compact_mu_)
   Status RewriteRollup(const LiveSegment& segment);
   bool Stopping();
+  // Deletes the files of compacted segments that no scan reads any more.
+  void RemoveObsoleteFiles();
   // A segment (or only its rollup) found corrupt while reading: left out of later queries,
   // counted and logged; the file stays on disk.
   void LeaveOutCorrupt(const SegmentRecord& record, bool rollup_only, const Status& why);
@@ -173,6 +180,11 @@ class EmbeddedStore final : public Store {
   std::vector<SegmentRecord> corrupt_segments_;  // GUARDED_BY(mu_): kept listed, not read
   bool corrupt_unlisted_ = false;                // GUARDED_BY(mu_): left out, not yet marked
   std::set<uint64_t> verified_;                  // GUARDED_BY(mu_): segment ids checked whole
+  struct ObsoleteSegment {
+    std::weak_ptr<SegmentReader> reader;  // expired: no scan holds the segment any more
+    std::string file;                     // relative to the directory, like SegmentRecord::file
+  };
+  std::vector<ObsoleteSegment> obsolete_;  // GUARDED_BY(mu_): compacted away, files not deleted
   Manifest manifest_;                            // GUARDED_BY(flush_mu_)
   int64_t active_since_ms_ = 0;                  // GUARDED_BY(mu_)
   std::string flush_error_;                      // GUARDED_BY(mu_): the last flush's, if it failed

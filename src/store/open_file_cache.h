@@ -4,6 +4,11 @@
 // a bounded number of descriptors. A file handed out stays open while its caller holds it, even
 // once evicted, so a running scan is never cut off.
 //
+// A reader may attach what it parsed from a file (a segment's footer, a rollup's index) to the
+// file's entry: it lives as long as the entry, so the memory that describes a store's files is
+// bounded like its descriptors, whatever the number of files, and is parsed again (and checked
+// again) when an evicted file is opened anew.
+//
 // Thread-safe. Cost: one lock and a hash lookup per read (a read is a whole column block).
 #pragma once
 
@@ -25,8 +30,19 @@ class OpenFileCache {
   OpenFileCache(const OpenFileCache&) = delete;
   OpenFileCache& operator=(const OpenFileCache&) = delete;
 
+  struct Handle {
+    std::shared_ptr<RandomAccessFile> file;
+    std::shared_ptr<const void> metadata;  // what a reader attached to it; null: nothing yet
+  };
+
   // The open file at `path`. Errors: those of Env::OpenRead.
   Result<std::shared_ptr<RandomAccessFile>> Get(const std::string& path);
+  // The open file at `path` and what is attached to it.
+  Result<Handle> Open(const std::string& path);
+  // Attaches `metadata` to `path`'s entry if it still holds `file` (not evicted or replaced
+  // meanwhile; then the caller keeps its copy for its own read only).
+  void Attach(const std::string& path, const RandomAccessFile* file,
+              std::shared_ptr<const void> metadata);
   // Closes `path` if it is open here (before the file is deleted or replaced).
   void Forget(const std::string& path);
   size_t open_files() const;
@@ -35,6 +51,7 @@ class OpenFileCache {
  private:
   struct Entry {
     std::shared_ptr<RandomAccessFile> file;
+    std::shared_ptr<const void> metadata;
     std::list<std::string>::iterator lru;
   };
   Env* const env_;

@@ -355,22 +355,49 @@ Result<std::shared_ptr<RandomAccessFile>> RollupReader::File() const {
 
 Result<std::unique_ptr<RollupReader>> RollupReader::Open(Env* env, const std::string& path,
                                                          OpenFileCache* files) {
-  Result<std::shared_ptr<RandomAccessFile>> file =
-      files != nullptr ? files->Get(path) : Result<std::shared_ptr<RandomAccessFile>>(nullptr);
+  std::unique_ptr<RollupReader> reader(new RollupReader());
+  reader->path_ = path;
+  reader->files_ = files;
   if (files == nullptr) {
     Result<std::unique_ptr<RandomAccessFile>> own = env->OpenRead(path);
     if (!own.ok()) return own.status();
-    file = std::shared_ptr<RandomAccessFile>(std::move(own).value());
+    reader->own_file_ = std::move(own).value();
+    Result<std::shared_ptr<const RollupIndex>> index = ParseIndex(*reader->own_file_, path);
+    if (!index.ok()) return index.status();
+    reader->own_index_ = std::move(index).value();
+    return reader;
   }
-  if (!file.ok()) return file.status();
+  Result<OpenFileCache::Handle> handle = files->Open(path);
+  if (!handle.ok()) return handle.status();
+  Result<std::shared_ptr<const RollupIndex>> index = ParseIndex(*handle->file, path);
+  if (!index.ok()) return index.status();
+  files->Attach(path, handle->file.get(), std::move(index).value());
+  return reader;
+}
+
+Result<std::shared_ptr<const RollupIndex>> RollupReader::Index() const {
+  if (files_ == nullptr) return own_index_;
+  Result<OpenFileCache::Handle> handle = files_->Open(path_);
+  if (!handle.ok()) return handle.status();
+  if (handle->metadata != nullptr) {
+    return std::static_pointer_cast<const RollupIndex>(std::move(handle->metadata));
+  }
+  Result<std::shared_ptr<const RollupIndex>> index = ParseIndex(*handle->file, path_);
+  if (!index.ok()) return index.status();
+  files_->Attach(path_, handle->file.get(), *index);
+  return index;
+}
+
+Result<std::shared_ptr<const RollupIndex>> RollupReader::ParseIndex(RandomAccessFile& file,
+                                                                    const std::string& path) {
   auto corrupt = [&](std::string_view why) {
     return Status::Corruption(path + ": " + std::string(why));
   };
-  const uint64_t size = (*file)->size();
+  const uint64_t size = file.size();
   if (size < kMagic.size() + 8 + kEndMagic.size()) return corrupt("too short for a rollup");
   std::string head, tail;
-  SL_RETURN_IF_ERROR((*file)->Read(0, kMagic.size(), &head));
-  SL_RETURN_IF_ERROR((*file)->Read(size - 8 - kEndMagic.size(), 8 + kEndMagic.size(), &tail));
+  SL_RETURN_IF_ERROR(file.Read(0, kMagic.size(), &head));
+  SL_RETURN_IF_ERROR(file.Read(size - 8 - kEndMagic.size(), 8 + kEndMagic.size(), &tail));
   if (head != kMagic || tail.substr(8) != kEndMagic) return corrupt("not a rollup file");
   std::string_view t(tail);
   uint32_t index_len = 0, index_crc = 0;
@@ -378,10 +405,10 @@ Result<std::unique_ptr<RollupReader>> RollupReader::Open(Env* env, const std::st
   GetFixed32(&t, &index_crc);
   if (index_len > size - kMagic.size() - 8 - kEndMagic.size()) return corrupt("bad index length");
   std::string index;
-  SL_RETURN_IF_ERROR((*file)->Read(size - 8 - kEndMagic.size() - index_len, index_len, &index));
+  SL_RETURN_IF_ERROR(file.Read(size - 8 - kEndMagic.size() - index_len, index_len, &index));
   if (Crc32(index) != index_crc) return corrupt("index checksum mismatch");
 
-  std::unique_ptr<RollupReader> reader(new RollupReader());
+  auto parsed = std::make_shared<RollupIndex>();
   std::string_view in(index);
   uint64_t count;
   if (!GetVarint64(&in, &count) || count > in.size()) return corrupt("bad index");
@@ -416,17 +443,14 @@ Result<std::unique_ptr<RollupReader>> RollupReader::Open(Env* env, const std::st
     s.resolution_ms = static_cast<int64_t>(resolution);
     s.base_ms = UnZigZag(base);
     s.folded = static_cast<uint32_t>(folded);
-    reader->sections_.push_back(std::move(s));
+    parsed->sections.push_back(std::move(s));
   }
-  reader->path_ = path;
-  reader->files_ = files;
-  if (files == nullptr) reader->own_file_ = std::move(file).value();
-  return reader;
+  return std::shared_ptr<const RollupIndex>(std::move(parsed));
 }
 
-const RollupSection* RollupReader::Find(std::string_view metric, const std::vector<ColumnId>& dims,
-                                        int64_t resolution_ms) const {
-  for (const RollupSection& s : sections_) {
+const RollupSection* RollupIndex::Find(std::string_view metric, const std::vector<ColumnId>& dims,
+                                       int64_t resolution_ms) const {
+  for (const RollupSection& s : sections) {
     if (s.metric == metric && s.dims == dims && s.resolution_ms == resolution_ms) return &s;
   }
   return nullptr;
@@ -483,7 +507,9 @@ Status RollupReader::ReadCells(const RollupSection& section,
 }
 
 Status RollupReader::Verify() const {
-  for (const RollupSection& s : sections_) {
+  Result<std::shared_ptr<const RollupIndex>> index = Index();
+  if (!index.ok()) return index.status();
+  for (const RollupSection& s : (*index)->sections) {
     SL_RETURN_IF_ERROR(ReadCells(s, [](const RollupCell&) {}));
   }
   return Status::Ok();

@@ -73,18 +73,26 @@ struct RollupSection {
   uint32_t crc = 0;
 };
 
-class RollupReader {
- public:
-  // With `files`, the file is opened through it for each read; without, the reader keeps it.
-  static Result<std::unique_ptr<RollupReader>> Open(Env* env, const std::string& path,
-                                                    OpenFileCache* files = nullptr);
-
-  const std::vector<RollupSection>& sections() const { return sections_; }
+// A rollup file's index: its sections. Immutable once parsed; shared by the reads.
+struct RollupIndex {
+  std::vector<RollupSection> sections;
   // The section of `metric` and exactly `dims` at `resolution_ms` (0: span), or null.
   const RollupSection* Find(std::string_view metric, const std::vector<ColumnId>& dims,
                             int64_t resolution_ms) const;
-  // Calls fn for each cell of the section, in bucket order. The cell's views live until fn
-  // returns. Errors: Corruption, IOError.
+};
+
+class RollupReader {
+ public:
+  // Reads and checks the index. With `files`, the file is opened through it for each read and the
+  // parsed index lives with the open file (read and checked again when the file is reopened:
+  // the indexes in memory are bounded like the descriptors); without, the reader keeps both.
+  static Result<std::unique_ptr<RollupReader>> Open(Env* env, const std::string& path,
+                                                    OpenFileCache* files = nullptr);
+
+  // The sections; hold the result while using a section of it. Errors: Corruption, IOError.
+  Result<std::shared_ptr<const RollupIndex>> Index() const;
+  // Calls fn for each cell of `section` (of Index()), in bucket order. The cell's views live
+  // until fn returns. Errors: Corruption, IOError.
   Status ReadCells(const RollupSection& section,
                    const std::function<void(const RollupCell&)>& fn) const;
   // Reads and checks every section.
@@ -93,12 +101,14 @@ class RollupReader {
  private:
   RollupReader() = default;
 
+  static Result<std::shared_ptr<const RollupIndex>> ParseIndex(RandomAccessFile& file,
+                                                               const std::string& path);
   Result<std::shared_ptr<RandomAccessFile>> File() const;
 
   std::string path_;
   OpenFileCache* files_ = nullptr;              // borrowed; null: own_file_ instead
   std::shared_ptr<RandomAccessFile> own_file_;  // without a cache
-  std::vector<RollupSection> sections_;
+  std::shared_ptr<const RollupIndex> own_index_;  // likewise
 };
 
 // "<segment path without .seg>.rollup".

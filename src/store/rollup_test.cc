@@ -73,9 +73,9 @@ AggregateSpec Spec(std::string metric, int64_t from, int64_t to) {
 
 class RollupTest : public ::testing::Test {
  protected:
-  std::unique_ptr<EmbeddedStore> Open(RollupLimits limits = {}) {
+  std::unique_ptr<EmbeddedStore> Open(RollupLimits limits = {}, const std::string& name = "region") {
     EmbeddedStoreOptions options;
-    options.dir = JoinPath(dir_.path(), "region");
+    options.dir = JoinPath(dir_.path(), name);
     options.flush_interval_s = 3600;
     options.rollup_limits = limits;
     auto store = EmbeddedStore::Open(&env_, &logger_, &metrics_, options);
@@ -223,7 +223,7 @@ TEST_F(RollupTest, AMissingRollupIsRebuiltAtOpenAndADamagedOneIsLeftOutWhenRead)
     // Inside the section a whole-day LCP query reads: its span cells.
     auto damaged = RollupReader::Open(Env::Default(), rollups[1]);
     ASSERT_TRUE(damaged.ok());
-    const RollupSection* span = (*damaged)->Find("LCP", {}, 0);
+    const RollupSection* span = (*(*damaged)->Index())->Find("LCP", {}, 0);
     ASSERT_NE(span, nullptr);
     std::fstream f(rollups[1], std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(static_cast<std::streamoff>(span->offset + span->size / 2));
@@ -258,7 +258,7 @@ TEST_F(RollupTest, RecentDataGetsCellsPerMinuteAndOlderDataPerHour) {
     auto reader = RollupReader::Open(Env::Default(), entry.path().string());
     ASSERT_TRUE(reader.ok());
     const RollupSection* fine = nullptr;
-    for (const RollupSection& s : (*reader)->sections()) {
+    for (const RollupSection& s : (*(*reader)->Index())->sections) {
       if (s.resolution_ms > 0) fine = &s;
     }
     ASSERT_NE(fine, nullptr);
@@ -266,6 +266,99 @@ TEST_F(RollupTest, RecentDataGetsCellsPerMinuteAndOlderDataPerHour) {
   }
   EXPECT_EQ(resolution_by_day[UtcDay(kDay1)], kHour);
   EXPECT_EQ(resolution_by_day[UtcDay(kDay1 + 2 * kDay)], 60000);
+}
+
+// A current day's flushes are merged in tiers: segments of one size class four or more at a time,
+// never across more than three hours (their rollups keep cells per minute); so the segments of a
+// day stay few however many flushes it had, and every answer stays the same.
+TEST_F(RollupTest, ACurrentDaysFlushesAreMergedInTiersKeepingMinuteCells) {
+  env_.SetNowMillis(kDay1 + 8 * kHour);
+  std::vector<Event> events = RealisticVitals(12000, 9);
+  auto store = Open();
+  auto uncompacted = Open({}, "uncompacted");  // the same flushes, never compacted
+  auto flush = [&](size_t first, int64_t at) {
+    std::vector<Event> part(events.begin() + first, events.begin() + first + 500);
+    for (size_t i = 0; i < part.size(); ++i) part[i].ts = at + static_cast<int64_t>(i) * 10;
+    for (EmbeddedStore* s : {store.get(), uncompacted.get()}) {
+      ASSERT_TRUE(s->Append({"p", part}).ok());
+      ASSERT_TRUE(s->Flush().ok());
+    }
+  };
+  // Sixteen flushes of 500 events within two hours: one size class, merged into one segment.
+  for (size_t f = 0; f < 16; ++f) flush(f * 500, kDay1 + static_cast<int64_t>(f) * 6 * 60000);
+  ASSERT_EQ(store->Stats().segments, 16u);
+  ASSERT_TRUE(store->Compact().ok());
+  EXPECT_EQ(store->Stats().segments, 1u);
+  // Three more of that class wait for a fourth; with it they are merged too.
+  for (size_t f = 16; f < 19; ++f) flush(f * 500, kDay1 + kHour + static_cast<int64_t>(f) * 60000);
+  ASSERT_TRUE(store->Compact().ok());
+  EXPECT_EQ(store->Stats().segments, 4u);
+  flush(19 * 500, kDay1 + 2 * kHour);
+  ASSERT_TRUE(store->Compact().ok());
+  EXPECT_EQ(store->Stats().segments, 2u);
+  // Four flushes five hours later are not merged with the earlier ones: three hours at most.
+  for (size_t f = 20; f < 24; ++f) flush(f * 500, kDay1 + 6 * kHour + static_cast<int64_t>(f) * 60000);
+  ASSERT_TRUE(store->Compact().ok());
+  EXPECT_EQ(store->Stats().segments, 3u);
+  EXPECT_EQ(uncompacted->Stats().segments, 24u);
+
+  AggregateSpec per_minute = Spec("LCP", kDay1, kDay1 + kDay);
+  per_minute.bucket_ms = 60000;
+  per_minute.group_by = {Dim("device", ColumnId::device)};
+  EXPECT_GT(ExpectSketchedMatchesExact(*store, per_minute).sketch_cells, 0u);
+  for (bool exact : {true, false}) {
+    per_minute.exact = exact;
+    const AggregateResult want = *uncompacted->Aggregate(per_minute);
+    const AggregateResult got = *store->Aggregate(per_minute);
+    ASSERT_EQ(got.rows.size(), want.rows.size());
+    for (size_t r = 0; r < want.rows.size(); ++r) {
+      EXPECT_EQ(got.rows[r].bucket_start, want.rows[r].bucket_start);
+      EXPECT_EQ(got.rows[r].group, want.rows[r].group);
+      for (size_t i = 0; i < want.rows[r].values.size(); ++i) {
+        EXPECT_NEAR(got.rows[r].values[i], want.rows[r].values[i], 1e-9 * std::abs(want.rows[r].values[i]));
+      }
+    }
+  }
+}
+
+// A scan reads the segments it started with to the end, though a compaction merges and deletes
+// them meanwhile (their files go once no reader holds them).
+TEST_F(RollupTest, AScanFinishesOnSegmentsCompactedAwayMeanwhile) {
+  env_.SetNowMillis(kDay1 + 8 * kHour);
+  std::vector<Event> events = RealisticVitals(2000, 11);
+  auto store = Open();
+  for (size_t f = 0; f < 4; ++f) {
+    std::vector<Event> part(events.begin() + f * 500, events.begin() + (f + 1) * 500);
+    for (Event& e : part) e.ts = kDay1 + static_cast<int64_t>(f) * kHour;
+    ASSERT_TRUE(store->Append({"p", part}).ok());
+    ASSERT_TRUE(store->Flush().ok());
+  }
+  ScanSpec spec;
+  spec.project = "p";
+  spec.from_ms = kDay1;
+  spec.to_ms = kDay1 + kDay;
+  spec.columns.set(static_cast<size_t>(ColumnId::value));
+  uint64_t rows = 0;
+  bool compacted = false;
+  Status scanned = store->Scan(spec, [&](const ColumnBatch& batch) {
+    rows += batch.rows;
+    if (!compacted) {
+      compacted = true;
+      EXPECT_TRUE(store->Compact().ok());
+      EXPECT_EQ(store->Stats().segments, 1u);
+    }
+    return Status::Ok();
+  });
+  EXPECT_TRUE(scanned.ok()) << scanned.ToString();
+  EXPECT_EQ(rows, 2000u);
+  EXPECT_EQ(store->Stats().corrupt_segments, 0u);
+  // Once the scan let go of them, the merged segments' files are deleted.
+  ASSERT_TRUE(store->Compact().ok());
+  size_t files = 0;
+  for (auto& entry : std::filesystem::recursive_directory_iterator(dir_.path())) {
+    files += entry.path().extension() == ".seg";
+  }
+  EXPECT_EQ(files, 1u);
 }
 
 // Compaction merges a partition without the flush lock: a flush asked for while a large run is
@@ -344,17 +437,21 @@ TEST_F(RollupTest, AgedDaysAreCompactedAndRolledUpToHoursThenDays) {
   }
   EXPECT_GT(ExpectSketchedMatchesExact(*store, per_minute).sketch_cells, 0u);
 
-  // The day is not two days past yet: left alone.
-  ASSERT_TRUE(store->Compact().ok());
-  EXPECT_EQ(store->Stats().segments, 4u);
-
-  // Three days on: one segment, cells per hour; minutes come from the rows.
-  env_.SetNowMillis(kDay1 + 3 * kDay);
+  // The day is not two days past yet: its four small segments (one size class, two hours) are
+  // merged into one that keeps cells per minute.
   ASSERT_TRUE(store->Compact().ok());
   EXPECT_EQ(store->Stats().segments, 1u);
   EXPECT_EQ(files(".seg"), 1u);
   EXPECT_EQ(files(".rollup"), 1u);
   EXPECT_NE(metrics_.Render().find("sightline_compacted_segments_total 4"), std::string::npos);
+  EXPECT_GT(ExpectSketchedMatchesExact(*store, per_minute).sketch_cells, 0u);
+
+  // Three days on: cells per hour; minutes come from the rows.
+  env_.SetNowMillis(kDay1 + 3 * kDay);
+  ASSERT_TRUE(store->Compact().ok());
+  EXPECT_EQ(store->Stats().segments, 1u);
+  EXPECT_EQ(files(".seg"), 1u);
+  EXPECT_EQ(files(".rollup"), 1u);
   EXPECT_EQ(ExpectSketchedMatchesExact(*store, per_minute).sketch_cells, 0u);
   EXPECT_GT(ExpectSketchedMatchesExact(*store, hourly).sketch_cells, 0u);
   EXPECT_GT(ExpectSketchedMatchesExact(*store, daily).sketch_cells, 0u);
@@ -406,10 +503,10 @@ TEST(RollupFileTest, CellsRoundTripAndMergeToTheWholeSegmentsSketch) {
   // Every grouping set's span, and the fine section of those of at most one dimension, hold all
   // the LCP values.
   for (const auto& set : RollupGroupingSets()) {
-    EXPECT_EQ((*reader)->Find("LCP", set, kHour) != nullptr, set.size() < 2);
+    EXPECT_EQ((*(*reader)->Index())->Find("LCP", set, kHour) != nullptr, set.size() < 2);
     for (int64_t resolution : {kHour, int64_t{0}}) {
       if (resolution > 0 && set.size() == 2) continue;
-      const RollupSection* section = (*reader)->Find("LCP", set, resolution);
+      const RollupSection* section = (*(*reader)->Index())->Find("LCP", set, resolution);
       ASSERT_NE(section, nullptr);
       DDSketch merged;
       ASSERT_TRUE((*reader)

@@ -243,27 +243,56 @@ bool RowGroupFilter::Keeps(std::string_view type, std::string_view name) const {
   return !named || in(names, name);
 }
 
-Result<std::shared_ptr<RandomAccessFile>> SegmentReader::File() const {
-  if (files_ == nullptr) return own_file_;
-  return files_->Get(path_);
-}
-
 Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(Env* env, const std::string& path,
                                                            OpenFileCache* files) {
   std::unique_ptr<SegmentReader> reader(new SegmentReader());
   reader->path_ = path;
   reader->files_ = files;
-  std::shared_ptr<RandomAccessFile> file;
-  if (files != nullptr) {
-    Result<std::shared_ptr<RandomAccessFile>> cached = files->Get(path);
-    if (!cached.ok()) return cached.status();
-    file = std::move(cached).value();
-  } else {
+  if (files == nullptr) {
     Result<std::unique_ptr<RandomAccessFile>> own = env->OpenRead(path);
     if (!own.ok()) return own.status();
-    file = reader->own_file_ = std::move(own).value();
+    reader->own_.file = std::move(own).value();
+    Result<std::shared_ptr<const Footer>> footer =
+        ParseFooter(*reader->own_.file, path, &reader->info_);
+    if (!footer.ok()) return footer.status();
+    reader->own_.footer = std::move(footer).value();
+    return reader;
   }
-  RandomAccessFile& opened = *file;
+  Result<OpenFileCache::Handle> handle = files->Open(path);
+  if (!handle.ok()) return handle.status();
+  Result<std::shared_ptr<const Footer>> footer = ParseFooter(*handle->file, path, &reader->info_);
+  if (!footer.ok()) return footer.status();
+  files->Attach(path, handle->file.get(), std::move(footer).value());
+  return reader;
+}
+
+Result<SegmentReader::Opened> SegmentReader::OpenFile() const {
+  if (files_ == nullptr) return own_;
+  Result<OpenFileCache::Handle> handle = files_->Open(path_);
+  if (!handle.ok()) return handle.status();
+  Opened opened{std::move(handle->file),
+                std::static_pointer_cast<const Footer>(std::move(handle->metadata))};
+  if (opened.footer != nullptr) return opened;
+  SegmentInfo info;
+  Result<std::shared_ptr<const Footer>> footer = ParseFooter(*opened.file, path_, &info);
+  if (!footer.ok()) return footer.status();
+  if (info.rows != info_.rows || info.min_ts != info_.min_ts || info.max_ts != info_.max_ts) {
+    return Status::Corruption(path_ + ": the footer changed since the segment was opened");
+  }
+  opened.footer = std::move(footer).value();
+  files_->Attach(path_, opened.file.get(), opened.footer);
+  return opened;
+}
+
+Result<size_t> SegmentReader::row_groups() const {
+  Result<Opened> opened = OpenFile();
+  if (!opened.ok()) return opened.status();
+  return opened->footer->groups.size();
+}
+
+Result<std::shared_ptr<const SegmentReader::Footer>> SegmentReader::ParseFooter(
+    RandomAccessFile& opened, const std::string& path, SegmentInfo* info) {
+  auto parsed = std::make_shared<Footer>();
   const uint64_t size = opened.size();
   auto corrupt = [&](std::string_view what) {
     return Status::Corruption(path + ": " + std::string(what));
@@ -291,8 +320,8 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(Env* env, const std::
       !GetVarint64(&in, &ncols) || ncols > 4096) {
     return corrupt("bad footer header");
   }
-  reader->info_ = {rows, UnZigZag(min_ts), UnZigZag(max_ts), size};
-  reader->version_ = version;
+  *info = {rows, UnZigZag(min_ts), UnZigZag(max_ts), size};
+  parsed->version = version;
   const uint64_t data_end = size - kTrailerSize - footer_len;
   // The file's columns: this build's id (or none), and kind.
   std::vector<std::pair<int, ColumnKind>> file_columns;
@@ -313,8 +342,8 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(Env* env, const std::
   if (version == 1) {  // one group of every row, columns described inline
     RowGroup group;
     group.rows = rows;
-    group.min_ts = reader->info_.min_ts;
-    group.max_ts = reader->info_.max_ts;
+    group.min_ts = info->min_ts;
+    group.max_ts = info->max_ts;
     for (uint64_t idx = 0; idx < ncols; ++idx) {
       std::string_view name;
       ColumnEntry entry;
@@ -328,8 +357,8 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(Env* env, const std::
       entry.present = true;
       group.entries[static_cast<size_t>(id)] = entry;
     }
-    reader->groups_.push_back(std::move(group));
-    return reader;
+    parsed->groups.push_back(std::move(group));
+    return std::shared_ptr<const Footer>(std::move(parsed));
   }
   for (uint64_t idx = 0; idx < ncols; ++idx) {
     std::string_view name;
@@ -347,7 +376,7 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(Env* env, const std::
     if (!read_entry(&entry)) return corrupt("bad dictionary entry");
     if (id < 0) continue;
     entry.present = true;
-    reader->dictionaries_[static_cast<size_t>(id)] = entry;
+    parsed->dictionaries[static_cast<size_t>(id)] = entry;
   }
   uint64_t ngroups, total = 0;
   if (!GetVarint64(&in, &ngroups) || ngroups > rows + 1) return corrupt("bad row group count");
@@ -374,17 +403,16 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(Env* env, const std::
       entry.present = true;
       group.entries[static_cast<size_t>(id)] = entry;
     }
-    reader->groups_.push_back(std::move(group));
+    parsed->groups.push_back(std::move(group));
   }
   if (total != rows || !in.empty()) return corrupt("row groups do not add up");
-  return reader;
+  return std::shared_ptr<const Footer>(std::move(parsed));
 }
 
-Status SegmentReader::ReadBlock(const ColumnEntry& entry, size_t col_idx, std::string* raw) const {
-  Result<std::shared_ptr<RandomAccessFile>> file = File();
-  if (!file.ok()) return file.status();
+Status SegmentReader::ReadBlock(RandomAccessFile& file, const ColumnEntry& entry, size_t col_idx,
+                                std::string* raw) const {
   std::string block;
-  SL_RETURN_IF_ERROR((*file)->Read(entry.offset, entry.size, &block));
+  SL_RETURN_IF_ERROR(file.Read(entry.offset, entry.size, &block));
   if (Crc32(block) != entry.crc) {
     return Status::Corruption(path_ + ": checksum mismatch in column " +
                               std::string(kColumns[col_idx].name));
@@ -401,9 +429,13 @@ Status SegmentReader::ReadBlock(const ColumnEntry& entry, size_t col_idx, std::s
 }
 
 Result<ColumnBatch> SegmentReader::ReadRows(ColumnSet columns, const RowGroupFilter& filter) const {
+  Result<Opened> opened = OpenFile();
+  if (!opened.ok()) return opened.status();
+  RandomAccessFile& file = *opened->file;
+  const Footer& footer = *opened->footer;
   std::vector<const RowGroup*> kept;
   uint64_t rows = 0;
-  for (const RowGroup& group : groups_) {
+  for (const RowGroup& group : footer.groups) {
     if (group.known && !filter.Keeps(group.type, group.name)) continue;
     kept.push_back(&group);
     rows += group.rows;
@@ -421,9 +453,10 @@ Result<ColumnBatch> SegmentReader::ReadRows(ColumnSet columns, const RowGroupFil
     const ColumnKind kind = kColumns[col_idx].kind;
     Column& col = batch.columns[col_idx];
     // Version 2 strings: the segment's dictionary, then each group's ids into it.
-    const bool shared_dictionary = kind == ColumnKind::kString && version_ == 2;
-    if (shared_dictionary && dictionaries_[col_idx].present) {
-      SL_RETURN_IF_ERROR(ReadBlock(dictionaries_[col_idx], col_idx, &raw));
+    const bool shared_dictionary = kind == ColumnKind::kString && footer.version == 2;
+    const ColumnEntry& dictionary = footer.dictionaries[col_idx];
+    if (shared_dictionary && dictionary.present) {
+      SL_RETURN_IF_ERROR(ReadBlock(file, dictionary, col_idx, &raw));
       std::string_view in(raw);
       if (!DecodeDictionary(&in, &col.dict) || !in.empty()) return fail(col_idx);
     }
@@ -436,11 +469,11 @@ Result<ColumnBatch> SegmentReader::ReadRows(ColumnSet columns, const RowGroupFil
     }
     for (const RowGroup* group : kept) {
       const ColumnEntry& entry = group->entries[col_idx];
-      if (!entry.present || (shared_dictionary && !dictionaries_[col_idx].present)) {
+      if (!entry.present || (shared_dictionary && !dictionary.present)) {
         AppendNulls(kind, group->rows, &col);
         continue;
       }
-      SL_RETURN_IF_ERROR(ReadBlock(entry, col_idx, &raw));
+      SL_RETURN_IF_ERROR(ReadBlock(file, entry, col_idx, &raw));
       std::string_view in(raw);
       bool ok;
       if (kind != ColumnKind::kString) {

@@ -54,13 +54,15 @@ struct RowGroupFilter {
 class SegmentReader {
  public:
   // Reads the footer (checked by its checksum); every block is checked when it is read. With
-  // `files`, the file is opened through it for each read (a bounded number stays open); without,
-  // the reader keeps it open.
+  // `files`, the file is opened through it for each read (a bounded number stays open) and the
+  // parsed footer lives with the open file (read and checked again when the file is reopened:
+  // the footers in memory are bounded like the descriptors); without, the reader keeps both.
   static Result<std::unique_ptr<SegmentReader>> Open(Env* env, const std::string& path,
                                                      OpenFileCache* files = nullptr);
 
   const SegmentInfo& info() const { return info_; }
-  size_t row_groups() const { return groups_.size(); }
+  // Errors: those of reading the footer again.
+  Result<size_t> row_groups() const;
   // Decodes the requested columns of the rows of every row group `filter` keeps, in one batch
   // (columns the file lacks come back as nulls, so files written before a column was added stay
   // readable). Errors: Corruption, IOError.
@@ -84,19 +86,32 @@ class SegmentReader {
     std::string type, name;
     std::array<ColumnEntry, kNumColumns> entries;
   };
+  // What the footer says beyond SegmentInfo: immutable once parsed, shared by the reads.
+  struct Footer {
+    uint64_t version = 0;
+    std::vector<RowGroup> groups;
+    // Version 2: each string column's dictionary, shared by its blocks in every group.
+    std::array<ColumnEntry, kNumColumns> dictionaries;
+  };
+  struct Opened {
+    std::shared_ptr<RandomAccessFile> file;
+    std::shared_ptr<const Footer> footer;
+  };
   SegmentReader() = default;
-  Status ReadBlock(const ColumnEntry& entry, size_t col_idx, std::string* raw) const;
-
-  Result<std::shared_ptr<RandomAccessFile>> File() const;
+  // Parses and checks the footer of `file` (the file at `path`), filling `info`.
+  static Result<std::shared_ptr<const Footer>> ParseFooter(RandomAccessFile& file,
+                                                           const std::string& path,
+                                                           SegmentInfo* info);
+  // The open file and its footer: from the cache (parsing the footer when the file was opened
+  // anew) or the reader's own.
+  Result<Opened> OpenFile() const;
+  Status ReadBlock(RandomAccessFile& file, const ColumnEntry& entry, size_t col_idx,
+                   std::string* raw) const;
 
   std::string path_;
-  OpenFileCache* files_ = nullptr;              // borrowed; null: own_file_ instead
-  std::shared_ptr<RandomAccessFile> own_file_;  // without a cache
+  OpenFileCache* files_ = nullptr;              // borrowed; null: own_ instead
+  Opened own_;                                  // without a cache
   SegmentInfo info_;
-  std::vector<RowGroup> groups_;
-  uint64_t version_ = 0;
-  // Version 2: each string column's dictionary, shared by its blocks in every group.
-  std::array<ColumnEntry, kNumColumns> dictionaries_;
 };
 
 }  // namespace sightline

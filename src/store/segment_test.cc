@@ -77,7 +77,7 @@ TEST(SegmentTest, RowGroupsHoldOneTypeAndNameAndReadsSkipTheOthers) {
   ASSERT_TRUE(WriteSegment(Env::Default(), path, builder.Finish()).ok());
   auto reader = SegmentReader::Open(Env::Default(), path);
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
-  EXPECT_EQ((*reader)->row_groups(), 4u);  // page views; CLS; LCP in two
+  EXPECT_EQ(*(*reader)->row_groups(), 4u);  // page views; CLS; LCP in two
 
   ColumnSet columns;
   columns.set(static_cast<size_t>(ColumnId::ts));
