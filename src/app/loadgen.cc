@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: sightline loadgen --target URL --key K --rate N --duration S [--connections C]\n"
-    "                         [--seed X] [--origin O]\n"
+    "                         [--seed X] [--origin O] [--ledger FILE]\n"
     "       sightline loadgen --print-beacon --key K [--seed X]\n"
     "\n"
     "  --target URL     http://HOST[:PORT][/PATH]; PATH defaults to /v1/beacon\n"
@@ -25,10 +25,12 @@ constexpr std::string_view kUsage =
     "  --seed X         seed of the beacon generator (default 1)\n"
     "  --origin O       send this Origin header, as a browser on that site would (default:\n"
     "                   none, as a server-side sender; the project's allowed_origins apply)\n"
+    "  --ledger FILE    append 'sent SESSION EVENTS' before each request and 'acked SESSION\n"
+    "                   ACCEPTED' after each 202, each line written at once (survives kill -9)\n"
     "  --print-beacon   print one realistic beacon on stdout and exit\n";
 
 struct Args {
-  std::string target, key, origin;
+  std::string target, key, origin, ledger;
   double rate = -1, duration_s = -1;
   int connections = 8;
   uint64_t seed = 1;
@@ -50,6 +52,8 @@ Status SetOption(std::string_view name, std::string_view value, Args* a) {
     a->target = value;
   } else if (name == "--key") {
     a->key = value;
+  } else if (name == "--ledger") {
+    a->ledger = value;
   } else if (name == "--origin") {
     bool printable = std::all_of(value.begin(), value.end(), [](char c) {
       return static_cast<unsigned char>(c) > 0x20 && c != 0x7f;
@@ -183,6 +187,7 @@ int RunLoadgen(const std::vector<std::string>& args, std::ostream& out, std::ost
   options.duration_s = a.duration_s;
   options.connections = a.connections;
   options.seed = a.seed;
+  options.ledger_path = a.ledger;
   Result<LoadReport> report = RunLoad(options);
   if (!report.ok()) {
     err << "loadgen: " << report.status().message() << "\n";

@@ -61,7 +61,8 @@ class Connection {
   std::string body_;
   http::response<http::string_body> res_;
   Clock::time_point sent_at_;
-  size_t events_ = 0;  // in the beacon in flight
+  size_t events_ = 0;            // in the beacon in flight
+  std::string_view session_id_;  // of the beacon in flight (a view of body_)
   bool closed_ = false;
 };
 
@@ -69,6 +70,23 @@ class Connection {
 class Run {
  public:
   Run(const LoadOptions& options, Env* env) : options_(options), env_(env), gen_(options.seed) {}
+
+  Status OpenLedger() {
+    if (options_.ledger_path.empty()) return Status::Ok();
+    Result<std::unique_ptr<AppendFile>> file = env_->OpenAppend(options_.ledger_path);
+    if (!file.ok()) return file.status();
+    ledger_ = std::move(file).value();
+    return Status::Ok();
+  }
+  // Appends "<fact> <session_id> <count>\n" to the ledger, if there is one.
+  void Record(std::string_view fact, std::string_view session_id, int64_t count) {
+    if (!ledger_ || !ledger_status_.ok()) return;
+    std::string line;
+    line.append(fact).append(" ").append(session_id.empty() ? "-" : session_id).append(" ");
+    line.append(std::to_string(count)).append("\n");
+    ledger_status_ = ledger_->Append(line);
+  }
+  const Status& ledger_status() const { return ledger_status_; }
 
   Status Resolve() {
     error_code ec;
@@ -157,6 +175,8 @@ class Run {
   uint64_t next_ticket_ = 0;
   Clock::time_point start_, last_answer_;
   LoadReport report_;
+  std::unique_ptr<AppendFile> ledger_;  // null: no --ledger
+  Status ledger_status_;                // the first failed ledger write
 };
 
 Connection::Connection(Run* run) : run_(run), stream_(run->ioc()), timer_(run->ioc()) {
@@ -197,6 +217,8 @@ void Connection::Send() {
   std::string_view user_agent;
   body_ = run_->NextBeacon(&user_agent);
   events_ = CountEvents(body_);
+  session_id_ = SessionIdOf(body_);
+  run_->Record("sent", session_id_, static_cast<int64_t>(events_));
   header_ = fixed_header_;
   header_.append("User-Agent: ").append(user_agent).append("\r\nContent-Length: ");
   header_.append(std::to_string(body_.size())).append("\r\n\r\n");
@@ -222,6 +244,7 @@ void Connection::OnRead(error_code ec) {
   if (res_.result_int() == 202) {
     ++report.acknowledged;
     report.events_acknowledged += events_;
+    run_->Record("acked", session_id_, AcceptedOf(res_.body()));
   } else {
     ++report.rejected[static_cast<int>(res_.result_int())];
   }
@@ -306,7 +329,30 @@ Result<Target> ParseTarget(std::string_view url) {
 Result<LoadReport> RunLoad(const LoadOptions& options) {
   Run run(options, Env::Default());
   SL_RETURN_IF_ERROR(run.Resolve());
-  return run.Execute();
+  SL_RETURN_IF_ERROR(run.OpenLedger());
+  LoadReport report = run.Execute();
+  SL_RETURN_IF_ERROR(run.ledger_status());
+  return report;
+}
+
+std::string_view SessionIdOf(std::string_view beacon) {
+  constexpr std::string_view kKey = "\"session_id\":\"";
+  size_t start = beacon.find(kKey);
+  if (start == std::string_view::npos) return {};
+  start += kKey.size();
+  size_t end = beacon.find('"', start);
+  return end == std::string_view::npos ? std::string_view() : beacon.substr(start, end - start);
+}
+
+int64_t AcceptedOf(std::string_view answer) {
+  constexpr std::string_view kKey = "\"accepted\":";
+  size_t start = answer.find(kKey);
+  if (start == std::string_view::npos) return -1;
+  start += kKey.size();
+  while (start < answer.size() && answer[start] == ' ') ++start;
+  int64_t accepted = -1;
+  auto [end, ec] = std::from_chars(answer.data() + start, answer.data() + answer.size(), accepted);
+  return ec == std::errc() ? accepted : -1;
 }
 
 size_t CountEvents(std::string_view beacon) {

@@ -44,6 +44,13 @@ struct LoadOptions {
   double duration_s = 10;
   int connections = 8;
   uint64_t seed = 1;
+  // When not empty, a ledger of every beacon is appended to this file (created if missing), one
+  // line per fact, each written to the OS at once so that it survives a kill -9 of either side:
+  //   sent <session_id> <events>       before the request is written (it may reach the server)
+  //   acked <session_id> <accepted>    the server answered 202 accepting <accepted> events
+  // <session_id> is "-" for a beacon without one (minimal consent). A checker compares what the
+  // store holds per session with what was acknowledged (tests/chaos).
+  std::string ledger_path;
 };
 
 struct LoadReport {
@@ -58,11 +65,18 @@ struct LoadReport {
   LatencyHistogram latency_us;       // answered requests only
 };
 
-// Runs the load. Returns InvalidArgument when the target's host does not resolve.
+// Runs the load. Returns InvalidArgument when the target's host does not resolve, IOError when
+// the ledger cannot be opened or written.
 Result<LoadReport> RunLoad(const LoadOptions& options);
 
 // The number of objects in the top-level "events" array of a beacon produced by BeaconGenerator
 // (a scan, not a full parse: about 1 µs for a 2 KB beacon).
 size_t CountEvents(std::string_view beacon);
+
+// The value of the top-level "session_id" of a BeaconGenerator beacon, or "" without one.
+std::string_view SessionIdOf(std::string_view beacon);
+
+// The "accepted" count of a collector's 202 answer, or -1 when it has none.
+int64_t AcceptedOf(std::string_view answer);
 
 }  // namespace sightline

@@ -10,11 +10,15 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
 #include <sstream>
 #include <thread>
+#include <unistd.h>
 
 #include "app/beacon_generator.h"
 #include "app/latency_histogram.h"
@@ -143,7 +147,7 @@ class FakeCollector {
     beast::tcp_stream stream;
     beast::flat_buffer buffer;
     http::request<http::string_body> req;
-    http::response<http::empty_body> res;
+    http::response<http::string_body> res;
   };
 
   void Accept() {
@@ -163,8 +167,11 @@ class FakeCollector {
         last_content_type_ = std::string(s->req[http::field::content_type]);
       }
       bool throttle = ++requests_ % 5 == 0;
-      s->res = http::response<http::empty_body>(
+      s->res = http::response<http::string_body>(
           throttle ? http::status::too_many_requests : http::status::accepted, 11);
+      if (!throttle) {  // as the collector answers
+        s->res.body() = "{\"accepted\": " + std::to_string(CountEvents(s->req.body())) + "}";
+      }
       s->res.keep_alive(true);
       s->res.prepare_payload();
       http::async_write(s->stream, s->res, [this, s](beast::error_code ec, size_t) {
@@ -206,6 +213,54 @@ TEST(LoadgenRun, PacesAndCountsAnswers) {
   EXPECT_EQ(r.latency_us.count(), r.sent);
   EXPECT_EQ(collector.last_content_type(), "text/plain");
   EXPECT_NE(collector.last_user_agent().find("Mozilla/5.0"), std::string::npos);
+}
+
+TEST(LoadgenRun, LedgerListsEverySentAndAcknowledgedBeacon) {
+  FakeCollector collector;
+  LoadOptions options;
+  options.target = ParseTarget("http://127.0.0.1:" + std::to_string(collector.port())).value();
+  options.key = "k";
+  options.rate = 200;
+  options.duration_s = 0.5;
+  options.connections = 2;
+  options.ledger_path = testing::TempDir() + "/loadgen-ledger-" + std::to_string(getpid());
+  std::remove(options.ledger_path.c_str());
+  Result<LoadReport> run = RunLoad(options);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+
+  std::ifstream ledger(options.ledger_path);
+  std::map<std::string, int64_t> sent;  // session id → events
+  uint64_t sent_lines = 0, acked_lines = 0, minimal = 0;
+  std::string fact, session_id;
+  int64_t count = 0;
+  while (ledger >> fact >> session_id >> count) {
+    if (fact == "sent") {
+      ++sent_lines;
+      if (session_id == "-") {
+        ++minimal;
+      } else {
+        EXPECT_TRUE(sent.emplace(session_id, count).second) << "one session per beacon";
+      }
+    } else {
+      ASSERT_EQ(fact, "acked");
+      ++acked_lines;
+      if (session_id == "-") continue;
+      ASSERT_TRUE(sent.contains(session_id)) << session_id << " acknowledged before it was sent";
+      EXPECT_EQ(count, sent.at(session_id)) << "the answer's accepted count";
+    }
+  }
+  EXPECT_EQ(sent_lines, run->sent);
+  EXPECT_EQ(acked_lines, run->acknowledged);
+  EXPECT_GT(sent.size(), minimal) << "most generated visitors have a session id";
+  std::remove(options.ledger_path.c_str());
+}
+
+TEST(LoadgenLedger, SessionIdAndAcceptedCount) {
+  EXPECT_EQ(SessionIdOf(R"({"v":1,"key":"k","session_id":"abc","events":[]})"), "abc");
+  EXPECT_EQ(SessionIdOf(R"({"v":1,"key":"k","events":[]})"), "");
+  EXPECT_EQ(AcceptedOf(R"({"accepted":12,"rejected":[]})"), 12);
+  EXPECT_EQ(AcceptedOf(R"({"accepted": 3})"), 3);
+  EXPECT_EQ(AcceptedOf(R"({"error":"x"})"), -1);
 }
 
 }  // namespace

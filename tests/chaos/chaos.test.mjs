@@ -1,9 +1,12 @@
 // Chaos: for about two minutes `serve` runs under the load generator's realistic traffic, with
 // flushes every second and compaction of a day imported in hundreds of small segments, and is
 // killed with -9 at random moments (some of them while that compaction runs), then restarted on
-// the same data directory. Alongside the load, single-LCP beacons with a release of their own
-// are sent and their acknowledgements kept. At the end: every acknowledged beacon is stored,
-// none twice; the imported rows are all there, once; no segment is corrupt.
+// the same data directory. The load generator keeps a ledger (--ledger) of every beacon it sent
+// and every one acknowledged, with its session id and event count; alongside the load,
+// single-LCP beacons with a release of their own are sent and their acknowledgements kept. At the
+// end: every acknowledged beacon is stored whole, none twice (the tracked ones all; the load
+// generator's by the number of its sessions stored and, for a random sample, each session's
+// events); the imported rows are all there, once; no segment is corrupt.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -42,6 +45,63 @@ async function exactCount(server, from, to, filter) {
   return res.json.rows[0]?.count ?? 0;
 }
 
+// The load generator's ledger: session id → {sent: events, acked: events accepted}, for the
+// beacons with a session id (each generated beacon has a session of its own).
+function readLedger(file) {
+  const sessions = new Map();
+  let minimal = 0;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const [fact, id, count] = line.split(' ');
+    if (!fact) continue;
+    if (id === '-') {
+      minimal += fact === 'sent' ? 1 : 0;
+      continue;
+    }
+    const entry = sessions.get(id) ?? { sent: 0, acked: null };
+    if (fact === 'sent') entry.sent = Number(count);
+    else entry.acked = Number(count);
+    sessions.set(id, entry);
+  }
+  return { sessions, minimal };
+}
+
+// Every beacon the load generator saw acknowledged is stored whole and once: the sessions stored
+// number between those acknowledged and those sent, and each of a random sample of acknowledged
+// sessions has exactly the events the server accepted (a sample of the unacknowledged ones has
+// all or none of theirs: the server may have stored a beacon and died before answering).
+async function checkLedger(t, server, file, started, now) {
+  const { sessions, minimal } = readLedger(file);
+  const all = [...sessions];
+  const acked = all.filter(([, e]) => e.acked !== null);
+  const unacked = all.filter(([, e]) => e.acked === null);
+  t.diagnostic(`load generator: ${all.length + minimal} beacons sent, ${acked.length} with a session acknowledged`);
+  assert.ok(acked.length >= 1000, `the load generator's beacons were acknowledged (${acked.length})`);
+  const range = { project: SHOP.id, from: isoSeconds(Math.floor(started / 1000) * 1000 - 3600_000), to: isoSeconds(now + 3600_000) };
+  const headers = { Authorization: `Bearer ${SHOP.token}` };
+  const list = await request(`${server.url}/api/v1/sessions?${new URLSearchParams({ ...range, filter: 'release!:chaos-*', limit: '1' })}`, { headers, timeoutMs: 60000 });
+  assert.equal(list.status, 200, describeResponse(list));
+  assert.ok(list.json.total >= acked.length && list.json.total <= all.length,
+    `sessions stored (${list.json.total}) between those acknowledged (${acked.length}) and those sent (${all.length})`);
+
+  const sample = (entries, n) => entries.map((e) => [random(), e]).sort((a, b) => a[0] - b[0]).slice(0, n).map(([, e]) => e);
+  const stored = async (id) => {
+    const res = await request(`${server.url}/api/v1/sessions/${id}?${new URLSearchParams(range)}`, { headers, timeoutMs: 60000 });
+    if (res.status === 404) return 0;
+    assert.equal(res.status, 200, describeResponse(res));
+    return res.json.events.length;
+  };
+  const wrong = [];
+  for (const [id, entry] of sample(acked, 50)) {  // one session read scans the whole range: ~0.3 s
+    const n = await stored(id);
+    if (n !== entry.acked) wrong.push(`${id}: ${n} stored of ${entry.acked} acknowledged`);
+  }
+  for (const [id, entry] of sample(unacked, 10)) {
+    const n = await stored(id);
+    if (n !== 0 && n !== entry.sent) wrong.push(`${id}: ${n} stored of ${entry.sent} sent, unacknowledged`);
+  }
+  assert.deepEqual(wrong.slice(0, 10), [], `${wrong.length} sampled sessions not stored whole and once`);
+}
+
 test('kill -9 at random moments under load and during compaction: nothing acknowledged lost or doubled, no corrupt segment', async (t) => {
   t.diagnostic(`seed ${SEED} (SIGHTLINE_CHAOS_SEED repeats it)`);
   const dir = makeTempDir('sightline-chaos-');
@@ -58,6 +118,7 @@ test('kill -9 at random moments under load and during compaction: nothing acknow
   const imported = await runBinary(['import', '--config', configPath, '--segment-rows', '1000', rows], { timeoutMs: 120000 });
   assert.equal(imported.code, 0, imported.stderr);
 
+  const ledger = path.join(dir, 'loadgen.ledger');
   const acked = new Set();
   const sent = new Set();
   let oldCount;
@@ -70,7 +131,7 @@ test('kill -9 at random moments under load and during compaction: nothing acknow
     const server = await startServer(CONFIG, { dataDir, startTimeoutMs: 30000 });
     if (oldCount === undefined) oldCount = await exactCount(server, OLD_END - DAY, OLD_END);
     const loadgen = spawn(BIN, ['loadgen', '--target', `${server.url}/v1/beacon`, '--key', SHOP.key, '--rate', '300',
-      '--duration', '30', '--connections', '4', '--seed', String(kills + 1)], { stdio: 'ignore' });
+      '--duration', '30', '--connections', '4', '--seed', String(kills + 1), '--ledger', ledger], { stdio: 'ignore' });
     let stop = false;
     const tracked = async () => {
       while (!stop) {
@@ -125,6 +186,10 @@ test('kill -9 at random moments under load and during compaction: nothing acknow
     assert.deepEqual(lost.slice(0, 10), [], `${lost.length} of ${acked.size} acknowledged beacons lost`);
     assert.deepEqual(doubled.slice(0, 10), [], 'no beacon stored twice');
     assert.deepEqual(phantom.slice(0, 10), [], 'nothing stored that was never sent');
+
+    const checking = Date.now();
+    await checkLedger(t, server, ledger, started, now);
+    t.diagnostic(`ledger checked in ${Date.now() - checking} ms`);
 
     assert.equal(await exactCount(server, OLD_END - DAY, OLD_END), oldCount,
       'the imported day is all there, once, through every kill during its compaction');
