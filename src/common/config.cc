@@ -107,6 +107,16 @@ Handler ReadDouble(double* out, double min, double max) {
   };
 }
 
+Handler ReadBool(bool* out) {
+  return [=](const YAML::Node& node, const std::string& path) -> Status {
+    if (!node.IsScalar() || (node.Scalar() != "true" && node.Scalar() != "false")) {
+      return TypeError(path, node, "true or false");
+    }
+    *out = node.Scalar() == "true";
+    return Status::Ok();
+  };
+}
+
 Handler ReadString(std::string* out) {
   return [=](const YAML::Node& node, const std::string& path) -> Status {
     if (!node.IsScalar()) return TypeError(path, node, "a string");
@@ -164,6 +174,7 @@ Status ReadProject(const YAML::Node& node, const std::string& path, ProjectConfi
       {"server_tokens", ReadStringList(&project->server_tokens)},
       {"allowed_origins", ReadStringList(&project->allowed_origins)},
       {"retention_days", ReadInt(&project->retention_days, 1, 36500)},
+      {"hash_routes", ReadBool(&project->hash_routes)},
       {"sampling",
        [&](const YAML::Node& sampling, const std::string& sampling_path) {
          SamplingConfig& sc = project->sampling;

@@ -99,6 +99,10 @@ struct ProjectConfig {
   uint32_t retention_days = 90;
   SamplingConfig sampling;
   std::vector<RouteRule> routes;  // tried in order before the default templating
+  // projects[].hash_routes: a fragment that is a path (#/cart/42, #!/cart/42: a hash router's
+  // route) is part of the route, templated like the path ("/#/cart/:id"); false: fragments are
+  // dropped.
+  bool hash_routes = true;
 };
 
 struct GeoConfig {

@@ -147,6 +147,19 @@ TEST(ConfigTest, RouteRulesNeedAPathPatternAndARoute) {
   EXPECT_NE(error.find("starting with '/'"), std::string::npos) << error;
 }
 
+TEST(ConfigTest, HashRoutesAreOnUnlessTurnedOff) {
+  Result<Config> on = ParseConfig("projects:\n  - id: a\n    ingest_keys: [k]\n");
+  ASSERT_TRUE(on.ok()) << on.status().ToString();
+  EXPECT_TRUE(on->projects[0].hash_routes);
+  Result<Config> off =
+      ParseConfig("projects:\n  - id: a\n    ingest_keys: [k]\n    hash_routes: false\n");
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_FALSE(off->projects[0].hash_routes);
+  std::string error = ErrorOf("projects:\n  - id: a\n    ingest_keys: [k]\n    hash_routes: 1\n");
+  EXPECT_NE(error.find("projects[0].hash_routes"), std::string::npos) << error;
+  EXPECT_NE(error.find("true or false"), std::string::npos) << error;
+}
+
 TEST(ConfigTest, TheDemoConfigIsValid) {
   Result<Config> config = LoadConfigFile(std::string(SIGHTLINE_SOURCE_DIR) + "/config/demo.yaml");
   ASSERT_TRUE(config.ok()) << config.status().ToString();

@@ -23,4 +23,12 @@ inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
          });
 }
 
+// The route a URL fragment (after '#') names, as hash routers write it: "/cart/42" for
+// "/cart/42?x" or "!/cart/42"; empty when the fragment is not a path (#top, #!top).
+inline std::string_view HashRouteOf(std::string_view fragment) {
+  if (fragment.starts_with("!/")) fragment.remove_prefix(1);
+  if (!fragment.starts_with("/")) return {};
+  return fragment.substr(0, fragment.find('?'));
+}
+
 }  // namespace sightline

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "common/strings.h"
+
 namespace sightline {
 namespace {
 
@@ -71,12 +73,11 @@ bool RouteRuleMatches(std::string_view pattern, std::string_view path) {
   }
 }
 
-std::string RouteOf(std::string_view path, const std::vector<RouteRule>& rules) {
-  path = path.substr(0, path.find_first_of("?#"));
+namespace {
+
+// A path (no query or fragment) with its volatile segments as ":id".
+std::string TemplatePath(std::string_view path) {
   if (path.empty()) return "/";
-  for (const RouteRule& rule : rules) {
-    if (RouteRuleMatches(rule.match, path)) return rule.route;
-  }
   std::string route;
   route.reserve(path.size());
   bool absolute = path[0] == '/';
@@ -90,6 +91,24 @@ std::string RouteOf(std::string_view path, const std::vector<RouteRule>& rules) 
     route.append(IsVolatileSegment(segment) ? std::string_view(":id") : segment);
     if (last) break;
   }
+  return route;
+}
+
+}  // namespace
+
+std::string RouteOf(std::string_view path, const std::vector<RouteRule>& rules, bool hash_routes) {
+  const size_t hash = path.find('#');
+  const std::string_view hash_route =
+      hash_routes && hash != std::string_view::npos ? HashRouteOf(path.substr(hash + 1)) : "";
+  path = path.substr(0, path.find_first_of("?#"));
+  if (path.empty()) path = "/";
+  std::string full(path);
+  if (!hash_route.empty()) full.append("#").append(hash_route);
+  for (const RouteRule& rule : rules) {
+    if (RouteRuleMatches(rule.match, full)) return rule.route;
+  }
+  std::string route = TemplatePath(path);
+  if (!hash_route.empty()) route.append("#").append(TemplatePath(hash_route));
   return route;
 }
 
@@ -108,7 +127,7 @@ std::string RequestRouteOf(std::string_view url) {
   const size_t cut = path.find_first_of("?#");
   if (cut != std::string_view::npos) path = path.substr(0, cut);
   if (path.empty()) path = "/";
-  return std::string(host) + RouteOf(path, {});
+  return std::string(host) + RouteOf(path, {}, false);
 }
 
 }  // namespace sightline

@@ -39,6 +39,17 @@ TEST(RouteOf, ProjectRulesComeFirst) {
 namespace sightline {
 namespace {
 
+TEST(RouteOf, HashRoutersRoutesAreTemplatedLikePathsUnlessTurnedOff) {
+  EXPECT_EQ(RouteOf("/app#/orders/12345", {}), "/app#/orders/:id");
+  EXPECT_EQ(RouteOf("/#!/cart/9f8e7d6c5b4a39281706", {}), "/#/cart/:id");
+  EXPECT_EQ(RouteOf("/app#/orders/12345?tab=2", {}), "/app#/orders/:id");
+  EXPECT_EQ(RouteOf("/app#top", {}), "/app");
+  EXPECT_EQ(RouteOf("/app#/orders/12345", {}, /*hash_routes=*/false), "/app");
+  std::vector<RouteRule> rules = {{"/app#/orders/*", "/app#/orders/:order"}};
+  EXPECT_EQ(RouteOf("/app#/orders/12345", rules), "/app#/orders/:order");
+  EXPECT_EQ(RouteOf("/app#/orders/12345", rules, false), "/app");
+}
+
 TEST(RequestRouteOf, HostAndTemplatedPathWithoutPortQueryOrCredentials) {
   EXPECT_EQ(RequestRouteOf("https://api.shop.example/v1/products/42?currency=EUR"),
             "api.shop.example/v1/products/:id");

@@ -181,13 +181,37 @@ TEST_F(BeaconParserTest, RoutesComeFromThePathOnlyAndFollowAnEventsOwnUrl) {
                        ts +
                        R"(,"url":"https://x.example/orders/7?x=1"},)"
                        R"({"type":"page_view","ts":)" +
-                       ts + R"(,"url":"https://x.example/a","route":"/a/:id"})";
+                       ts + R"(,"url":"https://x.example/a","route":"/a/:id"},)"
+                       R"({"type":"vital","name":"LCP","value":1,"ts":)" + ts +
+                       R"(,"url":"https://x.example/app?x=1#!/orders/7?tab=2"},)"
+                       R"({"type":"vital","name":"LCP","value":1,"ts":)" + ts +
+                       R"(,"url":"https://x.example/app#top"})";
   ASSERT_FALSE(Parse(Beacon(events, R"("x":0,)")));
-  ASSERT_EQ(events_.size(), 4u);
-  EXPECT_EQ(events_[0].route, "/");
+  ASSERT_EQ(events_.size(), 6u);
+  EXPECT_EQ(events_[0].route, "/#/cart");  // a hash router's route (templated in enrichment)
   EXPECT_EQ(events_[1].route, "/");
   EXPECT_EQ(events_[2].route, "/orders/7");
   EXPECT_EQ(events_[3].route, "/a/:id");
+  EXPECT_EQ(events_[4].route, "/app#/orders/7");
+  EXPECT_EQ(events_[5].route, "/app");  // a fragment that is not a path
+}
+
+// An event of an earlier page view than the beacon's (an API call that ended after the route
+// changed) names its page's URL: its route follows it, whatever its type.
+TEST_F(BeaconParserTest, AnEventsPageUrlGivesItsPageAndRoute) {
+  std::string ts = std::to_string(kNow);
+  std::string events =
+      R"({"type":"api_call","method":"GET","url":"https://api.example/v1/cart","status":200,"duration":5,"ts":)" +
+      ts + R"(,"page_url":"https://shop.example/products/42","page_view_id":"pv0"},)" +
+      R"({"type":"vital","name":"LCP","value":1,"ts":)" + ts + "}";
+  ASSERT_FALSE(Parse(Beacon(events)));
+  ASSERT_EQ(events_.size(), 2u);
+  EXPECT_EQ(events_[0].request_url, "https://api.example/v1/cart");
+  EXPECT_EQ(events_[0].url, "https://shop.example/products/42");
+  EXPECT_EQ(events_[0].route, "/products/42");
+  EXPECT_EQ(events_[0].page_view_id, "pv0");
+  EXPECT_EQ(events_[1].url, "https://shop.example/products/42?ref=mail#top");  // the context's
+  EXPECT_EQ(events_[1].page_view_id, "pv1");
 }
 
 TEST_F(BeaconParserTest, EventsThatOverrideTheContextSurviveTheWalEncoding) {

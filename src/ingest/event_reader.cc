@@ -242,11 +242,18 @@ std::string UrlPath(std::string_view url) {
   if (scheme != std::string_view::npos) {
     // The path starts at the first '/' after the authority; '?' or '#' first means an empty path.
     size_t end_of_authority = url.find_first_of("/?#", scheme + 3);
-    if (end_of_authority == std::string_view::npos || url[end_of_authority] != '/') return "/";
+    if (end_of_authority == std::string_view::npos) return "/";
     url = url.substr(end_of_authority);
+    if (url[0] != '/') return UrlPath("/" + std::string(url));  // no path: "/", then ?, #
   }
   size_t end = url.find_first_of("?#");
-  return std::string(url.substr(0, end));
+  std::string path(url.substr(0, end));
+  // A hash router's route stays (enrich/routes.h drops it where the project does not want it).
+  if (size_t hash = url.find('#'); hash != std::string_view::npos) {
+    std::string_view hash_route = HashRouteOf(url.substr(hash + 1));
+    if (!hash_route.empty()) path.append("#").append(hash_route);
+  }
+  return path;
 }
 
 namespace {
@@ -405,6 +412,9 @@ std::optional<EventRejection> ReadEvent(simdjson::dom::element element, size_t i
                         limits.max_string_bytes)) {
     return reject(*c);
   }
+  // An event of an earlier page view than the beacon's (an API call that ended after the route
+  // changed): the URL of its page, for any type.
+  if (auto c = r.String("page_url", &event->url, limits.max_string_bytes)) return reject(*c);
   if (context.consent == "full") {
     if (auto c = r.String("page_view_id", &event->page_view_id, 128)) return reject(*c);
   }

@@ -115,7 +115,7 @@ bool TrafficRoutes::Handle(const HttpRequest& req, HttpResponse* res) {
     Event event;
     event.ts = count.minute_ms;
     event.type = "traffic";
-    event.route = RouteOf(count.route, project->routes);
+    event.route = RouteOf(count.route, project->routes, project->hash_routes);
     event.service = std::move(count.service);
     event.value = static_cast<double>(count.requests);
     if (enrich_.scrubber != nullptr) {
