@@ -35,7 +35,9 @@ export function createAgent(loadExtras) {
   let rate = 1;
   let sampled = true;  // false: not sampled; undefined: waiting for the collector's rates
   let held = [];       // this page's events held back while not sampled or undecided
-  let pageViewId = '';
+  let view;            // the current page view: {id, url}
+  let hardView;        // the last loaded one (the first, or a return from the bfcache)
+  const byUrl = {};    // URL → this page's latest soft page view of it
   let flags = [];
   let scrub = (s) => s;
   let batcher;
@@ -139,7 +141,7 @@ export function createAgent(loadExtras) {
   function envelope(events) {
     const conn = navigator.connection || {};
     const context = {
-      url: scrub(location.href), referrer: scrub(document.referrer), release: config.release,
+      url: scrub(view.url), referrer: scrub(document.referrer), release: config.release,
       environment: config.environment, service: config.service,
       user: { id: full() ? user.id : '', tier: user.tier }, flags,
     };
@@ -148,7 +150,7 @@ export function createAgent(loadExtras) {
         downlink: conn.downlink, save_data: !!conn.saveData };
     }
     return { v: 1, session_id: full() && session ? session.id : undefined,
-      page_view_id: full() ? pageViewId : undefined, consent: full() ? 'full' : 'minimal',
+      page_view_id: full() ? view.id : undefined, consent: full() ? 'full' : 'minimal',
       sample_rate: rates.get(events[0]) || rate, context, events };
   }
 
@@ -162,15 +164,23 @@ export function createAgent(loadExtras) {
     return edited;
   }
 
-  // kind: {performance, interaction, error}. The event may be dropped (consent, configuration)
-  // or held back (sampling). Returns the event as it will be sent, while it waits, or undefined.
-  function emit(event, kind = {}) {
+  // A new page view: hard (a load, or a return from the bfcache) or soft (a route change).
+  function newView(hard) {
+    view = { id: randomId(8), url: location.href };
+    hard ? (hardView = view) : (byUrl[view.url] = view);
+  }
+
+  // kind: {performance, interaction, error}; `at`: the page view it happened on (default: the
+  // current one; an earlier one's URL goes with the event). The event may be dropped (consent,
+  // configuration) or held back (sampling). Returns the event as it will be sent, while it waits,
+  // or undefined.
+  function emit(event, kind = {}, at = view) {
     if (!config || consent === 'none' || (consent === 'minimal' && !kind.error) ||
       (kind.performance && !config.trackPerformance) ||
       (kind.interaction && !config.trackInteractions) || (kind.error && !config.trackErrors)) return;
     if (session) activity();
-    const e = scrubDeep({ ...event, ts: Date.now() }, scrub);
-    if (full()) e.page_view_id = pageViewId;
+    const e = scrubDeep({ ...event, ts: Date.now(), page_url: at !== view ? at.url : undefined }, scrub);
+    if (full()) e.page_view_id = at.id;
     if (!sampled) {
       // Not sampled (or not yet decided): kept for this page only, and sent if an error occurs.
       if (!kind.error) {
@@ -194,14 +204,12 @@ export function createAgent(loadExtras) {
       flags = config.metadata.featureFlags;
       plugins = createPlugins(config, safe);
       retry = createRetryQueue();
-      const { send, restore } = createSender({
+      const { send, post } = createSender({
         url: `${config.endpoint}${config.endpoint.includes('?') ? '&' : '?'}key=${encodeURIComponent(config.key)}`,
-        retry, stats: footprint,
-        store: () => storage('sessionStorage') });
+        retry, stats: footprint });
       batcher = createBatcher({ envelope, send, groupOf: (e) => rates.get(e) });
       startSession(full() ? linkedSessionId(location.search, Date.now()) : undefined);
-      restore();
-      pageViewId = randomId(8);
+      newView(1);
       const agent = {
         config, safe, emit, scrub: (s) => scrub(s),
         pending: (e) => held.includes(e) || batcher.has(e),
@@ -210,17 +218,23 @@ export function createAgent(loadExtras) {
           if (crumbs.length > MAX_BREADCRUMBS) crumbs.shift();
         },
         breadcrumbs: () => crumbs.slice(),
-        newPageView: () => {
+        // Events still queued go out with the page view they happened on.
+        newPageView: (hard) => {
           batcher.flush();
-          pageViewId = randomId(8);
+          newView(hard);
           if (sampled === false) held = [];
           onView.forEach((l) => l());
         },
         onPageView: (l) => onView.push(safe(l)),
+        view: () => view,
+        // The page view a web-vitals metric measures: a soft navigation's by its URL (the latest
+        // of that URL), any other's the last loaded one.
+        viewOf: (m) => (m.navigationType === 'soft-navigation' && byUrl[m.navigationURL]) || hardView,
         onPageHide: (l) => onHide.push(safe(l)),
         sessionId: () => (full() && session ? session.id : ''),
         footprint,
         queued: () => batcher.size(),
+        retry: [retry, post, () => storage('sessionStorage')],
       };
       // Each signal starts on its own: one that cannot run here leaves the others running.
       const start = (fn, on = true) => on && safe(fn)(agent);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildBodies, createBatcher, createRetryQueue } from '../src/core/transport.js';
+import { retryDelay, startRetries } from '../src/core/retry.js';
 
 const envelope = (events) => ({ v: 1, key: 'k', events });
 
@@ -31,12 +32,9 @@ test('the retry queue is bounded and backs off', () => {
   const q = createRetryQueue();
   for (let i = 0; i < 12; i++) q.push(`b${i}`);
   assert.deepEqual(q.items, ['b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'b8', 'b9', 'b10', 'b11']);
-  q.failures = 1;
-  assert.equal(q.delay(), 1000);
-  q.failures = 3;
-  assert.equal(q.delay(), 4000);
-  q.failures = 30;
-  assert.equal(q.delay(), 60000);
+  assert.equal(retryDelay(1), 1000);
+  assert.equal(retryDelay(3), 4000);
+  assert.equal(retryDelay(30), 60000);
   assert.equal(q.take().length, 10);
   assert.equal(q.items.length, 0);
 });
@@ -58,4 +56,27 @@ test('events sent at different rates never share a beacon', () => {
   assert.equal(b.flush(false), 2);
   assert.deepEqual(sent.map((s) => [s.sample_rate, s.events.map((e) => e.name)]),
     [[0.1, ['view', 'click']], [1, ['error']]]);
+});
+
+test('the extras retry the previous page\'s bodies, then this page\'s, and keep what fails again', async () => {
+  const items = new Map([['sightline_offline', JSON.stringify(['old'])]]);
+  const store = { getItem: (k) => items.get(k) ?? null, setItem: (k, v) => items.set(k, v), removeItem: (k) => items.delete(k) };
+  const q = createRetryQueue();
+  q.push('early');  // failed before the extras arrived
+  const posted = [];
+  globalThis.addEventListener ??= () => {};
+  startRetries(q, (body) => posted.push(body), () => store);
+  assert.equal(items.get('sightline_offline'), JSON.stringify(['old', 'early']));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(posted, ['old', 'early']);
+  assert.equal(items.has('sightline_offline'), false, 'taken for sending: no longer kept');
+  q.failures++;
+  q.push('again');
+  q.failed();
+  assert.equal(items.get('sightline_offline'), JSON.stringify(['again']));
+
+  const minimal = createRetryQueue();
+  minimal.push('x');
+  startRetries(minimal, () => assert.fail('nothing is retried below full consent'), () => null);
+  assert.deepEqual(minimal.items, []);
 });

@@ -78,6 +78,11 @@ before(async () => {
         return page('callbacks.html');
       case '/inp.html':
         return page('inp.html');
+      case '/spa/home':
+      case '/spa/products/42':
+      case '/spa/cart':
+      case '/spa/checkout':
+        return page('spa.html');
       case '/wv-inp': {
         const release = url.searchParams.get('release');
         wvInp.set(release, [...(wvInp.get(release) ?? []), Number(url.searchParams.get('value'))]);
@@ -450,4 +455,82 @@ test('INP survives a slow click that navigates away 200 ms, 800 ms or 3 s later:
     }
     assert.ok(reported !== undefined, `leave after ${leave} ms: Chromium reported the interaction in one of three tries`);
   }
+});
+
+// A single-page app that changes its route on click, without hiding in between: pushState,
+// a hash route and a replaceState-only route. Read back from the server's session timeline.
+test('a single-page app: every event is stored on the page view and route it happened on; soft page views have their own vitals', async (t) => {
+  const release = `spa-${Date.now()}`;
+  const { context, page, captured } = await openPage(`http://localhost:${site.port}/spa/home?release=${release}`);
+  await page.waitForFunction(() => window.Sightline && window.Sightline.__agent);
+  await page.waitForTimeout(1500);  // the hard page view is sent and the extras (actions) are in
+  const softNavs = await page.evaluate(() => window.__softNavs);
+  const step = async (selector, wait) => {
+    await page.click(selector);
+    await page.waitForTimeout(wait);
+  };
+  await step('#shift-it', 900);  // a layout shift on the home view
+  await step('#slow', 300);      // an interaction on it
+  await step('#to-products', 1200);
+  await step('#slow', 300);
+  await step('#shift-it', 900);
+  await step('#to-cart', 2500);  // the products view's call to /api/slow ends on the cart view
+  await step('#to-order', 800);  // #/orders/7
+  await step('#to-checkout', 800);
+  await hide(page);
+  await page.waitForTimeout(500);
+  await context.close();
+  assert.deepEqual(captured.pageErrors, []);
+  assert.ok(captured.statuses.every((s) => s === 202), `every beacon accepted: ${captured.statuses}`);
+
+  const sessionId = captured.beacons.find((b) => b.session_id)?.session_id;
+  assert.ok(sessionId, 'the beacons carry a session id');
+  const res = await request(`${collector.url}/api/v1/sessions/${sessionId}?project=${SHOP.id}`,
+    { headers: { Authorization: `Bearer ${SHOP.token}` } });
+  assert.equal(res.status, 200, describeResponse(res));
+  const timeline = res.json.events;
+  const views = timeline.filter((e) => e.type === 'page_view');
+  assert.deepEqual(views.map((v) => v.route),
+    ['/spa/home', '/spa/products/:id', '/spa/cart', '/spa/cart#/orders/:id', '/spa/checkout'],
+    'a page view per route: pushState, a hash route (templated) and replaceState');
+  const routeOf = new Map(views.map((v) => [v.page_view_id, v.route]));
+  assert.equal(routeOf.size, 5, 'each page view has its own id');
+
+  // Every event is on a page view of the visit, with that page view's route.
+  const wrong = timeline.filter((e) => !routeOf.has(e.page_view_id) || e.route !== routeOf.get(e.page_view_id));
+  assert.deepEqual(wrong.map((e) => `${e.type} ${e.name ?? e.target ?? e.request_url ?? ''} on ${e.route} (${e.page_view_id})`), []);
+  // Events still queued when the route changed: the view's own marker and the click that left it.
+  const leaving = timeline.filter((e) => e.type === 'custom' && e.name === 'leaving');
+  assert.equal(leaving.length, 4);
+  for (const e of leaving) {
+    const from = e.attributes?.from;
+    assert.equal(e.route.replace(':id', '42').replace('#/orders/42', '#/orders/7'), from,
+      `the marker sent on leaving ${from} is on its page view`);
+  }
+  const click = (id) => timeline.find((e) => e.type === 'action' && `${e.target}`.includes(id));
+  assert.equal(click('to-products')?.route, '/spa/home', 'the click that navigated is on the view it was made on');
+  assert.equal(click('to-cart')?.route, '/spa/products/:id');
+  assert.equal(click('to-checkout')?.route, '/spa/cart#/orders/:id');
+  // An API call made on the products view and ended on the cart view.
+  const slow = timeline.find((e) => e.type === 'api_call' && `${e.request_url}`.endsWith('/api/slow'));
+  assert.ok(slow, 'the slow call is stored');
+  assert.equal(slow.route, '/spa/products/:id', 'an API call belongs to the view it was made on');
+
+  // Vitals: on the view they measure.
+  const vitals = (route) => new Set(timeline.filter((e) => e.type === 'vital' && e.route === route).map((e) => e.name));
+  const home = vitals('/spa/home');
+  for (const name of ['TTFB', 'FCP', 'LCP', 'CLS', 'INP']) assert.ok(home.has(name), `the hard page view has ${name}`);
+  const products = vitals('/spa/products/:id');
+  t.diagnostic(`soft navigations reported: ${softNavs}; vitals of the home view: ${[...home]}, of the products view: ${[...products]}`);
+  if (softNavs) {
+    for (const name of ['FCP', 'LCP', 'CLS', 'INP']) {
+      assert.ok(products.has(name), `the soft page view has its own ${name} (it has ${[...products]})`);
+    }
+    assert.ok(!products.has('TTFB'), 'no TTFB for a soft navigation');
+  } else {
+    t.diagnostic('this Chromium reports no soft navigations: every vital is on the hard page view');
+    assert.equal(products.size, 0);
+  }
+  const perView = timeline.filter((e) => e.type === 'vital').reduce((m, e) => m.set(`${e.page_view_id} ${e.name}`, (m.get(`${e.page_view_id} ${e.name}`) ?? 0) + 1), new Map());
+  assert.deepEqual([...perView].filter(([, n]) => n > 1), [], 'each vital once per page view');
 });

@@ -2,9 +2,8 @@
 // docs/protocol.md) when the page is hidden or left, every few seconds, and when the queue reaches
 // its size cap. `navigator.sendBeacon` first; `fetch(keepalive)` when it refuses; gzip through
 // CompressionStream for sends that are not the page's last. Sends that fail, or that find the
-// browser offline, wait in a small bounded queue and are retried with backoff and when the
-// browser comes back online; with full consent that queue is kept in sessionStorage so that the
-// tab's next page (or the page reloaded) sends it. No `unload` listener (it breaks the bfcache).
+// browser offline, wait in a small bounded queue; the extras retry them (./retry.js). No `unload`
+// listener (it breaks the bfcache).
 
 export const MAX_BEACON_BYTES = 60 * 1024;  // browsers allow 64 KiB of keepalive bodies in flight
 export const OFFLINE_KEY = 'sightline_offline';
@@ -61,14 +60,15 @@ export function createBatcher({ maxEvents = 50, maxBytes = MAX_BEACON_BYTES, env
   return batcher;
 }
 
-// Bodies waiting for another attempt: at most 10, the oldest go first. `delay()` is the backoff
-// after `failures` consecutive failures: 1 s, doubling up to a minute.
+// Bodies waiting for another attempt: at most 10, the oldest go first; `failures`: consecutive
+// failures. `failed()` is called after each failure: a no-op until the extras (./retry.js) take
+// the queue over.
 export function createRetryQueue() {
   const q = {
     items: [],
     failures: 0,
+    failed() {},
     push: (body) => q.items.push(body) > 10 && q.items.shift(),
-    delay: () => Math.min(60000, 1000 * 2 ** Math.max(0, q.failures - 1)),
     take: () => q.items.splice(0),
   };
   return q;
@@ -79,43 +79,14 @@ async function gzip(body) {
     .arrayBuffer();
 }
 
-// The browser sender: returns {send(body, {final}), restore()}. `stats` counts bytes and beacons
-// sent; `store()` gives the Storage for the offline queue, or null when it may not be kept.
-export function createSender({ url, retry, stats, store }) {
+// The browser sender: returns {send(body, {final}), post(body, compress)}. `stats` counts bytes
+// and beacons sent; what fails goes to `retry`.
+export function createSender({ url, retry, stats }) {
   const nav = navigator;
-  let timer = 0;
-
-  const save = () => {
-    try {
-      const s = store();
-      if (retry.items.length) s.setItem(OFFLINE_KEY, JSON.stringify(retry.items));
-      else s.removeItem(OFFLINE_KEY);
-    } catch {
-      // no storage for this consent, or full: the queue lives in memory
-    }
-  };
-  const schedule = (ms) => {
-    if (timer || !retry.items.length) return;
-    timer = setTimeout(() => {
-      timer = 0;
-      const items = retry.take();
-      save();
-      items.forEach((body) => post(body, false));
-    }, ms);
-  };
   const failed = (body) => {
     retry.failures++;
-    if (!store()) return;
     retry.push(body);
-    save();
-    schedule(retry.delay());
-    if (!online) {
-      online = addEventListener('online', () => {
-        clearTimeout(timer);
-        timer = 0;
-        schedule(0);
-      }) || 1;
-    }
+    retry.failed();
   };
 
   async function post(body, compress) {
@@ -141,20 +112,6 @@ export function createSender({ url, retry, stats, store }) {
     }
   }
 
-  // What an earlier page of this tab could not send.
-  const restore = () => {
-    try {
-      const saved = store().getItem(OFFLINE_KEY);
-      if (!saved) return;
-      store().removeItem(OFFLINE_KEY);
-      JSON.parse(saved).forEach((body) => typeof body === 'string' && retry.push(body));
-      schedule(0);
-    } catch {
-      // no storage, or garbage in it
-    }
-  };
-  let online;
-
   const send = (body, { final }) => {
     stats.beacons++;
     const compress = !final && typeof CompressionStream === 'function';
@@ -168,5 +125,5 @@ export function createSender({ url, retry, stats, store }) {
     }
     post(body, compress);
   };
-  return { send, restore };
+  return { send, post };
 }

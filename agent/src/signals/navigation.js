@@ -28,7 +28,8 @@ export function startNavigation(agent) {
   if (document.readyState === 'complete') setTimeout(sendInitial);
   else addEventListener('load', () => setTimeout(sendInitial), { once: true });
 
-  const path = () => location.pathname + location.search;
+  // A hash route (#/..., #!/...) is part of the page's path; another fragment is not.
+  const path = () => location.pathname + location.search + (/^#!?\//.test(location.hash) ? location.hash : '');
   let last = path();
   const changed = agent.safe(() => {
     if (path() === last) return;
@@ -46,9 +47,10 @@ export function startNavigation(agent) {
     };
   }
   addEventListener('popstate', changed);
+  addEventListener('hashchange', changed);
   addEventListener('pageshow', agent.safe((e) => {
     if (!e.persisted) return;
-    agent.newPageView();
+    agent.newPageView(1);
     agent.emit({ type: 'page_view', soft: false, bfcache: true }, { performance: true });
   }));
 }

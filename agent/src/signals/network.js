@@ -11,11 +11,12 @@ export function startNetwork(agent) {
   const bare = (url) => `${url}`.split(/[?#]/)[0];
   const collector = bare(new URL(agent.config.endpoint, location.href));
 
-  // {method, url, trace_id?, span_id?, start}, or undefined for the agent's own beacons.
+  // {method, url, view, trace_id?, span_id?, start}, or undefined for the agent's own beacons;
+  // `view`: the page view the call was made on (it may end on the next).
   const describe = agent.safe((method, rawUrl) => {
     const url = new URL(rawUrl, location.href).href;
     if (bare(url) === collector) return;
-    const call = { method: `${method || 'GET'}`.toUpperCase(), url: bare(url) };
+    const call = { method: `${method || 'GET'}`.toUpperCase(), url: bare(url), view: agent.view() };
     if (originAllowed(url, agent.config.allowedOrigins, location.origin)) {
       call.trace_id = randomHex(16);
       call.span_id = randomHex(8);
@@ -30,7 +31,8 @@ export function startNetwork(agent) {
     agent.breadcrumb({ category: 'api', message: `${call.method} ${call.url} ${status}` });
     agent.emit({ type: 'api_call', ...call, status, size: size >= 0 ? size : undefined,
       duration: Math.round((performance.now() - call.start) * 10) / 10,
-      success: status >= 200 && status < 400, start: undefined }, { performance: true });
+      success: status >= 200 && status < 400, start: undefined, view: undefined }, { performance: true },
+    call.view);
     // A request that got no answer, or a server error, is also an error of the page (one the app
     // aborted is not).
     if (!aborted && (!status || status >= 500)) {
