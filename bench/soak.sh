@@ -10,10 +10,12 @@
 # timeseries, sessions) once a second over the last QUERY_RANGE_S seconds, as a dashboard open on
 # "the last minutes" does: the work of each query is then the same all along, so any drift is the
 # server's. (A query over everything stored grows with the store; limits.max_query_memory_mb bounds
-# it.) During each window the server's VmRSS is read every second (its mean and peak are reported:
-# the memtable fills and empties every 30 s), and its open descriptors and live segments at the end
-# (the store grows all along: today's segments are not compacted). The server
-# flushes every 30 s and compacts every 60 s meanwhile, as in production.
+# it.) During each window the server's VmRSS is read every second (its mean, peak and minimum are
+# reported: the memtable fills and empties every 30 s and a compaction holds the rows it merges,
+# so the minimum, the floor after a flush, is where something that accumulates shows first), and
+# its open descriptors and live segments at the end (the store grows all along; today's small
+# segments are merged in tiers, and segment metadata lives with the at most storage.max_open_files
+# open files). The server flushes every 30 s and compacts every 60 s meanwhile.
 #
 # Needs build/sightline (scripts/build.sh) and curl.
 # Environment: DURATION (600), WINDOW_S (30), MAX_S (20), CONNECTIONS (8), QUERY_RANGE_S (120),
@@ -108,17 +110,17 @@ pids+=("$!")
 ) &
 pids+=("$!")
 
-echo "minute  beacons/s  p99_ms  rss_MiB(mean)  open_files  rss_MiB(peak)  segments"
+echo "minute  beacons/s  p99_ms  rss_MiB(mean)  open_files  rss_MiB(peak)  rss_MiB(min)  segments"
 windows=$((DURATION / WINDOW_S))
 for w in $(seq 1 "$windows"); do
   rss_from=$(wc -l <"$work/rss" 2>/dev/null || echo 0)
   read -r achieved p99 < <(loadgen "$rate" "$WINDOW_S")
-  read -r rss peak < <(tail -n +"$((rss_from + 1))" "$work/rss" |
-    awk '{s += $1; if ($1 > m) m = $1} END {printf "%d %d\n", NR ? s / NR : 0, m}')
+  read -r rss peak floor < <(tail -n +"$((rss_from + 1))" "$work/rss" |
+    awk '{s += $1; if ($1 > m) m = $1; if (!l || $1 < l) l = $1} END {printf "%d %d %d\n", NR ? s / NR : 0, m, l}')
   fds=$(ls "/proc/$server/fd" | wc -l)
   segments=$(curl -s "http://127.0.0.1:$port/metrics" | awk '$1 == "sightline_segments" {print $2}')
   minute=$(awk -v w="$w" -v s="$WINDOW_S" 'BEGIN {printf "%.1f", w * s / 60}')
-  echo "$minute $achieved $p99 $rss $fds $peak $segments" | tee -a "$work/samples"
+  echo "$minute $achieved $p99 $rss $fds $peak $floor $segments" | tee -a "$work/samples"
 done
 
 # Least-squares slope of each column against the minute, and its share of the column's mean, once
@@ -126,10 +128,10 @@ done
 echo "slopes from minute $(awk -v r="$QUERY_RANGE_S" 'BEGIN {printf "%.1f", r / 60}') on:"
 awk -v warm="$QUERY_RANGE_S" '
   $1 * 60 <= warm { next }
-  { n++; x[n] = $1; for (c = 2; c <= 6; c++) y[c, n] = $c }
+  { n++; x[n] = $1; for (c = 2; c <= 7; c++) y[c, n] = $c }
   END {
-    split("beacons/s p99_ms rss_MiB(mean) open_files rss_MiB(peak)", name, " ")
-    for (c = 2; c <= 6; c++) {
+    split("beacons/s p99_ms rss_MiB(mean) open_files rss_MiB(peak) rss_MiB(min)", name, " ")
+    for (c = 2; c <= 7; c++) {
       sx = sy = sxx = sxy = 0
       for (i = 1; i <= n; i++) { sx += x[i]; sy += y[c, i]; sxx += x[i] * x[i]; sxy += x[i] * y[c, i] }
       slope = (n * sxy - sx * sy) / (n * sxx - sx * sx); mean = sy / n

@@ -142,12 +142,14 @@ bool Enricher::Enrich(const Visitor& visitor, const ProjectConfig& project, Even
     batch->events.resize(out);
   }
 
-  if (!context.route.empty()) context.route = RouteOf(context.route, project.routes, project.hash_routes);
+  if (!context.route.empty())
+    context.route = RouteOf(context.route, project.routes, project.hash_routes);
   PiiCounts counts{};
   if (resources_.scrubber != nullptr) ScrubEvent(&context, 0, &counts);
   for (Event& event : batch->events) {
     event.inherited |= visitor_columns;
-    if (!event.route.empty()) event.route = RouteOf(event.route, project.routes, project.hash_routes);
+    if (!event.route.empty())
+      event.route = RouteOf(event.route, project.routes, project.hash_routes);
     if (resources_.scrubber != nullptr) ScrubEvent(&event, event.inherited, &counts);
     // A server span names its route itself (http.route): free text like the others.
     if (!event.request_route.empty()) {

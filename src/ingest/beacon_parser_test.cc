@@ -181,11 +181,13 @@ TEST_F(BeaconParserTest, RoutesComeFromThePathOnlyAndFollowAnEventsOwnUrl) {
                        ts +
                        R"(,"url":"https://x.example/orders/7?x=1"},)"
                        R"({"type":"page_view","ts":)" +
-                       ts + R"(,"url":"https://x.example/a","route":"/a/:id"},)"
-                       R"({"type":"vital","name":"LCP","value":1,"ts":)" + ts +
+                       ts +
+                       R"(,"url":"https://x.example/a","route":"/a/:id"},)"
+                       R"({"type":"vital","name":"LCP","value":1,"ts":)" +
+                       ts +
                        R"(,"url":"https://x.example/app?x=1#!/orders/7?tab=2"},)"
-                       R"({"type":"vital","name":"LCP","value":1,"ts":)" + ts +
-                       R"(,"url":"https://x.example/app#top"})";
+                       R"({"type":"vital","name":"LCP","value":1,"ts":)" +
+                       ts + R"(,"url":"https://x.example/app#top"})";
   ASSERT_FALSE(Parse(Beacon(events, R"("x":0,)")));
   ASSERT_EQ(events_.size(), 6u);
   EXPECT_EQ(events_[0].route, "/#/cart");  // a hash router's route (templated in enrichment)

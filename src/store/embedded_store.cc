@@ -862,7 +862,8 @@ Status EmbeddedStore::Compact() {
       const LiveSegment& s = run[0];
       int64_t resolution = 0;
       Result<std::shared_ptr<const RollupIndex>> index =
-          s.rollup != nullptr ? s.rollup->Index() : Result<std::shared_ptr<const RollupIndex>>(nullptr);
+          s.rollup != nullptr ? s.rollup->Index()
+                              : Result<std::shared_ptr<const RollupIndex>>(nullptr);
       if (index.ok() && *index != nullptr) {
         for (const RollupSection& section : (*index)->sections) {
           resolution = std::max(resolution, section.resolution_ms);
@@ -901,10 +902,10 @@ std::vector<std::vector<EmbeddedStore::LiveSegment>> EmbeddedStore::LiveRuns(
   };
   for (const LiveSegment& s : segments) {
     const SegmentRecord& r = s.record;
-    if (!run.empty() && (size_class(r.rows) != size_class(run[0].record.rows) ||
-                         run_rows + r.rows > kLiveSegmentRows ||
-                         std::max(run_max, r.max_ts) - std::min(run_min, r.min_ts) >
-                             kMinuteCellsSpan)) {
+    if (!run.empty() &&
+        (size_class(r.rows) != size_class(run[0].record.rows) ||
+         run_rows + r.rows > kLiveSegmentRows ||
+         std::max(run_max, r.max_ts) - std::min(run_min, r.min_ts) > kMinuteCellsSpan)) {
       close_run();
     }
     if (run.empty()) run_min = r.min_ts, run_max = r.max_ts;

@@ -185,12 +185,12 @@ class EmbeddedStore final : public Store {
     std::string file;                     // relative to the directory, like SegmentRecord::file
   };
   std::vector<ObsoleteSegment> obsolete_;  // GUARDED_BY(mu_): compacted away, files not deleted
-  Manifest manifest_;                            // GUARDED_BY(flush_mu_)
-  int64_t active_since_ms_ = 0;                  // GUARDED_BY(mu_)
-  std::string flush_error_;                      // GUARDED_BY(mu_): the last flush's, if it failed
-  uint64_t recovered_records_ = 0;               // set by Recover(), read-only afterwards
-  uint64_t wal_skipped_bytes_ = 0;               // likewise
-  uint64_t wal_skipped_regions_ = 0;             // likewise
+  Manifest manifest_;                      // GUARDED_BY(flush_mu_)
+  int64_t active_since_ms_ = 0;            // GUARDED_BY(mu_)
+  std::string flush_error_;                // GUARDED_BY(mu_): the last flush's, if it failed
+  uint64_t recovered_records_ = 0;         // set by Recover(), read-only afterwards
+  uint64_t wal_skipped_bytes_ = 0;         // likewise
+  uint64_t wal_skipped_regions_ = 0;       // likewise
   ManifestSource manifest_source_ = ManifestSource::kManifest;  // likewise
 
   std::mutex wake_mu_;

@@ -106,8 +106,8 @@ class RollupReader {
   Result<std::shared_ptr<RandomAccessFile>> File() const;
 
   std::string path_;
-  OpenFileCache* files_ = nullptr;              // borrowed; null: own_file_ instead
-  std::shared_ptr<RandomAccessFile> own_file_;  // without a cache
+  OpenFileCache* files_ = nullptr;                // borrowed; null: own_file_ instead
+  std::shared_ptr<RandomAccessFile> own_file_;    // without a cache
   std::shared_ptr<const RollupIndex> own_index_;  // likewise
 };
 

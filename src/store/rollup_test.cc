@@ -73,7 +73,8 @@ AggregateSpec Spec(std::string metric, int64_t from, int64_t to) {
 
 class RollupTest : public ::testing::Test {
  protected:
-  std::unique_ptr<EmbeddedStore> Open(RollupLimits limits = {}, const std::string& name = "region") {
+  std::unique_ptr<EmbeddedStore> Open(RollupLimits limits = {},
+                                      const std::string& name = "region") {
     EmbeddedStoreOptions options;
     options.dir = JoinPath(dir_.path(), name);
     options.flush_interval_s = 3600;
@@ -297,7 +298,8 @@ TEST_F(RollupTest, ACurrentDaysFlushesAreMergedInTiersKeepingMinuteCells) {
   ASSERT_TRUE(store->Compact().ok());
   EXPECT_EQ(store->Stats().segments, 2u);
   // Four flushes five hours later are not merged with the earlier ones: three hours at most.
-  for (size_t f = 20; f < 24; ++f) flush(f * 500, kDay1 + 6 * kHour + static_cast<int64_t>(f) * 60000);
+  for (size_t f = 20; f < 24; ++f)
+    flush(f * 500, kDay1 + 6 * kHour + static_cast<int64_t>(f) * 60000);
   ASSERT_TRUE(store->Compact().ok());
   EXPECT_EQ(store->Stats().segments, 3u);
   EXPECT_EQ(uncompacted->Stats().segments, 24u);
@@ -315,7 +317,8 @@ TEST_F(RollupTest, ACurrentDaysFlushesAreMergedInTiersKeepingMinuteCells) {
       EXPECT_EQ(got.rows[r].bucket_start, want.rows[r].bucket_start);
       EXPECT_EQ(got.rows[r].group, want.rows[r].group);
       for (size_t i = 0; i < want.rows[r].values.size(); ++i) {
-        EXPECT_NEAR(got.rows[r].values[i], want.rows[r].values[i], 1e-9 * std::abs(want.rows[r].values[i]));
+        EXPECT_NEAR(got.rows[r].values[i], want.rows[r].values[i],
+                    1e-9 * std::abs(want.rows[r].values[i]));
       }
     }
   }

@@ -109,8 +109,8 @@ class SegmentReader {
                    std::string* raw) const;
 
   std::string path_;
-  OpenFileCache* files_ = nullptr;              // borrowed; null: own_ instead
-  Opened own_;                                  // without a cache
+  OpenFileCache* files_ = nullptr;  // borrowed; null: own_ instead
+  Opened own_;                      // without a cache
   SegmentInfo info_;
 };
 
