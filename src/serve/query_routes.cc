@@ -14,6 +14,7 @@
 #include "query/distribution_query.h"
 #include "query/funnel_query.h"
 #include "query/metrics_query.h"
+#include "query/navigation_query.h"
 #include "query/overview_query.h"
 #include "query/session_list_query.h"
 #include "query/session_query.h"
@@ -93,12 +94,20 @@ void QueryRoutes::Register(HttpServer* server) {
                      return HandleUsage(kind, req, res);
                    });
   }
-  server->Handle(
-      http::verb::get, "/api/v1/api_calls", "api_api_calls",
-      [this](const HttpRequest& req, HttpResponse* res) { return HandleApiCalls(req, res); });
-  server->Handle(
-      http::verb::get, "/api/v1/agent", "api_agent",
-      [this](const HttpRequest& req, HttpResponse* res) { return HandleAgent(req, res); });
+  server->Handle(http::verb::get, "/api/v1/api_calls", "api_api_calls",
+                 [this](const HttpRequest& req, HttpResponse* res) {
+                   return HandleProjectQuery(req, res, "api calls", &ParseApiCallsQuery,
+                                             &RunApiCallsQuery);
+                 });
+  server->Handle(http::verb::get, "/api/v1/agent", "api_agent",
+                 [this](const HttpRequest& req, HttpResponse* res) {
+                   return HandleProjectQuery(req, res, "agent", &ParseAgentQuery, &RunAgentQuery);
+                 });
+  server->Handle(http::verb::get, "/api/v1/navigation", "api_navigation",
+                 [this](const HttpRequest& req, HttpResponse* res) {
+                   return HandleProjectQuery(req, res, "navigation", &ParseNavigationQuery,
+                                             &RunNavigationQuery);
+                 });
   server->Handle(
       http::verb::get, "/api/v1/sessions", "api_sessions",
       [this](const HttpRequest& req, HttpResponse* res) { return HandleSessionList(req, res); });
@@ -261,34 +270,22 @@ bool QueryRoutes::HandleUsage(UsageQuery::Kind kind, const HttpRequest& req, Htt
   });
 }
 
-bool QueryRoutes::HandleApiCalls(const HttpRequest& req, HttpResponse* res) {
+template <typename Query>
+bool QueryRoutes::HandleProjectQuery(const HttpRequest& req, HttpResponse* res, std::string what,
+                                     std::optional<QueryError> (*parse)(const QueryParams&, int64_t,
+                                                                        Query*),
+                                     Result<std::string> (*run)(Store&, const Query&)) {
   QueryParams params = ParseQueryString(req.query);
   std::string project = Authorize(req, FindParam(params, "project"), res);
   if (project.empty()) return true;
-  ApiCallsQuery query;
+  Query query;
   query.project = project;
-  if (auto error = ParseApiCallsQuery(params, env_->NowMillis(), &query)) {
+  if (auto error = parse(params, env_->NowMillis(), &query)) {
     SetError(res, 400, "invalid_query", error->field, error->reason);
     return true;
   }
-  return AnswerOnPool(req, "api calls", project, [query = std::move(query)](Store& store) {
-    return RunApiCallsQuery(store, query);
-  });
-}
-
-bool QueryRoutes::HandleAgent(const HttpRequest& req, HttpResponse* res) {
-  QueryParams params = ParseQueryString(req.query);
-  std::string project = Authorize(req, FindParam(params, "project"), res);
-  if (project.empty()) return true;
-  AgentQuery query;
-  query.project = project;
-  if (auto error = ParseAgentQuery(params, env_->NowMillis(), &query)) {
-    SetError(res, 400, "invalid_query", error->field, error->reason);
-    return true;
-  }
-  return AnswerOnPool(req, "agent", project, [query = std::move(query)](Store& store) {
-    return RunAgentQuery(store, query);
-  });
+  return AnswerOnPool(req, std::move(what), project,
+                      [query = std::move(query), run](Store& store) { return run(store, query); });
 }
 
 bool QueryRoutes::HandleSessionList(const HttpRequest& req, HttpResponse* res) {

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -51,8 +52,13 @@ class QueryRoutes {
   bool HandleCrux(const HttpRequest& req, HttpResponse* res);
   bool HandleCompare(const HttpRequest& req, HttpResponse* res);
   bool HandleFunnel(const HttpRequest& req, HttpResponse* res);
-  bool HandleApiCalls(const HttpRequest& req, HttpResponse* res);
-  bool HandleAgent(const HttpRequest& req, HttpResponse* res);
+  // A query of one project that parses its parameters into a Query (with `project`) and runs it
+  // over the store on the pool: Parse(params, now_ms, Query*) → optional<QueryError> (400
+  // invalid_query naming the field), Run(Store&, const Query&) → Result<body>.
+  template <typename Query>
+  bool HandleProjectQuery(const HttpRequest& req, HttpResponse* res, std::string what,
+                          std::optional<QueryError> (*parse)(const QueryParams&, int64_t, Query*),
+                          Result<std::string> (*run)(Store&, const Query&));
   bool HandleSessionList(const HttpRequest& req, HttpResponse* res);
   bool HandleSessionTimeline(const HttpRequest& req, HttpResponse* res);
   bool HandleTrace(const HttpRequest& req, HttpResponse* res);
