@@ -16,6 +16,7 @@
 #include "query/metrics_query.h"
 #include "query/navigation_query.h"
 #include "query/overview_query.h"
+#include "query/resources_query.h"
 #include "query/session_list_query.h"
 #include "query/session_query.h"
 #include "query/timeseries_query.h"
@@ -102,6 +103,11 @@ void QueryRoutes::Register(HttpServer* server) {
   server->Handle(http::verb::get, "/api/v1/agent", "api_agent",
                  [this](const HttpRequest& req, HttpResponse* res) {
                    return HandleProjectQuery(req, res, "agent", &ParseAgentQuery, &RunAgentQuery);
+                 });
+  server->Handle(http::verb::get, "/api/v1/resources", "api_resources",
+                 [this](const HttpRequest& req, HttpResponse* res) {
+                   return HandleProjectQuery(req, res, "resources", &ParseResourcesQuery,
+                                             &RunResourcesQuery);
                  });
   server->Handle(http::verb::get, "/api/v1/navigation", "api_navigation",
                  [this](const HttpRequest& req, HttpResponse* res) {

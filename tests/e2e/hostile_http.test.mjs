@@ -339,6 +339,7 @@ const RANGE_ROUTES = [
   '/api/v1/api_calls?',
   '/api/v1/agent?',
   '/api/v1/navigation?',
+  '/api/v1/resources?',
   '/api/v1/sessions?',
   '/api/v1/sessions/s-1?',
   '/api/v1/traces/4bf92f3577b34da6a3ce929d0e0e4736?',

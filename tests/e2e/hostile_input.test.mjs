@@ -627,6 +627,7 @@ const API_ROUTES = [
   ['api_api_calls', 'GET', '/api/v1/api_calls?'],
   ['api_agent', 'GET', '/api/v1/agent?'],
   ['api_navigation', 'GET', '/api/v1/navigation?'],
+  ['api_resources', 'GET', '/api/v1/resources?'],
   ['api_sessions', 'GET', '/api/v1/sessions?'],
   ['api_session_timeline', 'GET', '/api/v1/sessions/s-1?'],
   ['api_trace', 'GET', '/api/v1/traces/4bf92f3577b34da6a3ce929d0e0e4736?'],
