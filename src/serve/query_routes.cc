@@ -13,6 +13,7 @@
 #include "query/crux_query.h"
 #include "query/distribution_query.h"
 #include "query/funnel_query.h"
+#include "query/long_frames_query.h"
 #include "query/metrics_query.h"
 #include "query/navigation_query.h"
 #include "query/overview_query.h"
@@ -108,6 +109,11 @@ void QueryRoutes::Register(HttpServer* server) {
                  [this](const HttpRequest& req, HttpResponse* res) {
                    return HandleProjectQuery(req, res, "resources", &ParseResourcesQuery,
                                              &RunResourcesQuery);
+                 });
+  server->Handle(http::verb::get, "/api/v1/long_frames", "api_long_frames",
+                 [this](const HttpRequest& req, HttpResponse* res) {
+                   return HandleProjectQuery(req, res, "long frames", &ParseLongFramesQuery,
+                                             &RunLongFramesQuery);
                  });
   server->Handle(http::verb::get, "/api/v1/navigation", "api_navigation",
                  [this](const HttpRequest& req, HttpResponse* res) {

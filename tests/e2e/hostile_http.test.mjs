@@ -339,6 +339,7 @@ const RANGE_ROUTES = [
   '/api/v1/api_calls?',
   '/api/v1/agent?',
   '/api/v1/navigation?',
+  '/api/v1/long_frames?',
   '/api/v1/resources?',
   '/api/v1/sessions?',
   '/api/v1/sessions/s-1?',

@@ -627,6 +627,7 @@ const API_ROUTES = [
   ['api_api_calls', 'GET', '/api/v1/api_calls?'],
   ['api_agent', 'GET', '/api/v1/agent?'],
   ['api_navigation', 'GET', '/api/v1/navigation?'],
+  ['api_long_frames', 'GET', '/api/v1/long_frames?'],
   ['api_resources', 'GET', '/api/v1/resources?'],
   ['api_sessions', 'GET', '/api/v1/sessions?'],
   ['api_session_timeline', 'GET', '/api/v1/sessions/s-1?'],

@@ -1,7 +1,7 @@
 // Loading: GET /api/v1/navigation (the phases of page loads, weighted p50/p75/p95 per group; soft
-// page views, which carry no timing, count in no phase) and GET /api/v1/resources (the slowest
-// resources, third-party domains and render-blocking resources), against values worked out from
-// what was sent.
+// page views, which carry no timing, count in no phase), GET /api/v1/resources (the slowest
+// resources, third-party domains and render-blocking resources) and GET /api/v1/long_frames (long
+// animation frames by the script behind them), against values worked out from what was sent.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -16,6 +16,14 @@ const R = uniqueId('nav');
 let server;
 const sent = [];  // {route, w, timing}
 const summaries = [];  // {route, w, summary}: the resource events sent
+const frames = [];  // {w, frame}: the long_task events sent
+
+// The agent's long frames (agent/src/signals/longtasks.js): the frame's longest script.
+const FRAME_SCRIPTS = [
+  { script: 'https://cdn.shop.example/app.js', function: 'renderGrid', invoker: 'DOMWindow.onclick' },
+  { script: 'https://ads.example/tag.js', function: 'bid', invoker: 'TimerHandler:setTimeout' },
+  {},  // a frame without a script (style and layout)
+];
 
 const CDN = 'https://cdn.shop.example';
 // The agent's resource summary of one page view (agent/src/signals/resources.js).
@@ -46,12 +54,16 @@ before(async () => {
     }
     // The hard load with its timing, and a soft page view after it (no timing).
     const summary = resourceSummary(i, random);
+    const culprit = FRAME_SCRIPTS[i % 3];
+    const frame = { duration: Math.round(60 + random() * 300), blocking_duration: Math.round(random() * 200), ...culprit };
+    frames.push({ w: 1 / rate, frame });
     const events = [pageView({ ts: T0 + i * 1000, route, timing }),
+      { type: 'long_task', ts: T0 + i * 1000 + 300, ...frame },
       { type: 'resource', ts: T0 + i * 1000 + 400, route, ...summary },
       pageView({ ts: T0 + i * 1000 + 500, route: '/account', soft: true, timing: undefined })];
     const res = await postBeacon(server, beacon({ session_id: uniqueId('nv'), sample_rate: rate, context: { release: R }, events }));
     assert.equal(res.status, 202, describeResponse(res));
-    assert.equal(res.json.accepted, 3, describeResponse(res));
+    assert.equal(res.json.accepted, 4, describeResponse(res));
     sent.push({ route, w: 1 / rate, timing });
     summaries.push({ route, w: 1 / rate, summary });
   }
@@ -164,6 +176,41 @@ test('resources: the slowest by total time (or bytes), third-party domains, rend
   assert.ok(close(res.json.render_blocking[0].share, blocked / pageViews));
 
   const bad = await loading('resources', { sort: 'size' });
+  assert.equal(bad.status, 400, describeResponse(bad));
+  assert.equal(bad.json.field, 'sort');
+});
+
+test('long frames by the script and function behind them: weighted frames, blocking and total time, p75', async () => {
+  const res = await loading('long_frames', {});
+  assert.equal(res.status, 200, describeResponse(res));
+  const byCulprit = new Map();
+  for (const { w, frame } of frames) {
+    const key = `${frame.script ?? null} ${frame.function ?? null}`;
+    const c = byCulprit.get(key) ?? { script: frame.script ?? null, function: frame.function ?? null,
+      invoker: frame.invoker ?? null, frames: 0, samples: 0, total_ms: 0, blocking_ms: 0, points: [] };
+    c.frames += w;
+    c.samples += 1;
+    c.total_ms += w * frame.duration;
+    c.blocking_ms += w * frame.blocking_duration;
+    c.points.push({ value: frame.duration, w });
+    byCulprit.set(key, c);
+  }
+  const want = [...byCulprit.values()].sort((a, b) => b.blocking_ms - a.blocking_ms);
+  assert.deepEqual(res.json.rows.map((r) => [r.script, r.function, r.invoker]), want.map((c) => [c.script, c.function, c.invoker]),
+    'by total blocking time');
+  const problems = [];
+  for (const [i, row] of res.json.rows.entries()) {
+    for (const k of ['frames', 'samples', 'total_ms', 'blocking_ms']) {
+      if (!close(row[k], want[i][k])) problems.push(`${row.script} ${k}: ${row[k]}, expected ${want[i][k]}`);
+    }
+    problems.push(...compareStats({ p75: row.p75_ms }, expectedStats(want[i].points, ['p75']), `${row.script} `));
+  }
+  assert.deepEqual(problems, []);
+  assert.ok(close(res.json.frames, frames.reduce((s, f) => s + f.w, 0)));
+  const byCount = await loading('long_frames', { sort: 'count', limit: '1' });
+  assert.equal(byCount.json.rows.length, 1);
+  assert.equal(byCount.json.rows[0].frames, Math.max(...want.map((c) => c.frames)));
+  const bad = await loading('long_frames', { sort: 'slowest' });
   assert.equal(bad.status, 400, describeResponse(bad));
   assert.equal(bad.json.field, 'sort');
 });
