@@ -17,7 +17,7 @@ import {
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARTIFACTS = path.join(path.dirname(BIN), 'test-artifacts', 'dashboard');
 const UPLOAD_TOKEN = 'shop-upload-token';
-const VIEWS = ['overview', 'breakdown', 'trends', 'pages', 'errors', 'sessions', 'api', 'agent', 'business'];
+const VIEWS = ['overview', 'breakdown', 'trends', 'pages', 'errors', 'sessions', 'loading', 'api', 'agent', 'business'];
 
 let server;
 let browser;
@@ -33,6 +33,22 @@ before(async () => {
   const seeded = await runBinary(['loadgen', '--target', server.url, '--key', SHOP.key, '--rate', '300',
     '--duration', '4', '--connections', '4'], { timeoutMs: 30000 });
   assert.equal(seeded.code, 0, seeded.stderr);
+  // Resource summaries and long frames as the agent's extras send them (the load generator sends
+  // neither).
+  const events = [];
+  for (let i = 0; i < 30; i++) {
+    const ts = Date.now() - 60_000 + i * 1000;
+    events.push({ type: 'resource', ts, count: 4, transfer_bytes: 150_000 + i,
+      slowest: [{ url: 'https://cdn.shop.example/app.js', duration: 200 + i, initiator: 'script', transfer_bytes: 90_000 },
+        { url: 'https://fonts.example/inter.woff2', duration: 400 + 3 * i, initiator: 'css', transfer_bytes: 40_000 }],
+      third_party: { 'fonts.example': { count: 1, transfer_bytes: 40_000, duration: 400 + 3 * i },
+        ...(i % 2 ? { 'ads.example': { count: 2, transfer_bytes: 9_000, duration: 900 } } : {}) },
+      render_blocking: i % 3 ? ['https://cdn.shop.example/app.css'] : [] });
+    events.push({ type: 'long_task', ts: ts + 10, duration: 120 + i, blocking_duration: 70 + i,
+      ...(i % 2 ? { script: 'https://ads.example/tag.js', function: 'bid', invoker: 'TimerHandler:setTimeout' } : {}) });
+  }
+  const extras = await postBeacon(server, beacon({ events }));
+  assert.equal(extras.status, 202, extras.text);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   fs.mkdirSync(ARTIFACTS, { recursive: true });
 });
@@ -200,6 +216,35 @@ test('breakdown rows drill down into a filter that lives in the URL and applies 
   assert.deepEqual(new URL(second.page.url()).searchParams.getAll('filter'), []);
   assert.deepEqual([...problems, ...second.problems], []);
   await second.context.close();
+  await context.close();
+});
+
+test('the Loading view shows the load phases, third-party cost and the scripts behind long frames as the API gives them', async () => {
+  const { context, page, problems, apiCalls } = await openDashboard();
+  await page.goto(`${server.url}/?project=${SHOP.id}&view=loading`);
+  await settled(page);
+  const last = (what) => apiCalls.filter((u) => u.includes(`/api/v1/${what}?`)).at(-1);
+  const nav = (await replay(last('navigation'))).rows[0];
+  for (const phase of ['dns', 'ttfb', 'dom_content_loaded', 'load']) {
+    const shown = await page.$eval(`[data-phase="${phase}"] [data-stat="p75"]`, (el) => el.dataset.value);
+    assert.equal(Number(shown), nav.phases[phase].p75, `${phase} p75 shown as the API gives it`);
+  }
+  const resources = await replay(last('resources'));
+  const cells = (part, col) => page.$$eval(`[data-part="${part}"] tbody tr`, (rows, c) => rows.map((r) => r.children[c].textContent), col);
+  assert.deepEqual(await cells('third-party', 0), resources.third_party.map((d) => d.domain));
+  assert.deepEqual(await cells('third-party', 0), ['ads.example', 'fonts.example'], 'by total time');
+  assert.deepEqual(await cells('resources', 0), resources.resources.map((r) => r.url));
+  const frames = await replay(last('long_frames'));
+  assert.deepEqual(await cells('long-frames', 0), frames.rows.map((r) => r.script ?? '(no script: style and layout)'));
+  // Sorting by bytes is kept in the URL, and asks the API for it.
+  await page.selectOption('[data-part="resource-sort"] select', 'bytes');
+  await settled(page);
+  assert.equal(new URL(page.url()).searchParams.get('rsort'), 'bytes');
+  const byBytes = await replay(last('resources'));
+  assert.equal(new URL(last('resources')).searchParams.get('sort'), 'bytes');
+  assert.deepEqual(await cells('third-party', 0), byBytes.third_party.map((d) => d.domain));
+  assert.deepEqual(await cells('third-party', 0), ['fonts.example', 'ads.example'], 'by bytes');
+  assert.deepEqual(problems, []);
   await context.close();
 });
 

@@ -517,6 +517,81 @@ async function apiCalls() {
         h('code', {}, `${location.origin}/v1/traces`), ' with the header ', h('code', {}, 'x-sightline-key'), ' (see docs/tracing.md).')));
 }
 
+// --- Loading: where page loads spend their time ----------------------------------------------
+// The phases of a load as bars of their p75s on one time line: each from where it starts to where
+// it ends (connection phases back to back, the request up to the first byte, then the document's
+// milestones), as Chrome's and WebPageTest's waterfalls draw them.
+const PHASES = [
+  ['dns', 'DNS lookup', (p) => [0, p.dns]],
+  ['tcp', 'TCP connect', (p) => [p.dns, p.dns + p.tcp]],
+  ['tls', 'TLS handshake', (p) => [p.dns + p.tcp - p.tls, p.dns + p.tcp]],
+  ['request', 'request → first byte', (p) => [p.ttfb - p.request, p.ttfb]],
+  ['ttfb', 'time to first byte', (p) => [0, p.ttfb]],
+  ['dom_interactive', 'DOM interactive', (p) => [p.ttfb, p.dom_interactive]],
+  ['dom_content_loaded', 'DOM content loaded', (p) => [p.dom_interactive, p.dom_content_loaded]],
+  ['load', 'load event', (p) => [p.dom_content_loaded, p.load]],
+];
+
+function phaseWaterfall(row) {
+  const p75 = Object.fromEntries(PHASES.map(([k]) => [k, row.phases[k]?.p75 ?? 0]));
+  const end = Math.max(p75.load, p75.ttfb, 1e-9);
+  return h('div', { class: 'table-wrap', 'data-part': 'waterfall' }, h('table', {},
+    h('caption', { class: 'visually-hidden' }, 'Page load phases: p75 of each, on one time line'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'phase'), h('th', { class: 'num', scope: 'col' }, 'p50'),
+      h('th', { class: 'num', scope: 'col' }, 'p75'), h('th', { class: 'num', scope: 'col' }, 'p95'),
+      h('th', { scope: 'col', style: { minWidth: '240px' } }, 'p75 on the load\'s time line'))),
+    h('tbody', {}, ...PHASES.map(([key, label, span]) => {
+      const q = row.phases[key];
+      const [from, to] = span(p75).map((v) => Math.max(0, Math.min(v, end)));
+      return h('tr', { 'data-phase': key },
+        h('td', {}, label),
+        ...['p50', 'p75', 'p95'].map((stat) => h('td', { class: 'num', 'data-stat': stat, 'data-value': q?.[stat] ?? '' }, fmt.duration(q?.[stat]))),
+        h('td', {}, h('div', { style: { position: 'relative', height: '12px' } }, h('div', { style: {
+          position: 'absolute', left: `${(100 * from) / end}%`, width: `${Math.max(0.5, (100 * (to - from)) / end)}%`,
+          top: '2px', height: '8px', background: 'var(--accent)', borderRadius: '2px' } }))));
+    }))));
+}
+
+async function loading() {
+  const sort = state.get('rsort', 'time');
+  const [nav, res, frames] = await Promise.all([
+    api('navigation', scope()),
+    api('resources', { sort, limit: 10, ...scope() }),
+    api('long_frames', { limit: 10, ...scope() }),
+  ]);
+  if (!nav.rows.length && !res.samples && !frames.samples) return emptyState('page loads');
+  const sortBy = select('Sort resources by', sort, ['time', 'bytes'], (v) => state.go({ rsort: v }));
+  return h('div', {},
+    h('section', { 'data-part': 'navigation' }, h('h2', {}, 'Page load phases'),
+      nav.rows.length ? h('div', {}, h('p', { class: 'muted' }, `${fmt.count(nav.rows[0].page_views)} page loads measured.`), phaseWaterfall(nav.rows[0]))
+        : h('p', { class: 'muted' }, 'No page load timing in this range.')),
+    h('div', { class: 'controls', 'data-part': 'resource-sort' }, sortBy),
+    h('section', { 'data-part': 'third-party' }, h('h2', {}, 'Third-party cost'), res.third_party.length ? table([
+      { key: 'domain', label: 'domain' },
+      { key: 'page_views', label: 'page views', num: true, fmt: fmt.count },
+      { key: 'requests', label: 'requests', num: true, fmt: fmt.count },
+      { key: 'duration_ms', label: 'total time', num: true, bar: sort === 'time', fmt: fmt.duration },
+      { key: 'transfer_bytes', label: 'bytes', num: true, bar: sort === 'bytes', fmt: fmt.bytes },
+    ], res.third_party, { sortable: false, caption: 'Third-party domains by their cost' }) : h('p', { class: 'muted' }, 'No third-party resources in this range.')),
+    h('section', { 'data-part': 'resources' }, h('h2', {}, 'Slowest resources'), res.resources.length ? table([
+      { key: 'url', label: 'resource' }, { key: 'initiator', label: 'initiator', value: (r) => r.initiator ?? '' },
+      { key: 'page_views', label: 'page views', num: true, fmt: fmt.count },
+      { key: 'p75_ms', label: 'p75', num: true, fmt: fmt.duration },
+      { key: 'total_ms', label: 'total time', num: true, bar: sort === 'time', fmt: fmt.duration },
+      { key: 'transfer_bytes', label: 'bytes', num: true, bar: sort === 'bytes', fmt: fmt.bytes },
+    ], res.resources, { sortable: false, caption: 'The slowest resources' }) : h('p', { class: 'muted' }, 'No resource summaries in this range.'),
+    res.render_blocking.length ? h('p', {}, 'Render-blocking: ', ...res.render_blocking.map((r, i) =>
+      h('span', {}, i ? ', ' : '', h('code', {}, r.url), ` (${fmt.percent(r.share)} of page views)`))) : null),
+    h('section', { 'data-part': 'long-frames' }, h('h2', {}, 'Scripts behind long frames'), frames.rows.length ? table([
+      { key: 'script', label: 'script', value: (r) => r.script ?? '(no script: style and layout)' },
+      { key: 'function', label: 'function', value: (r) => r.function ?? '' },
+      { key: 'invoker', label: 'run by', value: (r) => r.invoker ?? '' },
+      { key: 'frames', label: 'frames', num: true, fmt: fmt.count },
+      { key: 'blocking_ms', label: 'blocking time', num: true, bar: true, fmt: fmt.duration },
+      { key: 'p75_ms', label: 'p75 frame', num: true, fmt: fmt.duration },
+    ], frames.rows, { sortable: false, caption: 'Long animation frames by the script behind them' }) : h('p', { class: 'muted' }, 'No long frames in this range.')));
+}
+
 // --- The agent's own cost --------------------------------------------------------------------
 async function agentCost() {
   const res = await api('agent', { limit: 100, ...scope() });
@@ -641,6 +716,7 @@ export const VIEWS = {
   pages: { title: 'Pages', render: pages, mounted },
   errors: { title: 'Errors', render: errors, mounted },
   sessions: { title: 'Sessions', render: sessions, mounted },
+  loading: { title: 'Loading', render: loading, mounted },
   api: { title: 'API', render: apiCalls, mounted },
   agent: { title: 'Agent', render: agentCost, mounted },
   business: { title: 'Business', render: business, mounted },
