@@ -45,16 +45,18 @@ export function startRetries(retry, post, store) {
     }
   };
   // What an earlier page of this tab could not send goes first, then what failed on this one
-  // before the extras arrived.
+  // before the extras arrived (the newest 10 are kept). The key is written or removed only when
+  // there is something to keep or to take: removing a key that was never there blocks for
+  // milliseconds in Chromium (docs/architecture.md).
+  let saved = [];
   try {
-    const saved = JSON.parse(store().getItem(OFFLINE_KEY) || '[]');
-    retry.take().forEach((body) => retry.push(body));
-    saved.filter((body) => typeof body === 'string').reverse().forEach((body) => retry.items.unshift(body));
-    retry.items.splice(0, retry.items.length - 10);
+    saved = JSON.parse(store().getItem(OFFLINE_KEY) || '[]').filter((body) => typeof body === 'string');
   } catch {
     // no storage, or garbage in it
   }
+  const current = retry.take();
+  [...saved, ...current].forEach((body) => retry.push(body));
   if (!store()) retry.take();
-  save();
+  if (saved.length || retry.items.length) save();
   schedule(0);
 }
